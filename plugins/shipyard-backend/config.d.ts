@@ -1,0 +1,49 @@
+export interface Config {
+  /** Shipyard: versioned deployments, rollback and promotion. */
+  shipyard?: {
+    /**
+     * Environment tiers in promotion order, lowest first.
+     * Defaults to dev, staging, prod.
+     */
+    environments?: string[];
+    /** The workspaces services deploy to: a cluster and a namespace each. */
+    workspaces: Array<{
+      /** Unique name, used in URLs and annotations, e.g. `dev`. */
+      name: string;
+      title?: string;
+      /** One of `environments`. */
+      environment: string;
+      /**
+       * A cluster name from `kubernetes.clusterLocatorMethods`. Without one,
+       * versions are recorded but not applied.
+       */
+      cluster?: string;
+      namespace: string;
+      /** Promotions into a protected workspace need `shipyard.promotion.execute` there. */
+      protected?: boolean;
+      /** Roll back to the last succeeded version when a rollout fails. */
+      autoRollback?: boolean;
+      /** Keep at most this many versions per service; unlimited when absent. */
+      retention?: number;
+    }>;
+    promotion?: {
+      /** Installation-wide overrides of the default promotion rules (DESIGN §1). */
+      rules?: {
+        fields?: { [field: string]: 'source' | 'target' };
+        env?: {
+          newKeys?: 'needs-input' | 'copy-source';
+          removedKeys?: 'remove' | 'retain';
+          existingValues?: 'target' | 'source';
+        };
+        labels?: 'merge-source-wins' | 'merge-target-wins' | 'source' | 'target';
+        annotations?: 'merge-source-wins' | 'merge-target-wins' | 'source' | 'target';
+      };
+    };
+    lease?: {
+      /** How long a lease lives without renewal; a dead holder's lease expires after this. Default 30. */
+      ttlSeconds?: number;
+      /** How long a request waits for a busy (service, workspace) before 409. Default 20. */
+      waitSeconds?: number;
+    };
+  };
+}

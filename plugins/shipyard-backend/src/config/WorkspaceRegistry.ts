@@ -1,0 +1,84 @@
+import { Config } from '@backstage/config';
+import { InputError, NotFoundError } from '@backstage/errors';
+import {
+  PromotionRulesOverride,
+  Workspace,
+} from '@shipyard/backstage-plugin-common';
+
+const DEFAULT_ENVIRONMENTS = ['dev', 'staging', 'prod'];
+const WORKSPACE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/**
+ * The workspaces configured under `shipyard.workspaces`, validated once at
+ * start-up so a typo fails the backend rather than a deploy.
+ * @public
+ */
+export class WorkspaceRegistry {
+  static fromConfig(config: Config): WorkspaceRegistry {
+    const root = config.getOptionalConfig('shipyard');
+    const environments =
+      root?.getOptionalStringArray('environments') ?? DEFAULT_ENVIRONMENTS;
+    const workspaces = (root?.getOptionalConfigArray('workspaces') ?? []).map(
+      (ws, index): Workspace => {
+        const at = `shipyard.workspaces[${index}]`;
+        const name = ws.getString('name');
+        if (!WORKSPACE_NAME.test(name)) {
+          throw new InputError(
+            `${at}.name: '${name}' must be a lowercase DNS label (a-z, 0-9, '-')`,
+          );
+        }
+        const environment = ws.getString('environment');
+        const tier = environments.indexOf(environment);
+        if (tier < 0) {
+          throw new InputError(
+            `${at}.environment: '${environment}' is not one of shipyard.environments (${environments.join(', ')})`,
+          );
+        }
+        const retention = ws.getOptionalNumber('retention');
+        if (retention !== undefined && (!Number.isInteger(retention) || retention < 1)) {
+          throw new InputError(`${at}.retention: must be a positive integer`);
+        }
+        return {
+          name,
+          title: ws.getOptionalString('title'),
+          environment,
+          tier,
+          cluster: ws.getOptionalString('cluster'),
+          namespace: ws.getString('namespace'),
+          protected: ws.getOptionalBoolean('protected') ?? false,
+          autoRollback: ws.getOptionalBoolean('autoRollback') ?? false,
+          retention,
+        };
+      },
+    );
+    const seen = new Set<string>();
+    for (const ws of workspaces) {
+      if (seen.has(ws.name)) {
+        throw new InputError(`shipyard.workspaces: duplicate workspace name '${ws.name}'`);
+      }
+      seen.add(ws.name);
+    }
+    const rules = root?.getOptional<PromotionRulesOverride>('promotion.rules');
+    return new WorkspaceRegistry(workspaces, rules);
+  }
+
+  constructor(
+    private readonly workspaces: Workspace[],
+    readonly promotionRules?: PromotionRulesOverride,
+  ) {}
+
+  list(): Workspace[] {
+    return this.workspaces;
+  }
+
+  /** The workspace by name; NotFoundError naming the known ones otherwise. */
+  get(name: string): Workspace {
+    const ws = this.workspaces.find(w => w.name === name);
+    if (!ws) {
+      throw new NotFoundError(
+        `workspace: '${name}' is not configured; known workspaces are ${this.workspaces.map(w => w.name).join(', ') || 'none'}`,
+      );
+    }
+    return ws;
+  }
+}

@@ -1,0 +1,202 @@
+import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
+import { ServiceSpec } from '@shipyard/backstage-plugin-common';
+import knexFactory, { Knex } from 'knex';
+import { DatabaseVersionStore } from './DatabaseVersionStore';
+import { NewVersion } from './VersionStore';
+
+jest.setTimeout(120_000);
+
+const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
+
+const SERVICE = 'component:default/payments';
+const spec = (tag: string, extra: Partial<ServiceSpec> = {}): ServiceSpec => ({
+  image: `ghcr.io/acme/payments:${tag}`,
+  replicas: 2,
+  env: { LOG_LEVEL: 'info' },
+  ...extra,
+});
+const deploy = (tag: string, overrides: Partial<NewVersion> = {}): NewVersion => ({
+  service: SERVICE,
+  workspace: 'dev',
+  spec: spec(tag),
+  origin: { type: 'deploy' },
+  status: 'recorded',
+  createdBy: 'user:default/guest',
+  ...overrides,
+});
+
+async function createStore(databaseId: TestDatabaseId) {
+  const knex = await databases.init(databaseId);
+  const store = await DatabaseVersionStore.create({
+    database: { getClient: async () => knex, migrations: { skip: false } },
+  });
+  return { knex, store };
+}
+
+describe.each(databases.eachSupportedId())('DatabaseVersionStore (%s)', databaseId => {
+  let knex: Knex;
+  let store: DatabaseVersionStore;
+
+  beforeAll(async () => {
+    ({ knex, store } = await createStore(databaseId));
+  });
+
+  afterEach(async () => {
+    await knex('shipyard_versions').del();
+    await knex('shipyard_workspace_state').del();
+    await knex('shipyard_specs').del();
+  });
+
+  it('numbers versions per service and workspace, starting at 1', async () => {
+    const a = await store.createVersion(deploy('1'), { makeCurrent: true });
+    const b = await store.createVersion(deploy('2'), { makeCurrent: true });
+    const c = await store.createVersion(deploy('1', { workspace: 'prod' }), { makeCurrent: true });
+    const d = await store.createVersion(deploy('1', { service: 'component:default/ledger' }));
+    expect([a.number, b.number, c.number, d.number]).toEqual([1, 2, 1, 1]);
+    expect(b).toMatchObject({
+      service: SERVICE,
+      workspace: 'dev',
+      spec: spec('2'),
+      origin: { type: 'deploy' },
+      status: 'recorded',
+      createdBy: 'user:default/guest',
+    });
+    expect(new Date(b.createdAt).getTime()).toBeGreaterThan(Date.now() - 60_000);
+    expect((await store.getCurrentVersion(SERVICE, 'dev'))?.number).toBe(2);
+  });
+
+  it('stores specs whole and shares identical ones by content hash', async () => {
+    const first = await store.createVersion(deploy('1'));
+    await store.createVersion(deploy('2'));
+    const again = await store.createVersion(deploy('1'));
+    expect(again.specHash).toBe(first.specHash);
+    expect(again.spec).toEqual(first.spec);
+    const [{ count }] = await knex('shipyard_specs').count({ count: '*' });
+    expect(Number(count)).toBe(2);
+  });
+
+  it('keeps the origin of rollbacks and promotions', async () => {
+    await store.createVersion(deploy('1'));
+    const rollback = await store.createVersion(
+      deploy('1', { origin: { type: 'rollback', version: 1 }, message: 'bad release' }),
+    );
+    const promotion = await store.createVersion(
+      deploy('1', { workspace: 'prod', origin: { type: 'promotion', workspace: 'staging', version: 7 } }),
+    );
+    expect(rollback.origin).toEqual({ type: 'rollback', version: 1 });
+    expect(rollback.message).toBe('bad release');
+    expect(promotion.origin).toEqual({ type: 'promotion', workspace: 'staging', version: 7 });
+  });
+
+  it('refuses a stale expectedCurrentVersion and stores nothing', async () => {
+    await store.createVersion(deploy('1'), { makeCurrent: true, expectedCurrentVersion: 0 });
+    await store.createVersion(deploy('2'), { makeCurrent: true, expectedCurrentVersion: 1 });
+    await expect(
+      store.createVersion(deploy('3'), { makeCurrent: true, expectedCurrentVersion: 1 }),
+    ).rejects.toThrow(/expectedCurrentVersion is 1, but the current version .* is v2/);
+    const page = await store.listVersions(SERVICE, 'dev', { limit: 10 });
+    expect(page.items.map(v => v.number)).toEqual([2, 1]);
+    // The failed attempt did not consume a number.
+    expect((await store.createVersion(deploy('3'))).number).toBe(3);
+  });
+
+  it('pages history newest first with a cursor', async () => {
+    for (let i = 1; i <= 7; i++) await store.createVersion(deploy(String(i)));
+    const first = await store.listVersions(SERVICE, 'dev', { limit: 3 });
+    expect(first.items.map(v => v.number)).toEqual([7, 6, 5]);
+    expect(first.totalCount).toBe(7);
+    const second = await store.listVersions(SERVICE, 'dev', { limit: 3, cursor: first.nextCursor });
+    expect(second.items.map(v => v.number)).toEqual([4, 3, 2]);
+    const last = await store.listVersions(SERVICE, 'dev', { limit: 3, cursor: second.nextCursor });
+    expect(last.items.map(v => v.number)).toEqual([1]);
+    expect(last.nextCursor).toBeUndefined();
+    await expect(store.listVersions(SERVICE, 'dev', { limit: 3, cursor: 'nonsense' })).rejects.toThrow(
+      /cursor/,
+    );
+  });
+
+  it('moves the current version only forward when a later apply finishes', async () => {
+    await store.createVersion(deploy('1', { status: 'applying' }));
+    await store.createVersion(deploy('2', { status: 'applying' }));
+    await store.updateVersionStatus(SERVICE, 'dev', 2, { status: 'progressing', makeCurrent: true, appliedAt: new Date() });
+    await store.updateVersionStatus(SERVICE, 'dev', 1, { status: 'progressing', makeCurrent: true, appliedAt: new Date() });
+    expect((await store.getCurrentVersion(SERVICE, 'dev'))?.number).toBe(2);
+    await store.updateVersionStatus(SERVICE, 'dev', 2, {
+      status: 'succeeded',
+      rollout: { desiredReplicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 },
+      finishedAt: new Date(),
+    });
+    const v2 = await store.getVersion(SERVICE, 'dev', 2);
+    expect(v2).toMatchObject({ status: 'succeeded', rollout: { readyReplicas: 2 } });
+    expect(v2?.appliedAt).toBeDefined();
+    expect(v2?.finishedAt).toBeDefined();
+    expect((await store.listActiveVersions()).map(v => v.number)).toEqual([1]);
+    expect((await store.getLastSucceededVersion(SERVICE, 'dev', 3))?.number).toBe(2);
+    expect(await store.getLastSucceededVersion(SERVICE, 'dev', 2)).toBeUndefined();
+  });
+
+  it('applies retention but never deletes the current version', async () => {
+    await store.createVersion(deploy('1'), { makeCurrent: true });
+    for (let i = 2; i <= 6; i++) await store.createVersion(deploy(String(i)), { retention: 3 });
+    const page = await store.listVersions(SERVICE, 'dev', { limit: 10 });
+    expect(page.items.map(v => v.number)).toEqual([6, 5, 4, 1]);
+    expect((await store.createVersion(deploy('7'), { retention: 3 })).number).toBe(7);
+  });
+
+  it('gives 64 concurrent deploys the numbers 1..64, unique and gap-free', async () => {
+    const created = await Promise.all(
+      Array.from({ length: 64 }, (_, i) => store.createVersion(deploy(String(i)), { makeCurrent: true })),
+    );
+    const numbers = created.map(v => v.number).sort((a, b) => a - b);
+    expect(numbers).toEqual(Array.from({ length: 64 }, (_, i) => i + 1));
+    const page = await store.listVersions(SERVICE, 'dev', { limit: 100 });
+    expect(page.totalCount).toBe(64);
+    expect(new Set(page.items.map(v => v.spec.image)).size).toBe(64);
+  });
+
+  it('gives only one of two contenders the lease until it is released or expires', async () => {
+    const a = await store.acquireLease(SERVICE, 'dev', { holder: 'a', operation: 'deploy', ttlMs: 60_000 });
+    const b = await store.acquireLease(SERVICE, 'dev', { holder: 'b', operation: 'rollback', ttlMs: 60_000 });
+    expect(a.acquired).toBe(true);
+    expect(b).toMatchObject({ acquired: false, lease: { holder: 'a', operation: 'deploy' } });
+    expect((await store.getWorkspaceState(SERVICE, 'dev'))?.lease?.holder).toBe('a');
+    expect(await store.renewLease(SERVICE, 'dev', 'b', 60_000)).toBe(false);
+    expect(await store.releaseLease(SERVICE, 'dev', 'b')).toBeUndefined();
+    expect((await store.releaseLease(SERVICE, 'dev', 'a'))?.holder).toBe('a');
+    expect((await store.acquireLease(SERVICE, 'dev', { holder: 'b', operation: 'x', ttlMs: 1 })).acquired).toBe(true);
+    await new Promise(r => setTimeout(r, 20));
+    // b's lease expired without being released: c takes it over.
+    expect((await store.acquireLease(SERVICE, 'dev', { holder: 'c', operation: 'x', ttlMs: 60_000 })).acquired).toBe(true);
+  });
+
+  it('hands a contended lease to exactly one of many concurrent contenders', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 16 }, (_, i) =>
+        store.acquireLease(SERVICE, 'staging', { holder: `h${i}`, operation: 'deploy', ttlMs: 60_000 }),
+      ),
+    );
+    expect(results.filter(r => r.acquired)).toHaveLength(1);
+  });
+
+  if (databaseId.startsWith('POSTGRES')) {
+    it('keeps numbers unique and gap-free for two backend replicas sharing one database', async () => {
+      // A second knex with its own pool is what a second backend replica is to PostgreSQL.
+      const other = knexFactory({ client: 'pg', connection: (knex.client as any).config.connection, pool: { min: 0, max: 5 } });
+      try {
+        const replica = await DatabaseVersionStore.create({
+          database: { getClient: async () => other, migrations: { skip: true } },
+        });
+        const created = await Promise.all(
+          Array.from({ length: 60 }, (_, i) =>
+            (i % 2 ? replica : store).createVersion(deploy(String(i)), { makeCurrent: true }),
+          ),
+        );
+        expect(created.map(v => v.number).sort((a, b) => a - b)).toEqual(
+          Array.from({ length: 60 }, (_, i) => i + 1),
+        );
+      } finally {
+        await other.destroy();
+      }
+    });
+  }
+});

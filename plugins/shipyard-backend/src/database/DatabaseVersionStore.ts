@@ -1,0 +1,433 @@
+import {
+  DatabaseService,
+  resolvePackagePath,
+} from '@backstage/backend-plugin-api';
+import { ConflictError, InputError } from '@backstage/errors';
+import {
+  canonicalJson,
+  DriftReport,
+  hashSpec,
+  Lease,
+  ServiceSpec,
+  Version,
+  VersionPage,
+  VersionStatus,
+} from '@shipyard/backstage-plugin-common';
+import { Knex } from 'knex';
+import {
+  ActiveVersionRef,
+  CreateVersionOptions,
+  LeaseResult,
+  NewVersion,
+  VersionStatusUpdate,
+  VersionStore,
+  WorkspaceStateRow,
+} from './VersionStore';
+
+const migrationsDir = resolvePackagePath(
+  '@shipyard/backstage-plugin-backend',
+  'migrations',
+);
+
+const ACTIVE_STATUSES: VersionStatus[] = ['pending', 'applying', 'progressing'];
+
+type VersionRow = {
+  service_ref: string;
+  workspace: string;
+  number: number;
+  spec_hash: string;
+  spec: string;
+  origin_type: Version['origin']['type'];
+  origin_version: number | null;
+  origin_workspace: string | null;
+  origin_automatic: string | null;
+  status: VersionStatus;
+  status_message: string | null;
+  rollout: string | null;
+  created_by: string;
+  created_at: Date | string | number;
+  message: string | null;
+  applied_at: Date | string | number | null;
+  finished_at: Date | string | number | null;
+};
+
+type StateRow = {
+  service_ref: string;
+  workspace: string;
+  latest_number: number;
+  current_number: number | null;
+  drift: string | null;
+  lease_holder: string | null;
+  lease_operation: string | null;
+  lease_acquired_at: Date | string | number | null;
+  lease_expires_at: Date | string | number | null;
+};
+
+/**
+ * Timestamps come back as Date from PostgreSQL and as epoch milliseconds
+ * (what knex binds a Date to) or SQL text from SQLite.
+ */
+function toIso(value: Date | string | number | null | undefined): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'number') return new Date(value).toISOString();
+  if (/^\d+$/.test(value)) return new Date(Number(value)).toISOString();
+  return new Date(value.includes('T') ? value : `${value.replace(' ', 'T')}Z`).toISOString();
+}
+
+function encodeCursor(number: number): string {
+  return Buffer.from(JSON.stringify({ before: number }), 'utf8').toString('base64url');
+}
+
+/** Returns the version number the page starts below, or undefined for a malformed cursor. */
+export function decodeCursor(cursor: string): number | undefined {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    const before = parsed?.before;
+    return Number.isInteger(before) && before > 0 ? before : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function rowToVersion(row: VersionRow): Version {
+  const version: Version = {
+    service: row.service_ref,
+    workspace: row.workspace,
+    number: Number(row.number),
+    spec: JSON.parse(row.spec) as ServiceSpec,
+    specHash: row.spec_hash,
+    origin: { type: row.origin_type },
+    status: row.status,
+    createdBy: row.created_by,
+    createdAt: toIso(row.created_at)!,
+  };
+  if (row.origin_version !== null) version.origin.version = Number(row.origin_version);
+  if (row.origin_workspace !== null) version.origin.workspace = row.origin_workspace;
+  if (row.origin_automatic !== null) version.origin.automatic = row.origin_automatic;
+  if (row.status_message !== null) version.statusMessage = row.status_message;
+  if (row.rollout !== null) version.rollout = JSON.parse(row.rollout);
+  if (row.message !== null) version.message = row.message;
+  const appliedAt = toIso(row.applied_at);
+  if (appliedAt) version.appliedAt = appliedAt;
+  const finishedAt = toIso(row.finished_at);
+  if (finishedAt) version.finishedAt = finishedAt;
+  return version;
+}
+
+function rowToLease(row: StateRow): Lease | undefined {
+  if (!row.lease_holder) return undefined;
+  return {
+    holder: row.lease_holder,
+    operation: row.lease_operation ?? 'unknown',
+    acquiredAt: toIso(row.lease_acquired_at)!,
+    expiresAt: toIso(row.lease_expires_at)!,
+  };
+}
+
+function rowToState(row: StateRow, now = Date.now()): WorkspaceStateRow {
+  const state: WorkspaceStateRow = {
+    workspace: row.workspace,
+    latestNumber: Number(row.latest_number),
+  };
+  if (row.current_number !== null) state.currentNumber = Number(row.current_number);
+  if (row.drift) state.drift = JSON.parse(row.drift);
+  const lease = rowToLease(row);
+  if (lease && Date.parse(lease.expiresAt) > now) state.lease = lease;
+  return state;
+}
+
+/**
+ * The knex implementation of {@link VersionStore}, on SQLite and PostgreSQL.
+ * @public
+ */
+export class DatabaseVersionStore implements VersionStore {
+  static async create(options: {
+    database: DatabaseService;
+    skipMigrations?: boolean;
+  }): Promise<DatabaseVersionStore> {
+    const { database } = options;
+    const client = await database.getClient();
+    if (!database.migrations?.skip && !options.skipMigrations) {
+      await client.migrate.latest({ directory: migrationsDir });
+    }
+    return new DatabaseVersionStore(client);
+  }
+
+  private constructor(private readonly db: Knex) {}
+
+  private versionsQuery(db: Knex | Knex.Transaction = this.db) {
+    return db<VersionRow>('shipyard_versions as v')
+      .join('shipyard_specs as s', 's.hash', 'v.spec_hash')
+      .select(
+        'v.service_ref',
+        'v.workspace',
+        'v.number',
+        'v.spec_hash',
+        's.spec',
+        'v.origin_type',
+        'v.origin_version',
+        'v.origin_workspace',
+        'v.origin_automatic',
+        'v.status',
+        'v.status_message',
+        'v.rollout',
+        'v.created_by',
+        'v.created_at',
+        'v.message',
+        'v.applied_at',
+        'v.finished_at',
+      );
+  }
+
+  private async ensureState(db: Knex | Knex.Transaction, service: string, workspace: string) {
+    await db('shipyard_workspace_state')
+      .insert({ service_ref: service, workspace, latest_number: 0 })
+      .onConflict(['service_ref', 'workspace'])
+      .ignore();
+  }
+
+  async createVersion(input: NewVersion, options: CreateVersionOptions = {}): Promise<Version> {
+    const specJson = canonicalJson(input.spec);
+    const specHash = hashSpec(input.spec);
+    const createdAt = new Date();
+
+    const number = await this.db.transaction(async tx => {
+      await tx('shipyard_specs')
+        .insert({ hash: specHash, spec: specJson })
+        .onConflict('hash')
+        .ignore();
+      await this.ensureState(tx, input.service, input.workspace);
+      // The increment takes PostgreSQL's row lock on the state row, so
+      // concurrent transactions, in this process or another replica, queue
+      // here and each reads the counter after the previous one committed.
+      // SQLite serialises whole write transactions, which gives the same.
+      await tx('shipyard_workspace_state')
+        .where({ service_ref: input.service, workspace: input.workspace })
+        .increment('latest_number', 1);
+      const state = await tx<StateRow>('shipyard_workspace_state')
+        .where({ service_ref: input.service, workspace: input.workspace })
+        .first();
+      const allocated = Number(state!.latest_number);
+      const current = state!.current_number === null ? 0 : Number(state!.current_number);
+      if (
+        options.expectedCurrentVersion !== undefined &&
+        options.expectedCurrentVersion !== current
+      ) {
+        throw new ConflictError(
+          `expectedCurrentVersion is ${options.expectedCurrentVersion}, but the current version of ${input.service} in ${input.workspace} is ${current === 0 ? 'none' : `v${current}`}; reload and try again`,
+        );
+      }
+      await tx('shipyard_versions').insert({
+        service_ref: input.service,
+        workspace: input.workspace,
+        number: allocated,
+        spec_hash: specHash,
+        origin_type: input.origin.type,
+        origin_version: input.origin.version ?? null,
+        origin_workspace: input.origin.workspace ?? null,
+        origin_automatic: input.origin.automatic ?? null,
+        status: input.status,
+        status_message: input.statusMessage ?? null,
+        created_by: input.createdBy,
+        created_at: createdAt,
+        message: input.message ?? null,
+        applied_at: options.makeCurrent ? createdAt : null,
+        finished_at: options.makeCurrent ? createdAt : null,
+      });
+      if (options.makeCurrent) {
+        await tx('shipyard_workspace_state')
+          .where({ service_ref: input.service, workspace: input.workspace })
+          .update({ current_number: allocated });
+      }
+      if (options.retention !== undefined && allocated > options.retention) {
+        await tx('shipyard_versions')
+          .where({ service_ref: input.service, workspace: input.workspace })
+          .andWhere('number', '<=', allocated - options.retention)
+          .andWhere(q =>
+            q.whereNot('number', options.makeCurrent ? allocated : current),
+          )
+          .delete();
+      }
+      return allocated;
+    });
+
+    return (await this.getVersion(input.service, input.workspace, number))!;
+  }
+
+  async getVersion(service: string, workspace: string, number: number) {
+    const row = await this.versionsQuery()
+      .where({ 'v.service_ref': service, 'v.workspace': workspace, 'v.number': number })
+      .first();
+    return row ? rowToVersion(row as VersionRow) : undefined;
+  }
+
+  async getCurrentVersion(service: string, workspace: string) {
+    const state = await this.db<StateRow>('shipyard_workspace_state')
+      .where({ service_ref: service, workspace })
+      .first();
+    if (!state || state.current_number === null) return undefined;
+    return this.getVersion(service, workspace, Number(state.current_number));
+  }
+
+  async listVersions(
+    service: string,
+    workspace: string,
+    options: { limit: number; cursor?: string },
+  ): Promise<VersionPage> {
+    let query = this.versionsQuery()
+      .where({ 'v.service_ref': service, 'v.workspace': workspace })
+      .orderBy('v.number', 'desc')
+      .limit(options.limit + 1);
+    if (options.cursor !== undefined) {
+      const before = decodeCursor(options.cursor);
+      if (before === undefined) {
+        throw new InputError('cursor: malformed paging cursor');
+      }
+      query = query.andWhere('v.number', '<', before);
+    }
+    const [rows, [{ count }]] = await Promise.all([
+      query,
+      this.db('shipyard_versions')
+        .where({ service_ref: service, workspace })
+        .count({ count: '*' }),
+    ]);
+    const items = (rows as VersionRow[]).slice(0, options.limit).map(rowToVersion);
+    const page: VersionPage = { items, totalCount: Number(count) };
+    if (rows.length > options.limit) {
+      page.nextCursor = encodeCursor(items[items.length - 1].number);
+    }
+    return page;
+  }
+
+  async getLastSucceededVersion(service: string, workspace: string, before: number) {
+    const row = await this.versionsQuery()
+      .where({ 'v.service_ref': service, 'v.workspace': workspace, 'v.status': 'succeeded' })
+      .andWhere('v.number', '<', before)
+      .orderBy('v.number', 'desc')
+      .first();
+    return row ? rowToVersion(row as VersionRow) : undefined;
+  }
+
+  async updateVersionStatus(
+    service: string,
+    workspace: string,
+    number: number,
+    update: VersionStatusUpdate,
+  ) {
+    await this.db.transaction(async tx => {
+      const patch: Record<string, unknown> = { status: update.status };
+      if (update.statusMessage !== undefined) patch.status_message = update.statusMessage;
+      if (update.rollout !== undefined) {
+        patch.rollout = update.rollout === null ? null : JSON.stringify(update.rollout);
+      }
+      if (update.appliedAt) patch.applied_at = update.appliedAt;
+      if (update.finishedAt) patch.finished_at = update.finishedAt;
+      await tx('shipyard_versions')
+        .where({ service_ref: service, workspace, number })
+        .update(patch);
+      if (update.makeCurrent) {
+        // A version applied later is never displaced by an older one whose
+        // apply finished late.
+        await tx('shipyard_workspace_state')
+          .where({ service_ref: service, workspace })
+          .andWhere(q => q.whereNull('current_number').orWhere('current_number', '<', number))
+          .update({ current_number: number, drift: null });
+      }
+    });
+  }
+
+  async getWorkspaceStates(service: string) {
+    const rows = await this.db<StateRow>('shipyard_workspace_state')
+      .where({ service_ref: service })
+      .orderBy('workspace');
+    const now = Date.now();
+    return rows.map(row => rowToState(row, now));
+  }
+
+  async getWorkspaceState(service: string, workspace: string) {
+    const row = await this.db<StateRow>('shipyard_workspace_state')
+      .where({ service_ref: service, workspace })
+      .first();
+    return row ? rowToState(row) : undefined;
+  }
+
+  async setDrift(service: string, workspace: string, drift: DriftReport | undefined) {
+    await this.db('shipyard_workspace_state')
+      .where({ service_ref: service, workspace })
+      .update({ drift: drift ? JSON.stringify(drift) : null });
+  }
+
+  async listActiveVersions(): Promise<ActiveVersionRef[]> {
+    const rows = await this.db('shipyard_versions')
+      .whereIn('status', ACTIVE_STATUSES)
+      .select('service_ref', 'workspace', 'number', 'status')
+      .orderBy(['service_ref', 'workspace', 'number']);
+    return rows.map(r => ({
+      service: r.service_ref,
+      workspace: r.workspace,
+      number: Number(r.number),
+      status: r.status,
+    }));
+  }
+
+  async listDeployedWorkspaces() {
+    const rows = await this.db<StateRow>('shipyard_workspace_state')
+      .whereNotNull('current_number')
+      .select('service_ref', 'workspace', 'current_number');
+    return rows.map(r => ({
+      service: r.service_ref,
+      workspace: r.workspace,
+      currentNumber: Number(r.current_number),
+    }));
+  }
+
+  async acquireLease(
+    service: string,
+    workspace: string,
+    request: { holder: string; operation: string; ttlMs: number },
+  ): Promise<LeaseResult> {
+    await this.ensureState(this.db, service, workspace);
+    const now = new Date();
+    const expiresAt = new Date(now.getTime() + request.ttlMs);
+    // One conditional UPDATE, so two contenders can never both win.
+    const updated = await this.db('shipyard_workspace_state')
+      .where({ service_ref: service, workspace })
+      .andWhere(q => q.whereNull('lease_holder').orWhere('lease_expires_at', '<', now))
+      .update({
+        lease_holder: request.holder,
+        lease_operation: request.operation,
+        lease_acquired_at: now,
+        lease_expires_at: expiresAt,
+      });
+    const row = await this.db<StateRow>('shipyard_workspace_state')
+      .where({ service_ref: service, workspace })
+      .first();
+    const lease = rowToLease(row!)!;
+    return { acquired: updated === 1, lease };
+  }
+
+  async renewLease(service: string, workspace: string, holder: string, ttlMs: number) {
+    const updated = await this.db('shipyard_workspace_state')
+      .where({ service_ref: service, workspace, lease_holder: holder })
+      .update({ lease_expires_at: new Date(Date.now() + ttlMs) });
+    return updated === 1;
+  }
+
+  async releaseLease(service: string, workspace: string, holder?: string) {
+    return this.db.transaction(async tx => {
+      const where: Record<string, string> = { service_ref: service, workspace };
+      if (holder) where.lease_holder = holder;
+      const row = await tx<StateRow>('shipyard_workspace_state').where(where).first();
+      if (!row?.lease_holder) return undefined;
+      await tx('shipyard_workspace_state').where(where).update({
+        lease_holder: null,
+        lease_operation: null,
+        lease_acquired_at: null,
+        lease_expires_at: null,
+      });
+      return rowToLease(row);
+    });
+  }
+}
+

@@ -1,0 +1,11 @@
+/**
+ * Shipyard's backend plugin: every deployed version of every service in the
+ * Backstage database, update, rollback and promotion over HTTP.
+ *
+ * @packageDocumentation
+ */
+
+export { shipyardPlugin as default } from './plugin';
+export type { ClusterGateway, WorkloadTarget, RolloutObservation, ObjectKeyReference } from './cluster/ClusterGateway';
+export { ClusterOperationError } from './cluster/ClusterGateway';
+export type { VersionStore } from './database/VersionStore';

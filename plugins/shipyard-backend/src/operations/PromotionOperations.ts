@@ -1,0 +1,210 @@
+import { ConflictError, InputError } from '@backstage/errors';
+import {
+  diffSpecs,
+  EnvValue,
+  planPromotion,
+  PlanIssue,
+  PromotionInputs,
+  PromotionPlan,
+  PromotionRulesOverride,
+  resolvePromotionRules,
+  RollbackPlan,
+  ServiceSpec,
+  Version,
+  Workspace,
+} from '@shipyard/backstage-plugin-common';
+import { ClusterGateway, ObjectKeyReference } from '../cluster/ClusterGateway';
+import { VersionStore } from '../database/VersionStore';
+import { OperationTarget, VersionOperations } from './VersionOperations';
+
+/** A service as the catalog describes it, resolved by the router. */
+export interface ServiceContext {
+  entityRef: string;
+  name: string;
+  rules?: PromotionRulesOverride;
+}
+
+/** The inputs of a plan, with the versions it was computed from. */
+export interface ComputedPlan {
+  plan: PromotionPlan;
+  sourceVersion: Version;
+  targetVersion?: Version;
+}
+
+function referencesOf(env: Record<string, EnvValue> | undefined): ObjectKeyReference[] {
+  const refs: ObjectKeyReference[] = [];
+  for (const [envName, value] of Object.entries(env ?? {})) {
+    if (typeof value === 'string') continue;
+    if ('secretKeyRef' in value && !value.secretKeyRef.optional) {
+      refs.push({ kind: 'Secret', name: value.secretKeyRef.name, key: value.secretKeyRef.key, envName });
+    } else if ('configMapKeyRef' in value && !value.configMapKeyRef.optional) {
+      refs.push({ kind: 'ConfigMap', name: value.configMapKeyRef.name, key: value.configMapKeyRef.key, envName });
+    }
+  }
+  return refs;
+}
+
+/**
+ * Promotion and rollback planning and execution. The planner itself is the
+ * pure `planPromotion` of -common; this adds what only the backend knows:
+ * the stored versions, drift, and what exists in the target namespace.
+ */
+export class PromotionOperations {
+  constructor(
+    private readonly deps: {
+      store: VersionStore;
+      versions: VersionOperations;
+      installationRules?: PromotionRulesOverride;
+      gateway?: ClusterGateway;
+    },
+  ) {}
+
+  private async driftWarnings(service: string, workspace: Workspace): Promise<PlanIssue[]> {
+    const state = await this.deps.store.getWorkspaceState(service, workspace.name);
+    if (!state?.drift?.drifted) return [];
+    const fields = state.drift.fields.map(f => f.path).join(', ');
+    return [
+      {
+        code: 'target-drift',
+        message: `The live objects in ${workspace.name} differ from v${state.currentNumber} (${fields}); those changes will be overwritten`,
+      },
+    ];
+  }
+
+  /** Blockers for Secret and ConfigMap keys missing in the target namespace. */
+  private async preflight(workspace: Workspace, env: ServiceSpec['env']): Promise<PlanIssue[]> {
+    const refs = referencesOf(env);
+    if (!this.deps.gateway || !workspace.cluster || refs.length === 0) return [];
+    try {
+      const missing = await this.deps.gateway.findMissingReferences(
+        { cluster: workspace.cluster, namespace: workspace.namespace },
+        refs,
+      );
+      return missing.map(m => ({
+        code: 'missing-reference',
+        path: `env.${m.envName}`,
+        message: `${m.kind} ${m.name} key '${m.key}' in namespace ${workspace.namespace}: ${m.problem}`,
+      }));
+    } catch (error) {
+      return [
+        {
+          code: 'preflight-failed',
+          message: `Could not check Secret and ConfigMap references in ${workspace.name}: ${error instanceof Error ? error.message : error}`,
+        },
+      ];
+    }
+  }
+
+  async plan(
+    service: ServiceContext,
+    source: Workspace,
+    target: Workspace,
+    options: { sourceVersion?: number; inputs?: PromotionInputs } = {},
+  ): Promise<ComputedPlan> {
+    const { store } = this.deps;
+    const sourceVersion =
+      options.sourceVersion !== undefined
+        ? await store.getVersion(service.entityRef, source.name, options.sourceVersion)
+        : await store.getCurrentVersion(service.entityRef, source.name);
+    if (!sourceVersion) {
+      throw new InputError(
+        options.sourceVersion !== undefined
+          ? `sourceVersion: ${service.entityRef} has no v${options.sourceVersion} in ${source.name}`
+          : `source: ${service.entityRef} has no current version in ${source.name} to promote`,
+      );
+    }
+    const targetVersion = await store.getCurrentVersion(service.entityRef, target.name);
+    const rules = resolvePromotionRules(this.deps.installationRules, service.rules);
+    const extraWarnings = await this.driftWarnings(service.entityRef, target);
+    const base = {
+      service: service.entityRef,
+      source: { workspace: source, version: sourceVersion.number, spec: sourceVersion.spec },
+      target: { workspace: target, version: targetVersion?.number, spec: targetVersion?.spec },
+      rules,
+      extraWarnings,
+    };
+    const draft = planPromotion(base);
+    const extraBlockers = await this.preflight(target, draft.spec.env);
+    let plan = extraBlockers.length ? planPromotion({ ...base, extraBlockers }) : draft;
+    if (options.inputs) {
+      const inputBlockers = await this.preflight(target, options.inputs.env);
+      plan = planPromotion({
+        ...base,
+        inputs: options.inputs,
+        extraBlockers: [...extraBlockers, ...inputBlockers],
+      });
+    }
+    return { plan, sourceVersion, targetVersion };
+  }
+
+  /**
+   * Re-plans, refuses a stale hash (409) or unresolved blockers, and deploys
+   * the planned spec as a new version of the target.
+   */
+  async execute(
+    service: ServiceContext,
+    source: Workspace,
+    target: Workspace,
+    request: {
+      planHash: string;
+      sourceVersion?: number;
+      inputs?: PromotionInputs;
+      reason?: string;
+      createdBy: string;
+      wait?: boolean;
+    },
+  ): Promise<{ version: Version; plan: PromotionPlan }> {
+    const { plan, sourceVersion, targetVersion } = await this.plan(service, source, target, {
+      sourceVersion: request.sourceVersion,
+      inputs: request.inputs ?? {},
+    });
+    if (plan.planHash !== request.planHash) {
+      throw new ConflictError(
+        `planHash: the plan is stale; ${source.name} or ${target.name} changed since it was computed (now ${source.name} v${sourceVersion.number} -> ${target.name} ${targetVersion ? `v${targetVersion.number}` : 'empty'}); re-plan and review it again`,
+      );
+    }
+    if (plan.blockers.length > 0) {
+      const needsInput = plan.blockers.filter(b => b.code === 'env-needs-input');
+      const summary = plan.blockers.map(b => `${b.path ? `${b.path}: ` : ''}${b.message}`).join('; ');
+      if (needsInput.length === plan.blockers.length) {
+        throw new InputError(
+          `inputs.env: the plan has unresolved blockers: ${summary}`,
+        );
+      }
+      throw new ConflictError(`The plan has unresolved blockers: ${summary}`);
+    }
+    const operationTarget: OperationTarget = { entityRef: service.entityRef, name: service.name, workspace: target };
+    const version = await this.deps.versions.createAndApply(
+      operationTarget,
+      {
+        spec: plan.spec,
+        origin: { type: 'promotion', workspace: source.name, version: sourceVersion.number },
+        createdBy: request.createdBy,
+        message: request.reason,
+        expectedCurrentVersion: targetVersion?.number ?? 0,
+      },
+      { wait: request.wait },
+    );
+    return { version, plan };
+  }
+
+  /** What a rollback to `to` would change, and what to look out for. */
+  async planRollback(service: ServiceContext, workspace: Workspace, to: Version): Promise<RollbackPlan> {
+    const current = await this.deps.store.getCurrentVersion(service.entityRef, workspace.name);
+    const warnings = await this.driftWarnings(service.entityRef, workspace);
+    if (current?.number === to.number) {
+      warnings.push({ code: 'already-current', message: `v${to.number} is already the current version` });
+    }
+    if (to.status === 'failed') {
+      warnings.push({ code: 'target-failed', message: `v${to.number} failed when it was deployed: ${to.statusMessage ?? 'no reason recorded'}` });
+    }
+    return {
+      service: service.entityRef,
+      workspace: workspace.name,
+      fromVersion: current?.number,
+      toVersion: to.number,
+      changes: diffSpecs(current?.spec, to.spec),
+      warnings,
+    };
+  }
+}

@@ -1,0 +1,67 @@
+import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { shipyardPermissions } from '@shipyard/backstage-plugin-common';
+import { WorkspaceRegistry } from './config/WorkspaceRegistry';
+import { DatabaseVersionStore } from './database/DatabaseVersionStore';
+import { LeaseManager } from './operations/LeaseManager';
+import { PromotionOperations } from './operations/PromotionOperations';
+import { VersionOperations } from './operations/VersionOperations';
+import { createRouter } from './service/router';
+
+/**
+ * Shipyard's backend plugin: versions in the Backstage database, applied to
+ * the Kubernetes plugin's clusters, served at /api/shipyard.
+ * @public
+ */
+export const shipyardPlugin = createBackendPlugin({
+  pluginId: 'shipyard',
+  register(env) {
+    env.registerInit({
+      deps: {
+        config: coreServices.rootConfig,
+        logger: coreServices.logger,
+        database: coreServices.database,
+        httpRouter: coreServices.httpRouter,
+        httpAuth: coreServices.httpAuth,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
+        auditor: coreServices.auditor,
+        lifecycle: coreServices.lifecycle,
+        catalog: catalogServiceRef,
+      },
+      async init(deps) {
+        const { config, logger, database, httpRouter, lifecycle } = deps;
+        const workspaces = WorkspaceRegistry.fromConfig(config);
+        const store = await DatabaseVersionStore.create({ database });
+        const leases = new LeaseManager(store, logger, {
+          ttlMs: (config.getOptionalNumber('shipyard.lease.ttlSeconds') ?? 30) * 1000,
+          waitMs: (config.getOptionalNumber('shipyard.lease.waitSeconds') ?? 20) * 1000,
+        });
+        const versions = new VersionOperations({ store, leases, logger });
+        const promotions = new PromotionOperations({
+          store,
+          versions,
+          installationRules: workspaces.promotionRules,
+        });
+        deps.permissionsRegistry.addPermissions(shipyardPermissions);
+        lifecycle.addShutdownHook(() => versions.drain());
+
+        httpRouter.use(
+          await createRouter({
+            ...deps,
+            store,
+            workspaces,
+            versions,
+            promotions,
+          }),
+        );
+        logger.info(
+          `Shipyard serves ${workspaces.list().length} workspaces: ${workspaces
+            .list()
+            .map(w => `${w.name} (${w.environment}${w.cluster ? `, ${w.cluster}/${w.namespace}` : ', record only'})`)
+            .join(', ')}`,
+        );
+      },
+    });
+  },
+});

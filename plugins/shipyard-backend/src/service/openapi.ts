@@ -1,0 +1,253 @@
+/*
+ * The OpenAPI document of /api/shipyard. The router validates every request
+ * against it; the spec inside a request body is validated by the shared zod
+ * schema afterwards, whose messages name the exact field.
+ */
+
+const entityParams = [
+  { name: 'kind', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9-]{0,62}$' } },
+  { name: 'namespace', in: 'path', required: true, schema: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$' } },
+  { name: 'name', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9][-A-Za-z0-9_.]{0,62}$' } },
+];
+const workspaceParam = {
+  name: 'workspace',
+  in: 'path',
+  required: true,
+  schema: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$' },
+};
+const versionParam = {
+  name: 'version',
+  in: 'path',
+  required: true,
+  schema: { type: 'integer', minimum: 1, maximum: 2147483647 },
+};
+const waitParam = {
+  name: 'wait',
+  in: 'query',
+  required: false,
+  description: 'Answer once the rollout has finished instead of once the objects are applied',
+  schema: { type: 'boolean' },
+};
+const envValue = {
+  oneOf: [
+    { type: 'string', maxLength: 32768 },
+    {
+      type: 'object',
+      additionalProperties: false,
+      required: ['secretKeyRef'],
+      properties: {
+        secretKeyRef: {
+          type: 'object',
+          required: ['name', 'key'],
+          properties: { name: { type: 'string' }, key: { type: 'string' }, optional: { type: 'boolean' } },
+          additionalProperties: false,
+        },
+      },
+    },
+    {
+      type: 'object',
+      additionalProperties: false,
+      required: ['configMapKeyRef'],
+      properties: {
+        configMapKeyRef: {
+          type: 'object',
+          required: ['name', 'key'],
+          properties: { name: { type: 'string' }, key: { type: 'string' }, optional: { type: 'boolean' } },
+          additionalProperties: false,
+        },
+      },
+    },
+  ],
+};
+const message = { type: 'string', maxLength: 4000 };
+const planRequestProperties = {
+  source: { type: 'string', minLength: 1, maxLength: 63 },
+  target: { type: 'string', minLength: 1, maxLength: 63 },
+  sourceVersion: { type: 'integer', minimum: 1 },
+};
+const json = (schemaRef: string) => ({
+  content: { 'application/json': { schema: { $ref: `#/components/schemas/${schemaRef}` } } },
+});
+const errorResponses = {
+  '400': { description: 'Invalid input; the message names the field', ...json('Error') },
+  '401': { description: 'No or invalid Backstage token', ...json('Error') },
+  '403': { description: 'Not allowed by the permission policy', ...json('Error') },
+  '404': { description: 'Unknown service, workspace or version', ...json('Error') },
+  '409': { description: 'Stale expectedCurrentVersion or plan, or a busy workspace', ...json('Error') },
+};
+const anyObject = { type: 'object', additionalProperties: true };
+
+/** The OpenAPI document served at /api/shipyard/openapi.json. @public */
+export const shipyardOpenApiDocument = {
+  openapi: '3.0.3',
+  info: {
+    title: 'Shipyard',
+    version: '1',
+    description: 'Versioned deployments, rollback and promotion of catalog services',
+  },
+  servers: [{ url: '/' }],
+  components: {
+    schemas: {
+      Error: anyObject,
+      Workspace: anyObject,
+      Version: anyObject,
+      ServiceSpec: { type: 'object', description: 'Spec v1 (DESIGN §4); validated field by field by the server' },
+    },
+  },
+  paths: {
+    '/workspaces': {
+      get: { operationId: 'listWorkspaces', responses: { '200': { description: 'Configured workspaces', ...json('Workspace') }, ...errorResponses } },
+    },
+    '/services/{kind}/{namespace}/{name}/workspaces': {
+      get: {
+        operationId: 'getServiceWorkspaces',
+        parameters: entityParams,
+        responses: { '200': { description: 'Per workspace: current version, status, drift, lease' }, ...errorResponses },
+      },
+    },
+    '/services/{kind}/{namespace}/{name}/workspaces/{workspace}/versions': {
+      get: {
+        operationId: 'listVersions',
+        parameters: [
+          ...entityParams,
+          workspaceParam,
+          { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 200 } },
+          { name: 'cursor', in: 'query', required: false, schema: { type: 'string', maxLength: 200 } },
+        ],
+        responses: { '200': { description: 'Versions, newest first' }, ...errorResponses },
+      },
+      post: {
+        operationId: 'deployVersion',
+        parameters: [...entityParams, workspaceParam, waitParam],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['spec'],
+                properties: {
+                  spec: { $ref: '#/components/schemas/ServiceSpec' },
+                  message,
+                  expectedCurrentVersion: { type: 'integer', minimum: 0 },
+                  origin: { type: 'string', enum: ['deploy', 'edit', 'scaffolder'] },
+                },
+              },
+            },
+          },
+        },
+        responses: { '201': { description: 'The new version', ...json('Version') }, ...errorResponses },
+      },
+    },
+    '/services/{kind}/{namespace}/{name}/workspaces/{workspace}/versions/{version}': {
+      get: {
+        operationId: 'getVersion',
+        parameters: [...entityParams, workspaceParam, versionParam],
+        responses: { '200': { description: 'The version with its spec and rendered manifests' }, ...errorResponses },
+      },
+    },
+    '/services/{kind}/{namespace}/{name}/workspaces/{workspace}/versions/{version}/rollback': {
+      post: {
+        operationId: 'rollback',
+        parameters: [...entityParams, workspaceParam, versionParam, waitParam],
+        requestBody: {
+          required: false,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                additionalProperties: false,
+                properties: { reason: message, expectedCurrentVersion: { type: 'integer', minimum: 0 } },
+              },
+            },
+          },
+        },
+        responses: { '201': { description: 'The new version, origin rollback of {version}' }, ...errorResponses },
+      },
+    },
+    '/services/{kind}/{namespace}/{name}/workspaces/{workspace}/versions/{version}/rollback-plan': {
+      get: {
+        operationId: 'previewRollback',
+        parameters: [...entityParams, workspaceParam, versionParam],
+        responses: { '200': { description: 'The diff from the current version and warnings' }, ...errorResponses },
+      },
+    },
+    '/services/{kind}/{namespace}/{name}/workspaces/{workspace}/live': {
+      get: {
+        operationId: 'getLive',
+        parameters: [...entityParams, workspaceParam],
+        responses: { '200': { description: 'Live objects, rollout progress and drift' }, ...errorResponses },
+      },
+    },
+    '/services/{kind}/{namespace}/{name}/workspaces/{workspace}/lease': {
+      delete: {
+        operationId: 'releaseLease',
+        parameters: [...entityParams, workspaceParam],
+        responses: { '200': { description: 'The released lease' }, ...errorResponses },
+      },
+    },
+    '/services/{kind}/{namespace}/{name}/diff': {
+      get: {
+        operationId: 'diffVersions',
+        parameters: [
+          ...entityParams,
+          { name: 'from', in: 'query', required: true, schema: { type: 'string', pattern: '^[a-z0-9-]{1,63}:[0-9]{1,10}$' } },
+          { name: 'to', in: 'query', required: true, schema: { type: 'string', pattern: '^[a-z0-9-]{1,63}:[0-9]{1,10}$' } },
+        ],
+        responses: { '200': { description: 'A structured diff' }, ...errorResponses },
+      },
+    },
+    '/services/{kind}/{namespace}/{name}/promotions/plan': {
+      post: {
+        operationId: 'planPromotion',
+        parameters: entityParams,
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['source', 'target'],
+                properties: planRequestProperties,
+              },
+            },
+          },
+        },
+        responses: { '200': { description: 'The plan' }, ...errorResponses },
+      },
+    },
+    '/services/{kind}/{namespace}/{name}/promotions': {
+      post: {
+        operationId: 'executePromotion',
+        parameters: [...entityParams, waitParam],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['source', 'target', 'planHash'],
+                properties: {
+                  ...planRequestProperties,
+                  planHash: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+                  reason: message,
+                  inputs: {
+                    type: 'object',
+                    additionalProperties: false,
+                    properties: {
+                      env: { type: 'object', additionalProperties: envValue, maxProperties: 5000 },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+        responses: { '201': { description: 'The new version in the target' }, ...errorResponses },
+      },
+    },
+  },
+} as const;
