@@ -39,6 +39,8 @@ export interface Config {
         annotations?: 'merge-source-wins' | 'merge-target-wins' | 'source' | 'target';
       };
     };
+    /** How often a rollout is polled while it is followed. Default 1000. */
+    rolloutPollMilliseconds?: number;
     lease?: {
       /** How long a lease lives without renewal; a dead holder's lease expires after this. Default 30. */
       ttlSeconds?: number;

@@ -5,7 +5,8 @@
  * @packageDocumentation
  */
 
-export { shipyardPlugin as default } from './plugin';
+export { shipyardPlugin as default, shipyardClusterExtensionPoint } from './plugin';
+export type { ShipyardClusterExtensionPoint } from './plugin';
 export type { ClusterGateway, WorkloadTarget, RolloutObservation, ObjectKeyReference } from './cluster/ClusterGateway';
 export { ClusterOperationError } from './cluster/ClusterGateway';
 export type { VersionStore } from './database/VersionStore';

@@ -1,4 +1,9 @@
-import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendPlugin,
+  createExtensionPoint,
+} from '@backstage/backend-plugin-api';
+import { ClusterGateway } from './cluster/ClusterGateway';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { shipyardPermissions } from '@shipyard/backstage-plugin-common';
 import { WorkspaceRegistry } from './config/WorkspaceRegistry';
@@ -9,6 +14,19 @@ import { VersionOperations } from './operations/VersionOperations';
 import { createRouter } from './service/router';
 
 /**
+ * Lets a backend module replace how Shipyard talks to clusters.
+ * @public
+ */
+export interface ShipyardClusterExtensionPoint {
+  setClusterGateway(gateway: ClusterGateway): void;
+}
+
+/** @public */
+export const shipyardClusterExtensionPoint = createExtensionPoint<ShipyardClusterExtensionPoint>({
+  id: 'shipyard.cluster',
+});
+
+/**
  * Shipyard's backend plugin: versions in the Backstage database, applied to
  * the Kubernetes plugin's clusters, served at /api/shipyard.
  * @public
@@ -16,6 +34,15 @@ import { createRouter } from './service/router';
 export const shipyardPlugin = createBackendPlugin({
   pluginId: 'shipyard',
   register(env) {
+    let customGateway: ClusterGateway | undefined;
+    env.registerExtensionPoint(shipyardClusterExtensionPoint, {
+      setClusterGateway(gateway) {
+        if (customGateway) {
+          throw new Error('Shipyard: a cluster gateway was already set by another module');
+        }
+        customGateway = gateway;
+      },
+    });
     env.registerInit({
       deps: {
         config: coreServices.rootConfig,
@@ -37,10 +64,18 @@ export const shipyardPlugin = createBackendPlugin({
           ttlMs: (config.getOptionalNumber('shipyard.lease.ttlSeconds') ?? 30) * 1000,
           waitMs: (config.getOptionalNumber('shipyard.lease.waitSeconds') ?? 20) * 1000,
         });
-        const versions = new VersionOperations({ store, leases, logger });
+        const gateway = customGateway;
+        const versions = new VersionOperations({
+          store,
+          leases,
+          logger,
+          gateway,
+          rolloutPollMs: config.getOptionalNumber('shipyard.rolloutPollMilliseconds'),
+        });
         const promotions = new PromotionOperations({
           store,
           versions,
+          gateway,
           installationRules: workspaces.promotionRules,
         });
         deps.permissionsRegistry.addPermissions(shipyardPermissions);
@@ -53,6 +88,7 @@ export const shipyardPlugin = createBackendPlugin({
             workspaces,
             versions,
             promotions,
+            gateway,
           }),
         );
         logger.info(

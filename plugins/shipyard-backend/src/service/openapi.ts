@@ -192,8 +192,8 @@ export const shipyardOpenApiDocument = {
         operationId: 'diffVersions',
         parameters: [
           ...entityParams,
-          { name: 'from', in: 'query', required: true, schema: { type: 'string', pattern: '^[a-z0-9-]{1,63}:[0-9]{1,10}$' } },
-          { name: 'to', in: 'query', required: true, schema: { type: 'string', pattern: '^[a-z0-9-]{1,63}:[0-9]{1,10}$' } },
+          { name: 'from', in: 'query', required: true, allowReserved: true, schema: { type: 'string', pattern: '^[a-z0-9-]{1,63}:[0-9]{1,10}$' } },
+          { name: 'to', in: 'query', required: true, allowReserved: true, schema: { type: 'string', pattern: '^[a-z0-9-]{1,63}:[0-9]{1,10}$' } },
         ],
         responses: { '200': { description: 'A structured diff' }, ...errorResponses },
       },

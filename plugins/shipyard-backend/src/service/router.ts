@@ -7,7 +7,6 @@ import {
   LoggerService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { createValidatedOpenApiRouter } from '@backstage/backend-openapi-utils';
 import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import { JsonObject } from '@backstage/types';
 import { AuthorizeResult, ResourcePermission } from '@backstage/plugin-permission-common';
@@ -37,6 +36,7 @@ import { VersionStore } from '../database/VersionStore';
 import { PromotionOperations, ServiceContext } from '../operations/PromotionOperations';
 import { VersionOperations } from '../operations/VersionOperations';
 import { shipyardOpenApiDocument } from './openapi';
+import { createValidatedRouter } from './validation';
 
 /** Everything the router needs. @public */
 export interface RouterOptions {
@@ -53,7 +53,6 @@ export interface RouterOptions {
 }
 
 const DEFAULT_PAGE_SIZE = 50;
-const BODY_LIMIT = '1mb';
 
 interface ResolvedService extends ServiceContext {
   workspaces?: string[];
@@ -73,9 +72,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   const { httpAuth, permissions, auditor, catalog, store, workspaces, versions, promotions, gateway } =
     options;
 
-  const router = createValidatedOpenApiRouter(shipyardOpenApiDocument as any, {
-    middleware: [express.json({ limit: BODY_LIMIT })],
-  }) as unknown as express.Router;
+  const router = createValidatedRouter(shipyardOpenApiDocument);
 
   async function resolveService(req: Request, credentials: BackstageCredentials): Promise<ResolvedService> {
     const entityRef = entityRefFromPath(req.params.kind, req.params.namespace, req.params.name);
