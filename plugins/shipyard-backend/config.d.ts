@@ -41,6 +41,8 @@ export interface Config {
     };
     /** How often a rollout is polled while it is followed. Default 1000. */
     rolloutPollMilliseconds?: number;
+    /** How often rollouts and drift of every service are refreshed. Default 30. */
+    refreshIntervalSeconds?: number;
     lease?: {
       /** How long a lease lives without renewal; a dead holder's lease expires after this. Default 30. */
       ttlSeconds?: number;

@@ -5,7 +5,9 @@ import {
 } from '@backstage/backend-plugin-api';
 import { ClusterGateway } from './cluster/ClusterGateway';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
-import { shipyardPermissions } from '@shipyard/backstage-plugin-common';
+import { readShipyardAnnotations, shipyardPermissions } from '@shipyard/backstage-plugin-common';
+import { KubernetesClusterGateway } from './cluster/KubernetesClusterGateway';
+import { RefreshTask } from './operations/RefreshTask';
 import { WorkspaceRegistry } from './config/WorkspaceRegistry';
 import { DatabaseVersionStore } from './database/DatabaseVersionStore';
 import { LeaseManager } from './operations/LeaseManager';
@@ -54,17 +56,22 @@ export const shipyardPlugin = createBackendPlugin({
         permissionsRegistry: coreServices.permissionsRegistry,
         auditor: coreServices.auditor,
         lifecycle: coreServices.lifecycle,
+        scheduler: coreServices.scheduler,
+        discovery: coreServices.discovery,
+        auth: coreServices.auth,
         catalog: catalogServiceRef,
       },
       async init(deps) {
         const { config, logger, database, httpRouter, lifecycle } = deps;
-        const workspaces = WorkspaceRegistry.fromConfig(config);
+        const workspaces = WorkspaceRegistry.fromConfig(config, { onWarning: m => logger.warn(m) });
         const store = await DatabaseVersionStore.create({ database });
         const leases = new LeaseManager(store, logger, {
           ttlMs: (config.getOptionalNumber('shipyard.lease.ttlSeconds') ?? 30) * 1000,
           waitMs: (config.getOptionalNumber('shipyard.lease.waitSeconds') ?? 20) * 1000,
         });
-        const gateway = customGateway;
+        const gateway =
+          customGateway ??
+          new KubernetesClusterGateway({ discovery: deps.discovery, auth: deps.auth, logger });
         const versions = new VersionOperations({
           store,
           leases,
@@ -79,6 +86,36 @@ export const shipyardPlugin = createBackendPlugin({
           installationRules: workspaces.promotionRules,
         });
         deps.permissionsRegistry.addPermissions(shipyardPermissions);
+
+        const refresh = new RefreshTask({
+          store,
+          gateway,
+          workspaces,
+          versions,
+          logger,
+          resolveName: async entityRef => {
+            const entity = await deps.catalog.getEntityByRef(entityRef, {
+              credentials: await deps.auth.getOwnServiceCredentials(),
+            });
+            return entity ? readShipyardAnnotations(entity).serviceName : undefined;
+          },
+        });
+        if (workspaces.list().some(w => w.cluster)) {
+          await deps.scheduler.scheduleTask({
+            id: 'shipyard-refresh-rollouts-and-drift',
+            frequency: { seconds: config.getOptionalNumber('shipyard.refreshIntervalSeconds') ?? 30 },
+            timeout: { minutes: 5 },
+            initialDelay: { seconds: 10 },
+            fn: async () => {
+              const result = await refresh.run();
+              if (result.finished || result.drifted) {
+                logger.info(
+                  `Refreshed rollouts and drift: ${result.finished} rollouts finished, ${result.drifted} of ${result.checked} workspaces drifted`,
+                );
+              }
+            },
+          });
+        }
         lifecycle.addShutdownHook(() => versions.drain());
 
         httpRouter.use(

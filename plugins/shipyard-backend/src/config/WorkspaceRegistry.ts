@@ -9,12 +9,23 @@ const DEFAULT_ENVIRONMENTS = ['dev', 'staging', 'prod'];
 const WORKSPACE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /**
+ * The cluster names of `kubernetes.clusterLocatorMethods`, or undefined when
+ * a locator other than `config` may add clusters we cannot list here.
+ */
+function kubernetesClusterNames(config: Config): string[] | undefined {
+  const methods = config.getOptionalConfigArray('kubernetes.clusterLocatorMethods') ?? [];
+  if (methods.some(m => m.getString('type') !== 'config')) return undefined;
+  return methods.flatMap(m => (m.getOptionalConfigArray('clusters') ?? []).map(c => c.getString('name')));
+}
+
+/**
  * The workspaces configured under `shipyard.workspaces`, validated once at
  * start-up so a typo fails the backend rather than a deploy.
  * @public
  */
 export class WorkspaceRegistry {
-  static fromConfig(config: Config): WorkspaceRegistry {
+  static fromConfig(config: Config, options: { onWarning?: (message: string) => void } = {}): WorkspaceRegistry {
+    const knownClusters = kubernetesClusterNames(config);
     const root = config.getOptionalConfig('shipyard');
     const environments =
       root?.getOptionalStringArray('environments') ?? DEFAULT_ENVIRONMENTS;
@@ -38,12 +49,22 @@ export class WorkspaceRegistry {
         if (retention !== undefined && (!Number.isInteger(retention) || retention < 1)) {
           throw new InputError(`${at}.retention: must be a positive integer`);
         }
+        let cluster = ws.getOptionalString('cluster');
+        let notApplied: string | undefined;
+        if (!cluster) {
+          notApplied = `workspace '${name}' has no cluster configured`;
+        } else if (knownClusters && !knownClusters.includes(cluster)) {
+          notApplied = `cluster '${cluster}' of workspace '${name}' is not one of the Kubernetes plugin's clusters (${knownClusters.join(', ') || 'none configured'})`;
+          options.onWarning?.(`Shipyard: ${notApplied}; its versions are recorded but not applied`);
+          cluster = undefined;
+        }
         return {
           name,
           title: ws.getOptionalString('title'),
           environment,
           tier,
-          cluster: ws.getOptionalString('cluster'),
+          cluster,
+          notApplied,
           namespace: ws.getString('namespace'),
           protected: ws.getOptionalBoolean('protected') ?? false,
           autoRollback: ws.getOptionalBoolean('autoRollback') ?? false,

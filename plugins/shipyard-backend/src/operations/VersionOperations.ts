@@ -74,7 +74,7 @@ export class VersionOperations {
         {
           ...base,
           status: 'recorded',
-          statusMessage: `Not applied: workspace '${workspace.name}' has no cluster configured`,
+          statusMessage: `Not applied: ${workspace.notApplied ?? `workspace '${workspace.name}' has no cluster configured`}`,
         },
         {
           expectedCurrentVersion: request.expectedCurrentVersion,

@@ -1,0 +1,227 @@
+import { AuthService, DiscoveryService, LoggerService } from '@backstage/backend-plugin-api';
+import {
+  KubernetesObject,
+  MANAGED_KINDS,
+  ManagedKind,
+  SHIPYARD_MANAGED_BY,
+} from '@shipyard/backstage-plugin-common';
+import {
+  ClusterGateway,
+  ClusterOperationError,
+  ObjectKeyReference,
+  RolloutObservation,
+  WorkloadTarget,
+} from './ClusterGateway';
+import { detectDrift } from './detectDrift';
+import { rolloutStatus } from './rolloutStatus';
+
+/** The field manager of every server-side apply Shipyard makes. @public */
+export const SHIPYARD_FIELD_MANAGER = 'shipyard';
+
+const REQUEST_TIMEOUT_MS = 15_000;
+
+function objectPath(kind: ManagedKind, namespace: string, name?: string): string {
+  const base = kind.apiVersion.includes('/') ? `/apis/${kind.apiVersion}` : `/api/${kind.apiVersion}`;
+  return `${base}/namespaces/${encodeURIComponent(namespace)}/${kind.plural}${name ? `/${encodeURIComponent(name)}` : ''}`;
+}
+
+function kindOf(object: KubernetesObject): ManagedKind {
+  const kind = MANAGED_KINDS.find(k => k.kind === object.kind && k.apiVersion === object.apiVersion);
+  if (!kind) throw new Error(`Shipyard does not manage ${object.apiVersion} ${object.kind}`);
+  return kind;
+}
+
+/**
+ * Talks to clusters through the Kubernetes plugin's proxy
+ * (`/api/kubernetes/proxy`, header `Backstage-Kubernetes-Cluster`), so the
+ * clusters, credentials and auth strategies configured for the Kubernetes
+ * plugin are the only cluster configuration. Requests carry Shipyard's own
+ * service token; the proxy adds the cluster's credentials.
+ * @public
+ */
+export class KubernetesClusterGateway implements ClusterGateway {
+  constructor(
+    private readonly deps: {
+      discovery: DiscoveryService;
+      auth: AuthService;
+      logger: LoggerService;
+      fetch?: typeof fetch;
+    },
+  ) {}
+
+  private async request(
+    cluster: string,
+    method: string,
+    path: string,
+    options: { body?: unknown; contentType?: string; allow404?: boolean } = {},
+  ): Promise<any> {
+    const baseUrl = await this.deps.discovery.getBaseUrl('kubernetes');
+    const { token } = await this.deps.auth.getPluginRequestToken({
+      onBehalfOf: await this.deps.auth.getOwnServiceCredentials(),
+      targetPluginId: 'kubernetes',
+    });
+    const doFetch = this.deps.fetch ?? fetch;
+    let response: Response;
+    try {
+      response = await doFetch(`${baseUrl}/proxy${path}`, {
+        method,
+        headers: {
+          Authorization: `Bearer ${token}`,
+          'Backstage-Kubernetes-Cluster': cluster,
+          Accept: 'application/json',
+          ...(options.body !== undefined ? { 'Content-Type': options.contentType ?? 'application/json' } : {}),
+        },
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+    } catch (error) {
+      throw new ClusterOperationError(
+        `cluster '${cluster}' is unreachable: ${error instanceof Error ? error.message : error}`,
+        'unreachable',
+      );
+    }
+    if (response.status === 404 && options.allow404) return undefined;
+    const text = await response.text();
+    let body: any;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      body = undefined;
+    }
+    if (!response.ok) {
+      // A Kubernetes Status carries the API server's own message; a
+      // Backstage error body means the proxy itself refused.
+      const message =
+        (body?.kind === 'Status' && body.message) ||
+        body?.error?.message ||
+        text.slice(0, 500) ||
+        response.statusText;
+      const reason =
+        response.status === 401 || response.status === 403
+          ? 'forbidden'
+          : response.status === 400 || response.status === 409 || response.status === 422
+            ? 'invalid'
+            : response.status >= 500
+              ? 'unreachable'
+              : 'failed';
+      throw new ClusterOperationError(
+        `${method} ${path} on cluster '${cluster}' answered ${response.status}: ${message}`,
+        reason,
+      );
+    }
+    return body;
+  }
+
+  private apply1(cluster: string, object: KubernetesObject, dryRun: boolean) {
+    const kind = kindOf(object);
+    const query = `fieldManager=${SHIPYARD_FIELD_MANAGER}&force=true${dryRun ? '&dryRun=All' : ''}`;
+    return this.request(
+      cluster,
+      'PATCH',
+      `${objectPath(kind, object.metadata.namespace!, object.metadata.name)}?${query}`,
+      // JSON is YAML, and the apply content type is what makes it a server-side apply.
+      { body: object, contentType: 'application/apply-patch+yaml' },
+    );
+  }
+
+  async apply(target: WorkloadTarget, manifests: KubernetesObject[]): Promise<void> {
+    // Dry-run everything first, so an admission rejection of the last object
+    // fails the version before the first one changed anything.
+    for (const object of manifests) {
+      await this.apply1(target.cluster, object, true);
+    }
+    for (const object of manifests) {
+      await this.apply1(target.cluster, object, false);
+    }
+    const rendered = new Set(manifests.map(m => m.kind));
+    for (const kind of MANAGED_KINDS) {
+      if (rendered.has(kind.kind)) continue;
+      const path = objectPath(kind, target.namespace, target.name);
+      const existing = await this.request(target.cluster, 'GET', path, { allow404: true });
+      if (existing?.metadata?.labels?.['app.kubernetes.io/managed-by'] === SHIPYARD_MANAGED_BY) {
+        await this.request(target.cluster, 'DELETE', path, { allow404: true });
+        this.deps.logger.info(`Pruned ${kind.kind} ${target.namespace}/${target.name} on ${target.cluster}`);
+      }
+    }
+  }
+
+  async getRollout(target: WorkloadTarget): Promise<RolloutObservation> {
+    const deployment = await this.request(
+      target.cluster,
+      'GET',
+      objectPath(MANAGED_KINDS[0], target.namespace, target.name),
+      { allow404: true },
+    );
+    if (!deployment) {
+      return {
+        state: 'failed',
+        progress: { desiredReplicas: 0, updatedReplicas: 0, readyReplicas: 0, availableReplicas: 0 },
+        message: `Deployment ${target.namespace}/${target.name} does not exist`,
+      };
+    }
+    return rolloutStatus(deployment);
+  }
+
+  async getLive(target: WorkloadTarget, expected: KubernetesObject[]) {
+    const live = new Map<string, KubernetesObject | undefined>();
+    await Promise.all(
+      MANAGED_KINDS.map(async kind => {
+        const object = await this.request(target.cluster, 'GET', objectPath(kind, target.namespace, target.name), {
+          allow404: true,
+        });
+        live.set(kind.kind, object?.metadata?.labels?.['app.kubernetes.io/managed-by'] === SHIPYARD_MANAGED_BY ? object : undefined);
+      }),
+    );
+    const deployment = live.get('Deployment');
+    const rollout = deployment ? rolloutStatus(deployment as any) : undefined;
+    const objects = MANAGED_KINDS.map(kind => {
+      const object = live.get(kind.kind);
+      const entry: { kind: string; name: string; exists: boolean; ready?: boolean; message?: string } = {
+        kind: kind.kind,
+        name: target.name,
+        exists: Boolean(object),
+      };
+      if (kind.kind === 'Deployment' && rollout) {
+        entry.ready = rollout.state === 'succeeded';
+        entry.message = rollout.message;
+      }
+      return entry;
+    });
+    return {
+      objects,
+      rollout: rollout?.progress,
+      rolloutState: rollout?.state,
+      drift: detectDrift(expected, live),
+    };
+  }
+
+  async findMissingReferences(target: Omit<WorkloadTarget, 'name'>, references: ObjectKeyReference[]) {
+    const keysByObject = new Map<string, Promise<Set<string> | undefined>>();
+    const keysOf = (ref: ObjectKeyReference) => {
+      const id = `${ref.kind}/${ref.name}`;
+      if (!keysByObject.has(id)) {
+        const plural = ref.kind === 'Secret' ? 'secrets' : 'configmaps';
+        keysByObject.set(
+          id,
+          this.request(
+            target.cluster,
+            'GET',
+            `/api/v1/namespaces/${encodeURIComponent(target.namespace)}/${plural}/${encodeURIComponent(ref.name)}`,
+            { allow404: true },
+          ).then(object =>
+            // Only the key names are kept; values are dropped here and never leave this function.
+            object ? new Set([...Object.keys(object.data ?? {}), ...Object.keys(object.binaryData ?? {})]) : undefined,
+          ),
+        );
+      }
+      return keysByObject.get(id)!;
+    };
+    const missing: Array<ObjectKeyReference & { problem: string }> = [];
+    for (const ref of references) {
+      const keys = await keysOf(ref);
+      if (!keys) missing.push({ ...ref, problem: `${ref.kind} ${ref.name} does not exist` });
+      else if (!keys.has(ref.key)) missing.push({ ...ref, problem: `${ref.kind} ${ref.name} has no key '${ref.key}'` });
+    }
+    return missing;
+  }
+}

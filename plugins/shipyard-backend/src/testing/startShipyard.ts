@@ -1,0 +1,92 @@
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { createBackendModule } from '@backstage/backend-plugin-api';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { ServiceSpec } from '@shipyard/backstage-plugin-common';
+import { Knex } from 'knex';
+import { shipyardClusterExtensionPoint, shipyardPlugin } from '../plugin';
+import { FakeClusterGateway } from './FakeClusterGateway';
+
+/*
+ * Starts the real plugin in a test backend on a test database, with the
+ * catalog and permissions mocked and, optionally, a fake cluster.
+ */
+
+const component = (name: string, annotations: Record<string, string> = {}) => ({
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: { name, namespace: 'default', annotations },
+  spec: { type: 'service', owner: 'team-a', lifecycle: 'production' },
+});
+
+export const entities = [
+  component('payments', {
+    'shipyard/workspaces': 'dev, staging, prod',
+    'shipyard/promotion': 'dev -> staging -> prod',
+  }),
+  component('ledger'),
+  component('dev-only', { 'shipyard/workspaces': 'dev' }),
+];
+
+export const workspacesConfig = {
+  shipyard: {
+    workspaces: [
+      { name: 'dev', environment: 'dev', namespace: 'shipyard-dev' },
+      { name: 'staging', environment: 'staging', namespace: 'shipyard-staging' },
+      { name: 'prod', environment: 'prod', namespace: 'shipyard-prod', protected: true },
+    ],
+  },
+};
+
+
+/** Starts the plugin on one test database; `gateway` gives its workspaces a (fake) cluster. */
+export async function startShipyard(
+  knex: Knex,
+  options: { permission?: AuthorizeResult.ALLOW | AuthorizeResult.DENY; gateway?: FakeClusterGateway; config?: object } = {},
+) {
+  const config: any = JSON.parse(JSON.stringify(options.config ?? workspacesConfig));
+  if (options.gateway) {
+    for (const ws of config.shipyard.workspaces) ws.cluster = 'test';
+    config.kubernetes = {
+      clusterLocatorMethods: [
+        { type: 'config', clusters: [{ name: 'test', url: 'https://127.0.0.1:1', authProvider: 'serviceAccount' }] },
+      ],
+    };
+    config.shipyard.rolloutPollMilliseconds = 5;
+  }
+  const features: any[] = [
+    shipyardPlugin,
+    mockServices.database.factory({ knex }),
+    mockServices.rootConfig.factory({ data: config }),
+    catalogServiceMock.factory({ entities: entities as any }),
+    mockServices.permissions.factory({ result: options.permission ?? AuthorizeResult.ALLOW }),
+  ];
+  if (options.gateway) {
+    const gateway = options.gateway;
+    features.push(
+      createBackendModule({
+        pluginId: 'shipyard',
+        moduleId: 'fake-cluster',
+        register(env) {
+          env.registerInit({
+            deps: { cluster: shipyardClusterExtensionPoint },
+            async init({ cluster }) {
+              cluster.setClusterGateway(gateway);
+            },
+          });
+        },
+      }),
+    );
+  }
+  const backend = await startTestBackend({ features });
+  return { backend, server: backend.server };
+}
+
+export const baseSpec: ServiceSpec = {
+  image: 'ghcr.io/acme/payments:1.0.0',
+  ports: [{ name: 'http', port: 8080 }],
+  env: { LOG_LEVEL: 'info', DB_URL: 'postgres://dev-db/payments' },
+  replicas: 1,
+  readinessProbe: { httpGet: { path: '/ready', port: 'http' } },
+};
+

@@ -1,0 +1,396 @@
+/*
+ * The Shipyard contract: the shapes the backend stores and serves, the
+ * frontend shows and the scaffolder actions send. DESIGN.md §2, §4 and §5.
+ */
+
+/** A reference to a key of a Secret in the workspace's namespace. @public */
+export interface SecretKeyRef {
+  secretKeyRef: { name: string; key: string; optional?: boolean };
+}
+
+/** A reference to a key of a ConfigMap in the workspace's namespace. @public */
+export interface ConfigMapKeyRef {
+  configMapKeyRef: { name: string; key: string; optional?: boolean };
+}
+
+/** The value of an environment variable: a literal or a reference. @public */
+export type EnvValue = string | SecretKeyRef | ConfigMapKeyRef;
+
+/** A port the container listens on; exposed through a Service. @public */
+export interface ServicePort {
+  name?: string;
+  port: number;
+  targetPort?: number;
+  protocol?: 'TCP' | 'UDP' | 'SCTP';
+}
+
+/** A Kubernetes container probe, restricted to the handlers Shipyard renders. @public */
+export interface Probe {
+  httpGet?: {
+    path?: string;
+    port: number | string;
+    scheme?: 'HTTP' | 'HTTPS';
+  };
+  tcpSocket?: { port: number | string };
+  grpc?: { port: number; service?: string };
+  exec?: { command: string[] };
+  initialDelaySeconds?: number;
+  periodSeconds?: number;
+  timeoutSeconds?: number;
+  successThreshold?: number;
+  failureThreshold?: number;
+}
+
+/** Compute requests and limits, as Kubernetes quantities. @public */
+export interface ResourceList {
+  cpu?: string;
+  memory?: string;
+  'ephemeral-storage'?: string;
+}
+
+/** Requests and limits of the container. @public */
+export interface Resources {
+  requests?: ResourceList;
+  limits?: ResourceList;
+}
+
+/** Horizontal autoscaling, rendered to an autoscaling/v2 HorizontalPodAutoscaler. @public */
+export interface Autoscaling {
+  minReplicas: number;
+  maxReplicas: number;
+  targetCPUUtilizationPercentage?: number;
+  targetMemoryUtilizationPercentage?: number;
+}
+
+/** The deployable configuration of a service (spec v1, DESIGN §4). @public */
+export interface ServiceSpec {
+  image: string;
+  command?: string[];
+  args?: string[];
+  ports?: ServicePort[];
+  env?: Record<string, EnvValue>;
+  resources?: Resources;
+  replicas?: number;
+  autoscaling?: Autoscaling;
+  readinessProbe?: Probe;
+  livenessProbe?: Probe;
+  startupProbe?: Probe;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+/** A named environment tier; a higher `tier` is further along the path to production. @public */
+export interface Environment {
+  name: string;
+  tier: number;
+}
+
+/** A cluster + namespace Shipyard deploys to (DESIGN §2). @public */
+export interface Workspace {
+  name: string;
+  title?: string;
+  environment: string;
+  /** The tier of the workspace's environment (dev 0 < staging 1 < prod 2 by default). */
+  tier: number;
+  /** A cluster name from the Kubernetes plugin's configuration, or undefined when none is configured. */
+  cluster?: string;
+  namespace: string;
+  protected: boolean;
+  /** Roll back to the last succeeded version when a rollout fails. */
+  autoRollback: boolean;
+  /** Keep at most this many versions per service; undefined keeps all. */
+  retention?: number;
+  /** Why versions of this workspace are recorded but not applied, when they are. */
+  notApplied?: string;
+}
+
+/** Where a version came from. @public */
+export interface VersionOrigin {
+  type: 'deploy' | 'edit' | 'rollback' | 'promotion' | 'scaffolder';
+  /** For a rollback: the version rolled back to. For a promotion: the source version. */
+  version?: number;
+  /** For a promotion: the source workspace. */
+  workspace?: string;
+  /** Why the system itself created this version, e.g. an automatic rollback. */
+  automatic?: string;
+}
+
+/**
+ * The lifecycle of a version. `recorded` means stored but not applied,
+ * because the workspace has no cluster configured.
+ * @public
+ */
+export type VersionStatus =
+  | 'pending'
+  | 'applying'
+  | 'progressing'
+  | 'succeeded'
+  | 'failed'
+  | 'recorded';
+
+/** Rollout progress of a Deployment, as the cluster reports it. @public */
+export interface RolloutProgress {
+  desiredReplicas: number;
+  updatedReplicas: number;
+  readyReplicas: number;
+  availableReplicas: number;
+  observedGeneration?: number;
+  generation?: number;
+  message?: string;
+}
+
+/** One deployed version of a service in a workspace. @public */
+export interface Version {
+  /** Entity ref of the service, e.g. `component:default/payments`. */
+  service: string;
+  workspace: string;
+  number: number;
+  spec: ServiceSpec;
+  /** sha256 of the canonical JSON of the spec. */
+  specHash: string;
+  origin: VersionOrigin;
+  status: VersionStatus;
+  /** The cluster's own message for a failure, or why a version was not applied. */
+  statusMessage?: string;
+  rollout?: RolloutProgress;
+  createdBy: string;
+  createdAt: string;
+  message?: string;
+  appliedAt?: string;
+  finishedAt?: string;
+}
+
+/** A minimal Kubernetes object as rendered by Shipyard. @public */
+export interface KubernetesObject {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    [key: string]: unknown;
+  };
+  [key: string]: unknown;
+}
+
+/** A version together with the manifests it renders to. @public */
+export interface VersionDetail extends Version {
+  manifests: KubernetesObject[];
+}
+
+/** A page of versions, newest first. @public */
+export interface VersionPage {
+  items: Version[];
+  /** Pass as `cursor` to get the next (older) page; absent on the last page. */
+  nextCursor?: string;
+  totalCount: number;
+}
+
+/** An operation lease on a (service, workspace). @public */
+export interface Lease {
+  holder: string;
+  operation: string;
+  acquiredAt: string;
+  expiresAt: string;
+}
+
+/** Drift between the live objects and what the current version rendered. @public */
+export interface DriftReport {
+  checkedAt: string;
+  drifted: boolean;
+  fields: Array<{ path: string; expected?: unknown; live?: unknown }>;
+}
+
+/** The state of a service in one workspace. @public */
+export interface ServiceWorkspaceState {
+  workspace: Workspace;
+  currentVersion?: Version;
+  latestVersion?: Version;
+  versionCount: number;
+  drift?: DriftReport;
+  lease?: Lease;
+}
+
+/** One field-level difference between two specs. @public */
+export interface SpecChange {
+  /** Dotted path, e.g. `image`, `env.LOG_LEVEL`, `resources.limits.cpu`, `ports`. */
+  path: string;
+  kind: 'added' | 'removed' | 'changed';
+  before?: unknown;
+  after?: unknown;
+}
+
+/** A version address across workspaces, `dev:3`. @public */
+export interface VersionAddress {
+  workspace: string;
+  version: number;
+}
+
+/** A structured diff of two versions. @public */
+export interface VersionDiff {
+  from: VersionAddress;
+  to: VersionAddress;
+  changes: SpecChange[];
+}
+
+/** What the planner decided for one field (DESIGN §1). @public */
+export type PlanAction =
+  | 'overwrite'
+  | 'retain'
+  | 'needs-input'
+  | 'remove'
+  | 'unchanged';
+
+/** One classified field of a promotion or rollback plan. @public */
+export interface PlanChange {
+  path: string;
+  action: PlanAction;
+  /** What the target runs now (absent in an empty target). */
+  from?: unknown;
+  /** What the target will run (absent for needs-input until given, and for remove). */
+  to?: unknown;
+  /** What the source runs, when it differs from `to` (e.g. the offered value of a new env key). */
+  source?: unknown;
+  reason: string;
+}
+
+/** A blocker stops execution; a warning is for the reviewer. @public */
+export interface PlanIssue {
+  code: string;
+  path?: string;
+  message: string;
+}
+
+/** Per-field strategy of the promotion planner. @public */
+export type FieldStrategy = 'source' | 'target';
+
+/** Strategy for label and annotation maps. @public */
+export type MapStrategy =
+  | 'merge-source-wins'
+  | 'merge-target-wins'
+  | 'source'
+  | 'target';
+
+/** The spec fields a rule can name. @public */
+export type PromotableField =
+  | 'image'
+  | 'command'
+  | 'args'
+  | 'ports'
+  | 'readinessProbe'
+  | 'livenessProbe'
+  | 'startupProbe'
+  | 'replicas'
+  | 'autoscaling'
+  | 'resources';
+
+/** Promotion rules, configurable per installation and per service (DESIGN §1). @public */
+export interface PromotionRules {
+  fields: Record<PromotableField, FieldStrategy>;
+  env: {
+    /** Keys new in the source: ask for a target value, or copy the source's. */
+    newKeys: 'needs-input' | 'copy-source';
+    /** Keys the target has and the source no longer has. */
+    removedKeys: 'remove' | 'retain';
+    /** Values of keys both have. */
+    existingValues: 'target' | 'source';
+  };
+  labels: MapStrategy;
+  annotations: MapStrategy;
+}
+
+/** Values given for `needs-input` fields at execution. @public */
+export interface PromotionInputs {
+  env?: Record<string, EnvValue>;
+}
+
+/** The computed result of a promotion before it runs (DESIGN §2 "Plan"). @public */
+export interface PromotionPlan {
+  service: string;
+  source: VersionAddress;
+  /** `version` is absent when the target workspace has no version yet. */
+  target: { workspace: string; version?: number };
+  firstPromotion: boolean;
+  /** The resulting spec; keys that need input carry no value until inputs resolve them. */
+  spec: ServiceSpec;
+  changes: PlanChange[];
+  blockers: PlanIssue[];
+  warnings: PlanIssue[];
+  /** What to review after promotion (env vars pointing at other databases, scaling). */
+  checklist: string[];
+  /** Echo this in the execute call; a different hash means the plan is stale (409). */
+  planHash: string;
+}
+
+/** A rollback preview: the diff from the current version and warnings. @public */
+export interface RollbackPlan {
+  service: string;
+  workspace: string;
+  fromVersion?: number;
+  toVersion: number;
+  changes: SpecChange[];
+  warnings: PlanIssue[];
+}
+
+/** Request bodies of the HTTP API (DESIGN §5). @public */
+export interface DeployRequest {
+  spec: ServiceSpec;
+  message?: string;
+  expectedCurrentVersion?: number;
+  /** `edit` when the UI's Edit action deploys; `deploy` by default. */
+  origin?: 'deploy' | 'edit' | 'scaffolder';
+}
+
+/** @public */
+export interface RollbackRequest {
+  reason?: string;
+  expectedCurrentVersion?: number;
+}
+
+/** @public */
+export interface PromotionPlanRequest {
+  source: string;
+  target: string;
+  /** Plan from this source version instead of its current one. */
+  sourceVersion?: number;
+}
+
+/** @public */
+export interface PromotionExecuteRequest extends PromotionPlanRequest {
+  planHash: string;
+  inputs?: PromotionInputs;
+  reason?: string;
+}
+
+/** One problem found in a spec: a dotted field path (`ports[0].port`) and what is wrong. @public */
+export interface SpecError {
+  path: string;
+  message: string;
+}
+
+/** Promotion rules as an installation or a service overrides them: any subset of {@link PromotionRules}. @public */
+export interface PromotionRulesOverride {
+  fields?: Partial<Record<PromotableField, FieldStrategy>>;
+  env?: Partial<PromotionRules['env']>;
+  labels?: MapStrategy;
+  annotations?: MapStrategy;
+}
+
+/** One object a version renders, as found in the cluster. @public */
+export interface LiveObject {
+  kind: string;
+  name: string;
+  exists: boolean;
+  ready?: boolean;
+  message?: string;
+}
+
+/** The live state of a service in one workspace (GET `.../workspaces/{ws}/live`). @public */
+export interface LiveState {
+  workspace: string;
+  currentVersion?: number;
+  objects: LiveObject[];
+  rollout?: RolloutProgress;
+  drift?: DriftReport;
+}
