@@ -1,0 +1,87 @@
+#!/usr/bin/env node
+/*
+ * npm test: the whole suite. Installs what is missing, starts PostgreSQL and
+ * two local Kubernetes control planes, runs every package's tests (store
+ * tests on SQLite and PostgreSQL, cluster tests, UI component tests), then
+ * the browser end-to-end tests against a running backend and app.
+ *
+ * On a laptop a missing service skips its suites with the reason printed;
+ * with CI=true nothing may be skipped.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import {
+  ensureCluster,
+  ensureDependencies,
+  ensurePostgres,
+  hasChromium,
+  inCI,
+  readCluster,
+  root,
+  run,
+  say,
+  waitForHttp,
+  writeClusterConfig,
+} from './lib/services.mjs';
+
+const only = process.argv.slice(2);
+const wants = part => only.length === 0 || only.includes(part);
+const started = Date.now();
+const elapsed = () => `${Math.round((Date.now() - started) / 1000)}s`;
+
+ensureDependencies();
+ensurePostgres();
+
+const primary = ensureCluster('default');
+const secondary = primary ? ensureCluster('second', 17000) : undefined;
+if (primary) process.env.SHIPYARD_TEST_CLUSTER = primary;
+if (secondary) process.env.SHIPYARD_TEST_CLUSTER_2 = secondary;
+if (inCI) process.env.SHIPYARD_REQUIRE_SERVICES = 'true';
+
+let failed = false;
+if (wants('unit')) {
+  say(`Running package tests (${elapsed()}) …`);
+  const result = run('npx', ['backstage-cli', 'repo', 'test', '--ci'], { allowFailure: true });
+  failed ||= result.status !== 0;
+}
+
+if (wants('e2e')) {
+  if (!hasChromium()) {
+    if (inCI) throw new Error('Chromium is missing at /usr/bin/chromium (.ci/run installs it)');
+    say('Browser tests skipped: Debian\'s chromium is not installed (apt-get install chromium).');
+  } else {
+    failed ||= !(await runEndToEnd());
+  }
+}
+
+say(`${failed ? 'FAILED' : 'Passed'} after ${elapsed()}`);
+process.exit(failed ? 1 : 0);
+
+/** Starts backend and app on the local cluster with a fresh database, and runs the browser tests. */
+async function runEndToEnd() {
+  const configs = [join(root, 'app-config.yaml')];
+  if (primary) configs.push(writeClusterConfig([{ name: 'local', info: readCluster(primary) }]));
+  const dataDir = join(root, '.cache', `e2e-data-${Date.now()}`);
+  say(`Starting backend and app for the browser tests (${elapsed()}) …`);
+  const portal = spawn('npx', ['backstage-cli', 'repo', 'start', ...configs.flatMap(c => ['--config', c])], {
+    cwd: root,
+    env: { ...process.env, SHIPYARD_DATA_DIR: dataDir, BROWSER: 'none' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+    detached: true,
+  });
+  try {
+    await waitForHttp('http://localhost:7007/api/shipyard/workspaces');
+    await waitForHttp('http://localhost:3000');
+    const result = run('node', [join(root, 'packages', 'app', 'e2e-tests', 'run.mjs')], {
+      allowFailure: true,
+      env: { ...process.env, SHIPYARD_E2E_BASE_URL: 'http://localhost:3000' },
+    });
+    return result.status === 0;
+  } finally {
+    try {
+      process.kill(-portal.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  }
+}
