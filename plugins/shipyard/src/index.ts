@@ -1,1 +1,16 @@
-export {};
+/**
+ * Shipyard's frontend: the Versions and Promote tabs and an overview card on
+ * catalog entity pages. The new frontend system's plugin is in `/alpha`.
+ *
+ * @packageDocumentation
+ */
+
+export {
+  shipyardPlugin,
+  EntityShipyardVersionsContent,
+  EntityShipyardPromoteContent,
+  EntityShipyardOverviewCard,
+} from './plugin';
+export { shipyardApiRef, ShipyardApiClient } from './api';
+export { isShipyardAvailable } from './isShipyardAvailable';
+export { versionsRouteRef, promoteRouteRef } from './routes';

@@ -1,0 +1,2 @@
+export { shipyardApiRef } from './ShipyardApiRef';
+export { ShipyardApiClient } from './ShipyardApiClient';

@@ -1,0 +1,367 @@
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  EmptyState,
+  Progress,
+  ResponseErrorPanel,
+  WarningPanel,
+} from '@backstage/core-components';
+import { useApi } from '@backstage/core-plugin-api';
+import { useEntity } from '@backstage/plugin-catalog-react';
+import Box from '@material-ui/core/Box';
+import Button from '@material-ui/core/Button';
+import MenuItem from '@material-ui/core/MenuItem';
+import Paper from '@material-ui/core/Paper';
+import TextField from '@material-ui/core/TextField';
+import Typography from '@material-ui/core/Typography';
+import Alert from '@material-ui/lab/Alert';
+import {
+  readShipyardAnnotations,
+  SHIPYARD_PROMOTION_ANNOTATION,
+  type EnvValue,
+  type PromotionPlan,
+  type ServiceWorkspaceState,
+  type Version,
+} from '@shipyard/backstage-plugin-common';
+import { FormEvent, useCallback, useEffect, useMemo, useState } from 'react';
+import { shipyardApiRef } from '../../api';
+import { isStalePlan, messageOf } from '../../api/errors';
+import { useServiceWorkspaces } from '../../hooks/useServiceWorkspaces';
+import { statusLabel } from '../shared/VersionStatus';
+import { DriftBanner, LeaseNotice } from '../shared/WorkspaceNotices';
+import { EnvInput, envInputProblems, toEnvValue } from './envInputs';
+import { PromotionChecklist } from './PromotionChecklist';
+import { PromotionPipeline } from './PromotionPipeline';
+import { envKeyOf, isResolvedBy, PromotionPlanView } from './PromotionPlanView';
+
+/** The first step of the path whose source has something to promote. */
+export function defaultStep(path: string[], states: ServiceWorkspaceState[]): [string, string] {
+  for (let i = 0; i + 1 < path.length; i++) {
+    if (states.find(s => s.workspace.name === path[i])?.currentVersion) {
+      return [path[i], path[i + 1]];
+    }
+  }
+  return [path[0], path[1]];
+}
+
+function PromotionWorkbench(props: {
+  entityRef: string;
+  path: string[];
+  states: ServiceWorkspaceState[];
+  reload: () => void;
+}) {
+  const { entityRef, path, states } = props;
+  const api = useApi(shipyardApiRef);
+  const [[source, target], setStep] = useState(() => defaultStep(path, states));
+  const [planState, setPlanState] = useState<{ plan?: PromotionPlan; error?: Error; loading: boolean }>({
+    loading: false,
+  });
+  const [planRequest, setPlanRequest] = useState(0);
+  const [inputs, setInputs] = useState<Record<string, EnvInput>>({});
+  const [reason, setReason] = useState('');
+  const [submitting, setSubmitting] = useState(false);
+  const [attempted, setAttempted] = useState(false);
+  const [stale, setStale] = useState(false);
+  const [failure, setFailure] = useState<string>();
+  const [result, setResult] = useState<{ version: Version; plan: PromotionPlan }>();
+
+  const stateOf = (name: string) => states.find(s => s.workspace.name === name);
+  const sourceState = stateOf(source);
+  const targetState = stateOf(target);
+  const sourceHasVersion = !!sourceState?.currentVersion;
+
+  const replan = useCallback(() => setPlanRequest(n => n + 1), []);
+
+  useEffect(() => {
+    if (!sourceHasVersion || source === target) {
+      setPlanState({ loading: false });
+      return undefined;
+    }
+    let cancelled = false;
+    // Re-planning the same step keeps the old plan on screen until the new one arrives.
+    setPlanState(previous => ({
+      plan:
+        previous.plan?.source.workspace === source && previous.plan?.target.workspace === target
+          ? previous.plan
+          : undefined,
+      loading: true,
+    }));
+    setStale(false);
+    setFailure(undefined);
+    api.planPromotion(entityRef, { source, target }).then(
+      plan => !cancelled && setPlanState({ plan, loading: false }),
+      error => !cancelled && setPlanState({ error, loading: false }),
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [api, entityRef, source, target, sourceHasVersion, planRequest]);
+
+  const plan =
+    planState.plan?.source.workspace === source && planState.plan?.target.workspace === target
+      ? planState.plan
+      : undefined;
+  const needsInputKeys = useMemo(
+    () =>
+      (plan?.changes ?? [])
+        .filter(change => change.action === 'needs-input')
+        .map(change => envKeyOf(change.path) ?? change.path),
+    [plan],
+  );
+  const problems = useMemo(
+    () =>
+      Object.fromEntries(
+        needsInputKeys.map(key => [key, envInputProblems(key, inputs[key], plan?.spec.image ?? 'image')]),
+      ),
+    [needsInputKeys, inputs, plan],
+  );
+  const resolvedKeys = new Set(needsInputKeys.filter(key => problems[key].length === 0));
+  const unresolved = (plan?.blockers ?? []).filter(blocker => !isResolvedBy(blocker, resolvedKeys));
+  // The pipeline refreshes while rollouts run: a plan older than what it shows is out of date,
+  // and a plan newer than it means the pipeline needs a refresh.
+  const sourceCurrent = sourceState?.currentVersion?.number ?? 0;
+  const targetCurrent = targetState?.currentVersion?.number ?? 0;
+  const outdated =
+    !!plan && (sourceCurrent > plan.source.version || targetCurrent > (plan.target.version ?? 0));
+  const pipelineBehind =
+    !!plan && (sourceCurrent < plan.source.version || targetCurrent < (plan.target.version ?? 0));
+  const { reload } = props;
+  useEffect(() => {
+    if (pipelineBehind) {
+      reload();
+    }
+  }, [pipelineBehind, reload]);
+
+  const chooseSource = (name: string) => {
+    const next = path[path.indexOf(name) + 1] ?? path.find(w => w !== name)!;
+    setStep([name, target !== name && path.indexOf(target) > path.indexOf(name) ? target : next]);
+    setResult(undefined);
+  };
+
+  const onPromote = async (event: FormEvent) => {
+    event.preventDefault();
+    setAttempted(true);
+    if (!plan || unresolved.length > 0) {
+      return;
+    }
+    setSubmitting(true);
+    setFailure(undefined);
+    try {
+      const env: Record<string, EnvValue> = {};
+      for (const key of needsInputKeys) {
+        env[key] = toEnvValue(inputs[key])!;
+      }
+      const version = await api.promote(entityRef, {
+        source: plan.source.workspace,
+        target: plan.target.workspace,
+        planHash: plan.planHash,
+        inputs: needsInputKeys.length ? { env } : undefined,
+        reason: reason.trim() || undefined,
+      });
+      setResult({ version, plan });
+      setInputs({});
+      setReason('');
+      setAttempted(false);
+      props.reload();
+    } catch (e) {
+      if (isStalePlan(e)) {
+        setStale(true);
+      } else {
+        setFailure(messageOf(e));
+      }
+    } finally {
+      setSubmitting(false);
+    }
+  };
+
+  const anotherPromotion = () => {
+    setResult(undefined);
+    replan();
+  };
+
+  return (
+    <Box display="flex" flexDirection="column" style={{ gap: 16 }}>
+      <PromotionPipeline path={path} states={states} source={source} target={target} />
+      <Paper variant="outlined" style={{ padding: 16 }}>
+        <Box display="flex" flexWrap="wrap" alignItems="center" style={{ gap: 16 }}>
+          <TextField
+            select
+            label="Promote from"
+            value={source}
+            onChange={e => chooseSource(e.target.value)}
+            variant="outlined"
+            size="small"
+            style={{ minWidth: 180 }}
+          >
+            {path.map(name => (
+              <MenuItem key={name} value={name}>
+                {name}
+                {stateOf(name)?.currentVersion ? ` (v${stateOf(name)!.currentVersion!.number})` : ' (no version)'}
+              </MenuItem>
+            ))}
+          </TextField>
+          <TextField
+            select
+            label="Promote to"
+            value={target}
+            onChange={e => {
+              setStep([source, e.target.value]);
+              setResult(undefined);
+            }}
+            variant="outlined"
+            size="small"
+            style={{ minWidth: 180 }}
+          >
+            {path
+              .filter(name => name !== source)
+              .map(name => (
+                <MenuItem key={name} value={name}>
+                  {name}
+                  {stateOf(name)?.currentVersion ? ` (v${stateOf(name)!.currentVersion!.number})` : ' (empty)'}
+                </MenuItem>
+              ))}
+          </TextField>
+          <Button variant="outlined" onClick={replan} disabled={!sourceHasVersion || planState.loading}>
+            Re-plan
+          </Button>
+        </Box>
+      </Paper>
+      {targetState && <DriftBanner state={targetState} />}
+      {targetState && <LeaseNotice state={targetState} />}
+
+      {result ? (
+        <Paper variant="outlined" style={{ padding: 16 }}>
+          <Box display="flex" flexDirection="column" style={{ gap: 16 }}>
+            <Alert severity={result.version.status === 'failed' ? 'error' : 'success'} role="status">
+              Promoted {result.plan.source.workspace} v{result.plan.source.version} to{' '}
+              {result.version.workspace}: created {result.version.workspace} v{result.version.number} (
+              {statusLabel(result.version.status)}).
+            </Alert>
+            <PromotionChecklist items={result.plan.checklist} target={result.version.workspace} />
+            <Box>
+              <Button variant="outlined" onClick={anotherPromotion}>
+                Plan another promotion
+              </Button>
+            </Box>
+          </Box>
+        </Paper>
+      ) : !sourceHasVersion ? (
+        <EmptyState
+          missing="data"
+          title={`Nothing to promote from ${source}`}
+          description={`${source} has no current version. Deploy to it first, or choose another source.`}
+        />
+      ) : (
+        <Paper variant="outlined" style={{ padding: 16 }}>
+          {planState.loading && !plan && <Progress />}
+          {planState.error && (
+            <ResponseErrorPanel error={planState.error} title="Could not plan this promotion" />
+          )}
+          {plan && (
+            <Box component="form" onSubmit={onPromote} aria-label="Promotion" display="flex" flexDirection="column" style={{ gap: 16 }}>
+              {(stale || outdated) && (
+                <Alert
+                  severity="warning"
+                  role="alert"
+                  action={
+                    <Button color="inherit" size="small" onClick={replan}>
+                      Re-plan
+                    </Button>
+                  }
+                >
+                  The plan is out of date — re-plan. {source} or {target} changed since it was
+                  computed; nothing was promoted.
+                </Alert>
+              )}
+              <PromotionPlanView
+                plan={plan}
+                inputs={inputs}
+                problems={problems}
+                showProblems={attempted}
+                onInputChange={(key, value) => setInputs(previous => ({ ...previous, [key]: value }))}
+              />
+              <TextField
+                label="Reason (optional)"
+                helperText="Recorded with the new version and in the audit log."
+                value={reason}
+                onChange={e => setReason(e.target.value)}
+                variant="outlined"
+                size="small"
+                fullWidth
+              />
+              {failure && (
+                <Alert severity="error" role="alert">
+                  {failure}
+                </Alert>
+              )}
+              <Box display="flex" alignItems="center" style={{ gap: 16 }}>
+                <Button
+                  type="submit"
+                  variant="contained"
+                  color="primary"
+                  disabled={unresolved.length > 0 || submitting || stale || outdated || planState.loading}
+                >
+                  {submitting ? 'Promoting…' : `Promote to ${plan.target.workspace}`}
+                </Button>
+                {unresolved.length > 0 && (
+                  <Typography variant="body2" color="textSecondary">
+                    {unresolved.length === 1
+                      ? '1 blocker remains'
+                      : `${unresolved.length} blockers remain`}
+                    {unresolved.every(b => b.code === 'env-needs-input')
+                      ? ': give the values that need your input.'
+                      : '.'}
+                  </Typography>
+                )}
+              </Box>
+            </Box>
+          )}
+        </Paper>
+      )}
+    </Box>
+  );
+}
+
+/**
+ * The Promote tab: the service's promotion path with each workspace's current
+ * version, drift and lease; the plan of a promotion, inputs for new env vars,
+ * and the checklist once it ran.
+ * @public
+ */
+export function EntityPromoteContent() {
+  const { entity } = useEntity();
+  const entityRef = stringifyEntityRef(entity);
+  const annotations = useMemo(() => {
+    try {
+      return { value: readShipyardAnnotations(entity) };
+    } catch (error) {
+      return { error: error as Error };
+    }
+  }, [entity]);
+  const { states, error, reload } = useServiceWorkspaces(entityRef);
+
+  if (annotations.error) {
+    return (
+      <WarningPanel severity="error" title="Invalid Shipyard annotations" message={annotations.error.message} />
+    );
+  }
+  if (error && !states) {
+    return <ResponseErrorPanel error={error} title="Could not load this service's workspaces" />;
+  }
+  if (!states) {
+    return <Progress />;
+  }
+  const path =
+    annotations.value?.promotionPath ??
+    annotations.value?.workspaces ??
+    [...states].sort((a, b) => a.workspace.tier - b.workspace.tier).map(s => s.workspace.name);
+  if (path.length < 2) {
+    return (
+      <EmptyState
+        missing="field"
+        title="No promotion path"
+        description={`Promotion needs at least two workspaces. Name the path in catalog-info.yaml, e.g. ${SHIPYARD_PROMOTION_ANNOTATION}: dev -> staging -> prod.`}
+      />
+    );
+  }
+  return <PromotionWorkbench entityRef={entityRef} path={path} states={states} reload={reload} />;
+}

@@ -1,0 +1,111 @@
+import Box from '@material-ui/core/Box';
+import Button from '@material-ui/core/Button';
+import MenuItem from '@material-ui/core/MenuItem';
+import TextField from '@material-ui/core/TextField';
+import Typography from '@material-ui/core/Typography';
+import { formatValue } from '../shared/formatValue';
+import { EnvInput, inputFromSource } from './envInputs';
+
+const KIND_LABELS: Record<EnvInput['kind'], string> = {
+  literal: 'Literal value',
+  secret: 'Secret reference',
+  configMap: 'ConfigMap reference',
+};
+
+/**
+ * The value of one env key new in the source, for the target. The source's
+ * value is offered, not filled in: a value right for staging is often wrong
+ * for prod, and that is exactly what this input is for.
+ */
+export function EnvInputField(props: {
+  envKey: string;
+  source: unknown;
+  sourceWorkspace: string;
+  targetWorkspace: string;
+  value: EnvInput;
+  problems: string[];
+  showProblems: boolean;
+  onChange: (value: EnvInput) => void;
+}) {
+  const { envKey, source, value, problems, showProblems } = props;
+  const set = (patch: Partial<EnvInput>) => props.onChange({ ...value, ...patch });
+  const problemText = showProblems && problems.length ? problems.join('; ') : undefined;
+  const id = `shipyard-input-${envKey}`;
+  return (
+    <Box
+      component="fieldset"
+      border={0}
+      p={0}
+      m={0}
+      mb={2}
+      aria-describedby={`${id}-source`}
+      data-testid={`env-input-${envKey}`}
+    >
+      <Typography component="legend" variant="subtitle2">
+        <code>{envKey}</code> in {props.targetWorkspace}
+      </Typography>
+      <Typography id={`${id}-source`} variant="body2" color="textSecondary">
+        In {props.sourceWorkspace}: <code>{formatValue(source) || '(empty)'}</code>
+      </Typography>
+      <Box display="flex" flexWrap="wrap" alignItems="flex-start" mt={1} style={{ gap: 8 }}>
+        <TextField
+          select
+          label={`Kind of ${envKey}`}
+          value={value.kind}
+          onChange={e => set({ kind: e.target.value as EnvInput['kind'] })}
+          variant="outlined"
+          size="small"
+          style={{ minWidth: 190 }}
+        >
+          {(Object.keys(KIND_LABELS) as EnvInput['kind'][]).map(kind => (
+            <MenuItem key={kind} value={kind}>
+              {KIND_LABELS[kind]}
+            </MenuItem>
+          ))}
+        </TextField>
+        {value.kind === 'literal' ? (
+          <TextField
+            label={`Value of ${envKey}`}
+            value={value.value}
+            onChange={e => set({ value: e.target.value })}
+            variant="outlined"
+            size="small"
+            error={!!problemText}
+            helperText={problemText}
+            style={{ minWidth: 260, flexGrow: 1 }}
+          />
+        ) : (
+          <>
+            <TextField
+              label={`${value.kind === 'secret' ? 'Secret' : 'ConfigMap'} name for ${envKey}`}
+              value={value.name}
+              onChange={e => set({ name: e.target.value })}
+              variant="outlined"
+              size="small"
+              error={!!problemText}
+              helperText={problemText}
+            />
+            <TextField
+              label={`Key for ${envKey}`}
+              value={value.key}
+              onChange={e => set({ key: e.target.value })}
+              variant="outlined"
+              size="small"
+              error={!!problemText}
+            />
+          </>
+        )}
+        {source !== undefined && (
+          <Button
+            size="small"
+            onClick={() => props.onChange(inputFromSource(source))}
+            aria-label={`Use the ${props.sourceWorkspace} value for ${envKey}`}
+            style={{ marginTop: 4 }}
+          >
+            Use {props.sourceWorkspace} value
+          </Button>
+        )}
+      </Box>
+    </Box>
+  );
+}

@@ -1,0 +1,1 @@
+export { EntityPromoteContent } from './EntityPromoteContent';

@@ -1,0 +1,1 @@
+export { EntityShipyardOverviewCard } from './EntityShipyardOverviewCard';

@@ -1,0 +1,237 @@
+import { useApi } from '@backstage/core-plugin-api';
+import Box from '@material-ui/core/Box';
+import Button from '@material-ui/core/Button';
+import Dialog from '@material-ui/core/Dialog';
+import DialogActions from '@material-ui/core/DialogActions';
+import DialogContent from '@material-ui/core/DialogContent';
+import DialogContentText from '@material-ui/core/DialogContentText';
+import DialogTitle from '@material-ui/core/DialogTitle';
+import Grid from '@material-ui/core/Grid';
+import TextField from '@material-ui/core/TextField';
+import Typography from '@material-ui/core/Typography';
+import { makeStyles } from '@material-ui/core/styles';
+import Alert from '@material-ui/lab/Alert';
+import {
+  diffSpecs,
+  parseSpecYaml,
+  stringifySpec,
+  type Version,
+} from '@shipyard/backstage-plugin-common';
+import { FormEvent, useMemo, useState } from 'react';
+import { shipyardApiRef } from '../../api';
+import { isBusy, isConflict, messageOf } from '../../api/errors';
+import { SpecChangesTable } from '../shared/SpecChangesTable';
+
+const useStyles = makeStyles({
+  editor: {
+    fontFamily: 'monospace',
+    fontSize: 13,
+    lineHeight: 1.5,
+  },
+});
+
+/** The spec offered when a workspace has no version yet. */
+export function starterSpecYaml(serviceName: string): string {
+  return [
+    `image: ghcr.io/acme/${serviceName}:1.0.0`,
+    'ports:',
+    '  - name: http',
+    '    port: 8080',
+    'replicas: 1',
+    '',
+  ].join('\n');
+}
+
+/**
+ * Edit and deploy: a YAML editor checked against the shared spec schema as
+ * you type, a diff against the current version, and `expectedCurrentVersion`
+ * so two people editing at once never overwrite each other silently.
+ */
+export function EditDeployDialog(props: {
+  entityRef: string;
+  serviceName: string;
+  workspace: string;
+  current?: Version;
+  onClose: () => void;
+  onDeployed: (version: Version) => void;
+}) {
+  const { entityRef, workspace } = props;
+  const api = useApi(shipyardApiRef);
+  const classes = useStyles();
+  const [base, setBase] = useState<Version | undefined>(props.current);
+  const [text, setText] = useState(() =>
+    props.current ? stringifySpec(props.current.spec) : starterSpecYaml(props.serviceName),
+  );
+  const [message, setMessage] = useState('');
+  const [submitting, setSubmitting] = useState(false);
+  const [failure, setFailure] = useState<string>();
+  // Set when someone else deployed meanwhile: their version, to rebase on after "Reload".
+  const [conflict, setConflict] = useState<{ current?: Version; detail: string }>();
+  const titleId = 'shipyard-edit-title';
+  const errorsId = 'shipyard-edit-errors';
+
+  const parsed = useMemo(() => parseSpecYaml(text), [text]);
+  const changes = useMemo(
+    () => (parsed.success ? diffSpecs(base?.spec, parsed.spec) : []),
+    [parsed, base],
+  );
+
+  const onSubmit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (!parsed.success) {
+      return;
+    }
+    setSubmitting(true);
+    setFailure(undefined);
+    try {
+      const version = await api.deploy(entityRef, workspace, {
+        spec: parsed.spec,
+        message: message.trim() || undefined,
+        expectedCurrentVersion: base?.number ?? 0,
+        origin: 'edit',
+      });
+      props.onDeployed(version);
+    } catch (e) {
+      if (isConflict(e) && !isBusy(e)) {
+        const states = await api.getServiceWorkspaces(entityRef).catch(() => undefined);
+        const current = states?.find(s => s.workspace.name === workspace)?.currentVersion;
+        setConflict({ current, detail: messageOf(e) });
+      } else {
+        setFailure(messageOf(e));
+      }
+    } finally {
+      setSubmitting(false);
+    }
+  };
+
+  const reload = () => {
+    setBase(conflict?.current);
+    setConflict(undefined);
+  };
+
+  return (
+    <Dialog open onClose={props.onClose} aria-labelledby={titleId} maxWidth="lg" fullWidth>
+      <form onSubmit={onSubmit} aria-labelledby={titleId}>
+        <DialogTitle id={titleId}>Edit and deploy to {workspace}</DialogTitle>
+        <DialogContent dividers>
+          <DialogContentText>
+            {base
+              ? `Starts from v${base.number}, the current version of ${workspace}. Deploying creates the next version.`
+              : `${workspace} has no version yet. Deploying creates v1.`}
+          </DialogContentText>
+          {conflict && (
+            <Box mb={2}>
+              <Alert
+                severity="error"
+                role="alert"
+                action={
+                  <Button color="inherit" size="small" onClick={reload}>
+                    Reload
+                  </Button>
+                }
+              >
+                {conflict.current
+                  ? `Someone else deployed v${conflict.current.number} in the meantime — reload to compare against it; your edits are kept.`
+                  : `Someone else changed ${workspace} in the meantime — reload; your edits are kept.`}{' '}
+                <Typography variant="caption" component="span">
+                  ({conflict.detail})
+                </Typography>
+              </Alert>
+            </Box>
+          )}
+          <Grid container spacing={2}>
+            <Grid item xs={12} md={6}>
+              <TextField
+                label="Spec (YAML)"
+                value={text}
+                onChange={e => setText(e.target.value)}
+                multiline
+                minRows={18}
+                fullWidth
+                variant="outlined"
+                error={!parsed.success}
+                inputProps={{
+                  className: classes.editor,
+                  spellCheck: false,
+                  'aria-describedby': errorsId,
+                  'aria-invalid': !parsed.success,
+                }}
+              />
+              <Box id={errorsId} mt={1} aria-live="polite">
+                {parsed.success ? (
+                  <Typography variant="body2" color="textSecondary">
+                    The spec is valid.
+                  </Typography>
+                ) : (
+                  <Alert severity="error">
+                    <Typography variant="body2">
+                      {parsed.errors.length === 1
+                        ? 'The spec has 1 problem:'
+                        : `The spec has ${parsed.errors.length} problems:`}
+                    </Typography>
+                    <ul aria-label="Spec problems" style={{ margin: 0, paddingLeft: 20 }}>
+                      {parsed.errors.map((error, index) => (
+                        <li key={index}>
+                          {error.path ? <code>{error.path}</code> : null}
+                          {error.path ? ': ' : ''}
+                          {error.message}
+                        </li>
+                      ))}
+                    </ul>
+                  </Alert>
+                )}
+              </Box>
+            </Grid>
+            <Grid item xs={12} md={6}>
+              <Typography variant="subtitle2" component="h3" gutterBottom>
+                Changes from {base ? `v${base.number}` : 'nothing (first version)'}
+              </Typography>
+              {parsed.success ? (
+                <SpecChangesTable
+                  changes={changes}
+                  beforeLabel={base ? `Current (v${base.number})` : 'Current (none)'}
+                  afterLabel="After deploy"
+                  caption="What this deploy changes"
+                  emptyText="No changes: deploying re-applies the current spec as a new version."
+                />
+              ) : (
+                <Typography variant="body2" color="textSecondary">
+                  Fix the spec to see its diff.
+                </Typography>
+              )}
+              <Box mt={2}>
+                <TextField
+                  label="Message"
+                  helperText="What changed and why; shown in the history."
+                  value={message}
+                  onChange={e => setMessage(e.target.value)}
+                  fullWidth
+                  variant="outlined"
+                  size="small"
+                />
+              </Box>
+            </Grid>
+          </Grid>
+          {failure && (
+            <Box mt={2}>
+              <Alert severity="error" role="alert">
+                {failure}
+              </Alert>
+            </Box>
+          )}
+        </DialogContent>
+        <DialogActions>
+          <Button onClick={props.onClose}>Cancel</Button>
+          <Button
+            type="submit"
+            color="primary"
+            variant="contained"
+            disabled={!parsed.success || submitting || !!conflict}
+          >
+            {submitting ? 'Deploying…' : `Deploy to ${workspace}`}
+          </Button>
+        </DialogActions>
+      </form>
+    </Dialog>
+  );
+}

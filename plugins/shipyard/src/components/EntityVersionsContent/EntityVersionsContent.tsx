@@ -1,0 +1,206 @@
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import { EmptyState, Progress, ResponseErrorPanel } from '@backstage/core-components';
+import { alertApiRef, useApi } from '@backstage/core-plugin-api';
+import { useEntity } from '@backstage/plugin-catalog-react';
+import Box from '@material-ui/core/Box';
+import Button from '@material-ui/core/Button';
+import Typography from '@material-ui/core/Typography';
+import CompareArrows from '@material-ui/icons/CompareArrows';
+import Edit from '@material-ui/icons/Edit';
+import { readShipyardAnnotations, type Version, type VersionAddress } from '@shipyard/backstage-plugin-common';
+import { useState } from 'react';
+import { useSearchParams } from 'react-router-dom';
+import { useServiceWorkspaces } from '../../hooks/useServiceWorkspaces';
+import { DriftBanner, LeaseNotice } from '../shared/WorkspaceNotices';
+import { CompareVersionsDialog } from './CompareVersionsDialog';
+import { EditDeployDialog } from './EditDeployDialog';
+import { RollbackDialog } from './RollbackDialog';
+import { SpecViewerDialog } from './SpecViewerDialog';
+import { VersionHistory } from './VersionHistory';
+import { WorkspaceSwitcher } from './WorkspaceSwitcher';
+
+type OpenDialog =
+  | { kind: 'edit' }
+  | { kind: 'spec'; version: number }
+  | { kind: 'rollback'; target: Version }
+  | { kind: 'compare'; from?: VersionAddress; to?: VersionAddress };
+
+function serviceNameOf(entity: Parameters<typeof readShipyardAnnotations>[0]): string {
+  try {
+    return readShipyardAnnotations(entity).serviceName;
+  } catch {
+    return entity.metadata.name;
+  }
+}
+
+/**
+ * The Versions tab: a service's history per workspace, with its status and
+ * rollout, the spec of any version, diffs, rollback and edit-and-deploy.
+ * @public
+ */
+export function EntityVersionsContent() {
+  const { entity } = useEntity();
+  const entityRef = stringifyEntityRef(entity);
+  const alertApi = useApi(alertApiRef);
+  const { states, error, reload } = useServiceWorkspaces(entityRef);
+  const [searchParams, setSearchParams] = useSearchParams();
+  const [selected, setSelected] = useState<number[]>([]);
+  const [dialog, setDialog] = useState<OpenDialog>();
+
+  if (error && !states) {
+    return <ResponseErrorPanel error={error} title="Could not load this service's workspaces" />;
+  }
+  if (!states) {
+    return <Progress />;
+  }
+  if (states.length === 0) {
+    return (
+      <EmptyState
+        missing="info"
+        title="No workspaces"
+        description="This service has no Shipyard workspaces. Name them in its catalog-info.yaml, e.g. shipyard/workspaces: dev, staging, prod, and configure them under shipyard.workspaces in app-config.yaml."
+      />
+    );
+  }
+
+  const state =
+    states.find(s => s.workspace.name === searchParams.get('workspace')) ?? states[0];
+  const workspace = state.workspace.name;
+  const current = state.currentVersion;
+
+  const selectWorkspace = (name: string) => {
+    setSelected([]);
+    setSearchParams(
+      params => {
+        const next = new URLSearchParams(params);
+        next.set('workspace', name);
+        return next;
+      },
+      { replace: true },
+    );
+  };
+
+  const toggleSelected = (version: Version) =>
+    setSelected(previous =>
+      previous.includes(version.number)
+        ? previous.filter(n => n !== version.number)
+        : [...previous, version.number].slice(-2),
+    );
+
+  const compareSelected = () => {
+    const [older, newer] = [...selected].sort((a, b) => a - b);
+    setDialog({
+      kind: 'compare',
+      from: older ? { workspace, version: older } : undefined,
+      to: newer ? { workspace, version: newer } : undefined,
+    });
+  };
+
+  const created = (verb: string) => (version: Version) => {
+    setDialog(undefined);
+    alertApi.post({
+      message: `${verb} v${version.number} in ${version.workspace} (${version.status}).`,
+      severity: version.status === 'failed' ? 'error' : 'success',
+      display: 'transient',
+    });
+    reload();
+  };
+
+  return (
+    <Box display="flex" flexDirection="column" style={{ gap: 16 }}>
+      <WorkspaceSwitcher states={states} selected={workspace} onSelect={selectWorkspace} />
+      <Box
+        id="shipyard-workspace-panel"
+        role="tabpanel"
+        aria-labelledby={`shipyard-workspace-tab-${workspace}`}
+        display="flex"
+        flexDirection="column"
+        style={{ gap: 16 }}
+      >
+        <DriftBanner state={state} />
+        <LeaseNotice state={state} />
+        <Box display="flex" alignItems="center" flexWrap="wrap" style={{ gap: 8 }}>
+          <Typography variant="body1" style={{ flexGrow: 1 }}>
+            {state.workspace.environment} · namespace <code>{state.workspace.namespace}</code>
+            {state.workspace.cluster
+              ? ` on cluster ${state.workspace.cluster}`
+              : ' · no cluster configured: versions are recorded, not applied'}
+          </Typography>
+          <Button
+            variant="outlined"
+            startIcon={<CompareArrows />}
+            onClick={compareSelected}
+            disabled={state.versionCount === 0}
+          >
+            {selected.length === 2
+              ? `Compare v${Math.min(...selected)} and v${Math.max(...selected)}`
+              : 'Compare versions'}
+          </Button>
+          <Button
+            variant="contained"
+            color="primary"
+            startIcon={<Edit />}
+            onClick={() => setDialog({ kind: 'edit' })}
+          >
+            {current ? 'Edit and deploy' : 'Deploy first version'}
+          </Button>
+        </Box>
+        {state.versionCount === 0 && !state.latestVersion ? (
+          <EmptyState
+            missing="data"
+            title={`No versions in ${workspace} yet`}
+            description="Deploy a first version here, promote one from another workspace, or deploy from a scaffolder template."
+          />
+        ) : (
+          <VersionHistory
+            key={workspace}
+            entityRef={entityRef}
+            workspace={workspace}
+            currentNumber={current?.number}
+            latestNumber={state.latestVersion?.number}
+            selected={selected}
+            onToggleSelected={toggleSelected}
+            onViewSpec={version => setDialog({ kind: 'spec', version: version.number })}
+            onRollback={target => setDialog({ kind: 'rollback', target })}
+          />
+        )}
+      </Box>
+      {dialog?.kind === 'edit' && (
+        <EditDeployDialog
+          entityRef={entityRef}
+          serviceName={serviceNameOf(entity)}
+          workspace={workspace}
+          current={current}
+          onClose={() => setDialog(undefined)}
+          onDeployed={created('Deployed')}
+        />
+      )}
+      {dialog?.kind === 'spec' && (
+        <SpecViewerDialog
+          entityRef={entityRef}
+          workspace={workspace}
+          version={dialog.version}
+          onClose={() => setDialog(undefined)}
+        />
+      )}
+      {dialog?.kind === 'rollback' && (
+        <RollbackDialog
+          entityRef={entityRef}
+          workspace={workspace}
+          target={dialog.target}
+          onClose={() => setDialog(undefined)}
+          onRolledBack={created('Rolled back: created')}
+        />
+      )}
+      {dialog?.kind === 'compare' && (
+        <CompareVersionsDialog
+          entityRef={entityRef}
+          workspaces={states.map(s => s.workspace.name)}
+          initialFrom={dialog.from}
+          initialTo={dialog.to}
+          onClose={() => setDialog(undefined)}
+        />
+      )}
+    </Box>
+  );
+}

@@ -1,0 +1,209 @@
+import { ResponseErrorPanel, Table, TableColumn } from '@backstage/core-components';
+import { useApi } from '@backstage/core-plugin-api';
+import Box from '@material-ui/core/Box';
+import Button from '@material-ui/core/Button';
+import Checkbox from '@material-ui/core/Checkbox';
+import Chip from '@material-ui/core/Chip';
+import IconButton from '@material-ui/core/IconButton';
+import Tooltip from '@material-ui/core/Tooltip';
+import Typography from '@material-ui/core/Typography';
+import DescriptionOutlined from '@material-ui/icons/DescriptionOutlined';
+import History from '@material-ui/icons/History';
+import type { Version, VersionPage } from '@shipyard/backstage-plugin-common';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { shipyardApiRef } from '../../api';
+import { POLL_INTERVAL_MS } from '../../hooks/useServiceWorkspaces';
+import { authorName } from '../shared/authorName';
+import { OriginBadge } from '../shared/OriginBadge';
+import { RelativeTime } from '../shared/RelativeTime';
+import { isActive, VersionStatus } from '../shared/VersionStatus';
+
+/** Versions per page of history. */
+export const PAGE_SIZE = 50;
+
+/**
+ * One workspace's history, newest first, one server-side page at a time:
+ * paging follows the backend's cursors, so 10,000 versions cost what 50 do.
+ * Mount it with `key={workspace}` so a switch starts again at the newest page.
+ */
+export function VersionHistory(props: {
+  entityRef: string;
+  workspace: string;
+  currentNumber?: number;
+  /** Changes whenever the workspace gets a new version, to refresh the page. */
+  latestNumber?: number;
+  selected: number[];
+  onToggleSelected: (version: Version) => void;
+  onViewSpec: (version: Version) => void;
+  onRollback: (version: Version) => void;
+}) {
+  const { entityRef, workspace, currentNumber, latestNumber, selected } = props;
+  const api = useApi(shipyardApiRef);
+  // cursors[i] is the cursor of page i; page 0 (the newest) has none.
+  const [cursors, setCursors] = useState<Array<string | undefined>>([undefined]);
+  const [page, setPage] = useState<VersionPage>();
+  const [error, setError] = useState<Error>();
+  const request = useRef(0);
+  const cursor = cursors[cursors.length - 1];
+
+  const load = useCallback(async () => {
+    const id = ++request.current;
+    try {
+      const result = await api.listVersions(entityRef, workspace, { limit: PAGE_SIZE, cursor });
+      if (id === request.current) {
+        setPage(result);
+        setError(undefined);
+      }
+    } catch (e) {
+      if (id === request.current) {
+        setError(e as Error);
+      }
+    }
+  }, [api, entityRef, workspace, cursor]);
+
+  useEffect(() => {
+    load();
+  }, [load, latestNumber]);
+
+  const polling = !!page?.items.some(v => isActive(v));
+  useEffect(() => {
+    if (!polling) {
+      return undefined;
+    }
+    const timer = setInterval(load, POLL_INTERVAL_MS);
+    return () => clearInterval(timer);
+  }, [polling, load]);
+
+  if (error && !page) {
+    return <ResponseErrorPanel error={error} title={`Could not load the history of ${workspace}`} />;
+  }
+
+  const pageIndex = cursors.length - 1;
+  const first = pageIndex * PAGE_SIZE + 1;
+  const last = pageIndex * PAGE_SIZE + (page?.items.length ?? 0);
+
+  const columns: TableColumn<Version>[] = [
+    {
+      title: 'Compare',
+      width: '56px',
+      render: version => (
+        <Checkbox
+          size="small"
+          checked={selected.includes(version.number)}
+          onChange={() => props.onToggleSelected(version)}
+          inputProps={{ 'aria-label': `Select v${version.number} to compare` }}
+        />
+      ),
+    },
+    {
+      title: 'Version',
+      field: 'number',
+      render: version => (
+        <Box display="flex" alignItems="center" style={{ gap: 4 }}>
+          <Typography variant="body2" component="span">
+            <strong>v{version.number}</strong>
+          </Typography>
+          {version.number === currentNumber && (
+            <Chip size="small" color="primary" label="current" />
+          )}
+        </Box>
+      ),
+    },
+    { title: 'Origin', render: version => <OriginBadge origin={version.origin} /> },
+    {
+      title: 'Image',
+      render: version => (
+        <code style={{ wordBreak: 'break-all' }}>{version.spec.image}</code>
+      ),
+    },
+    { title: 'Author', render: version => <span title={version.createdBy}>{authorName(version.createdBy)}</span> },
+    { title: 'Created', render: version => <RelativeTime iso={version.createdAt} /> },
+    {
+      title: 'Message',
+      render: version => version.message ?? version.origin.automatic ?? '',
+    },
+    { title: 'Status', render: version => <VersionStatus version={version} detailed /> },
+    {
+      title: 'Actions',
+      render: version => (
+        <Box display="flex" alignItems="center">
+          <Tooltip title={`View the spec of v${version.number}`}>
+            <IconButton
+              size="small"
+              aria-label={`View spec of v${version.number}`}
+              onClick={() => props.onViewSpec(version)}
+            >
+              <DescriptionOutlined fontSize="small" />
+            </IconButton>
+          </Tooltip>
+          {version.number !== currentNumber && (
+            <Button
+              size="small"
+              startIcon={<History fontSize="small" />}
+              aria-label={`Roll back to v${version.number}`}
+              onClick={() => props.onRollback(version)}
+            >
+              Roll back
+            </Button>
+          )}
+        </Box>
+      ),
+    },
+  ];
+
+  return (
+    <Box>
+      <Table<Version>
+        title={`History of ${workspace}`}
+        subtitle={
+          page
+            ? `${page.totalCount.toLocaleString('en-US')} version${page.totalCount === 1 ? '' : 's'}, newest first`
+            : undefined
+        }
+        isLoading={!page}
+        columns={columns}
+        data={page?.items ?? []}
+        options={{
+          paging: false,
+          search: false,
+          sorting: false,
+          draggable: false,
+          padding: 'dense',
+          toolbar: true,
+        }}
+      />
+      {page && page.totalCount > 0 && (
+        <Box
+          component="nav"
+          aria-label={`Pages of the history of ${workspace}`}
+          display="flex"
+          alignItems="center"
+          justifyContent="flex-end"
+          mt={1}
+          style={{ gap: 8 }}
+        >
+          <Typography variant="body2" role="status">
+            Versions {first.toLocaleString('en-US')}–{last.toLocaleString('en-US')} of{' '}
+            {page.totalCount.toLocaleString('en-US')}
+          </Typography>
+          <Button
+            size="small"
+            variant="outlined"
+            disabled={pageIndex === 0}
+            onClick={() => setCursors(stack => stack.slice(0, -1))}
+          >
+            Newer
+          </Button>
+          <Button
+            size="small"
+            variant="outlined"
+            disabled={!page.nextCursor}
+            onClick={() => setCursors(stack => [...stack, page.nextCursor])}
+          >
+            Older
+          </Button>
+        </Box>
+      )}
+    </Box>
+  );
+}

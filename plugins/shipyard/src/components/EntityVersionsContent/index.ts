@@ -1,0 +1,1 @@
+export { EntityVersionsContent } from './EntityVersionsContent';

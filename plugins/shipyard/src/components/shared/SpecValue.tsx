@@ -1,0 +1,31 @@
+import Typography from '@material-ui/core/Typography';
+import { makeStyles } from '@material-ui/core/styles';
+import { formatValue, isAbsent } from './formatValue';
+
+const useStyles = makeStyles(theme => ({
+  value: {
+    fontFamily: 'monospace',
+    fontSize: theme.typography.body2.fontSize,
+    whiteSpace: 'pre-wrap',
+    wordBreak: 'break-word',
+    margin: 0,
+  },
+}));
+
+/** A spec value in monospace; an absent value says so in words. */
+export function SpecValue(props: { value: unknown; absentText?: string }) {
+  const classes = useStyles();
+  if (isAbsent(props.value)) {
+    return (
+      <Typography variant="body2" color="textSecondary" component="span">
+        <em>{props.absentText ?? 'not set'}</em>
+      </Typography>
+    );
+  }
+  const text = formatValue(props.value);
+  return text.includes('\n') ? (
+    <pre className={classes.value}>{text}</pre>
+  ) : (
+    <code className={classes.value}>{text === '' ? '""' : text}</code>
+  );
+}

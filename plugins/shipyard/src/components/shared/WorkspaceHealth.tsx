@@ -1,0 +1,53 @@
+import { StatusWarning } from '@backstage/core-components';
+import Box from '@material-ui/core/Box';
+import Typography from '@material-ui/core/Typography';
+import type { ServiceWorkspaceState } from '@shipyard/backstage-plugin-common';
+import { isActive, statusLabel, VersionStatus } from './VersionStatus';
+
+/** The drift of a workspace in words: `in sync`, `drifted` or `not checked`. */
+export function driftLabel(state: ServiceWorkspaceState): string {
+  if (!state.drift) {
+    return 'drift not checked';
+  }
+  return state.drift.drifted ? 'drifted' : 'in sync';
+}
+
+/**
+ * The health of a service in one workspace: its current version and status,
+ * a newer version still rolling out or failed, and drift.
+ */
+export function WorkspaceHealth(props: { state: ServiceWorkspaceState; compact?: boolean }) {
+  const { state, compact } = props;
+  const { currentVersion, latestVersion } = state;
+  const pending =
+    latestVersion && latestVersion.number !== currentVersion?.number ? latestVersion : undefined;
+  if (!currentVersion && !pending) {
+    return (
+      <Typography variant="body2" color="textSecondary" component="span">
+        No version yet
+      </Typography>
+    );
+  }
+  return (
+    <Box display="flex" flexDirection="column" alignItems="flex-start">
+      {currentVersion && (
+        <Box display="flex" alignItems="baseline" style={{ gap: 6 }}>
+          <Typography variant="body2" component="span">
+            <strong>v{currentVersion.number}</strong>
+          </Typography>
+          <VersionStatus version={currentVersion} />
+        </Box>
+      )}
+      {pending && (
+        <Typography variant="caption" component="span">
+          v{pending.number} {isActive(pending) ? 'in progress' : ''}: {statusLabel(pending.status)}
+        </Typography>
+      )}
+      {!compact && state.drift?.drifted && (
+        <StatusWarning aria-hidden={false} aria-label={undefined}>
+          Drifted
+        </StatusWarning>
+      )}
+    </Box>
+  );
+}
