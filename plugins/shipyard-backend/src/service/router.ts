@@ -397,5 +397,9 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     res.json({ released });
   });
 
+  router.use((req, _res, next) => {
+    next(new NotFoundError(`path: no Shipyard route ${req.method} ${req.path}; see /api/shipyard/openapi.json`));
+  });
+
   return router;
 }
