@@ -1,0 +1,160 @@
+import { InputError } from '@backstage/errors';
+import { validatePromotionRulesOverride } from '../planner/rules';
+import { dns1123LabelError } from '../spec/kubernetesNames';
+import type { PromotionRulesOverride } from '../types';
+
+/** The workspaces a service deploys to, e.g. `dev, staging, prod`. @public */
+export const SHIPYARD_WORKSPACES_ANNOTATION = 'shipyard/workspaces';
+/** The promotion path of a service, e.g. `dev -> staging -> prod`. @public */
+export const SHIPYARD_PROMOTION_ANNOTATION = 'shipyard/promotion';
+/** A step promoted automatically when the source's rollout succeeds, e.g. `dev -> staging`. @public */
+export const SHIPYARD_AUTO_PROMOTE_ANNOTATION = 'shipyard/auto-promote';
+/** The Kubernetes name of the service's objects; the entity name when absent. @public */
+export const SHIPYARD_SERVICE_NAME_ANNOTATION = 'shipyard/service-name';
+/** Per-service promotion rules as JSON, a {@link PromotionRulesOverride}. @public */
+export const SHIPYARD_PROMOTION_RULES_ANNOTATION = 'shipyard/promotion-rules';
+
+/** Shipyard's settings for one service, read from its catalog entity. @public */
+export interface ShipyardAnnotations {
+  serviceName: string;
+  workspaces?: string[];
+  promotionPath?: string[];
+  autoPromote?: { from: string; to: string };
+  rules?: PromotionRulesOverride;
+}
+
+const WORKSPACE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** Reads and checks the `shipyard/*` annotations of an entity, throwing an InputError that names the bad annotation. @public */
+export function readShipyardAnnotations(entity: {
+  metadata: { name: string; annotations?: Record<string, string> };
+}): ShipyardAnnotations {
+  const annotations = entity.metadata.annotations ?? {};
+  const read = (key: string) => {
+    const value = annotations[key];
+    return value === undefined || value.trim() === '' ? undefined : value;
+  };
+
+  const explicitName = read(SHIPYARD_SERVICE_NAME_ANNOTATION);
+  const serviceName = explicitName?.trim() ?? entity.metadata.name;
+  const nameError = dns1123LabelError(serviceName);
+  if (nameError) {
+    throw explicitName !== undefined
+      ? invalid(
+          SHIPYARD_SERVICE_NAME_ANNOTATION,
+          `"${serviceName}" ${nameError}`,
+        )
+      : new InputError(
+          `Entity name "${serviceName}" is not a valid Kubernetes name (${nameError}); set the ${SHIPYARD_SERVICE_NAME_ANNOTATION} annotation`,
+        );
+  }
+
+  const result: ShipyardAnnotations = { serviceName };
+  const workspacesText = read(SHIPYARD_WORKSPACES_ANNOTATION);
+  if (workspacesText !== undefined) {
+    result.workspaces = workspaceList(
+      SHIPYARD_WORKSPACES_ANNOTATION,
+      workspacesText,
+    );
+  }
+  const promotionText = read(SHIPYARD_PROMOTION_ANNOTATION);
+  if (promotionText !== undefined) {
+    const path = workspaceList(SHIPYARD_PROMOTION_ANNOTATION, promotionText);
+    if (path.length < 2) {
+      throw invalid(
+        SHIPYARD_PROMOTION_ANNOTATION,
+        'must name at least two workspaces, e.g. dev -> prod',
+      );
+    }
+    requireKnown(SHIPYARD_PROMOTION_ANNOTATION, path, result.workspaces);
+    result.promotionPath = path;
+  }
+  const autoPromoteText = read(SHIPYARD_AUTO_PROMOTE_ANNOTATION);
+  if (autoPromoteText !== undefined) {
+    const step = workspaceList(
+      SHIPYARD_AUTO_PROMOTE_ANNOTATION,
+      autoPromoteText,
+    );
+    if (step.length !== 2) {
+      throw invalid(
+        SHIPYARD_AUTO_PROMOTE_ANNOTATION,
+        'must name exactly two workspaces, e.g. dev -> staging',
+      );
+    }
+    requireKnown(SHIPYARD_AUTO_PROMOTE_ANNOTATION, step, result.workspaces);
+    const [from, to] = step;
+    if (result.promotionPath) {
+      const fromIndex = result.promotionPath.indexOf(from);
+      const toIndex = result.promotionPath.indexOf(to);
+      if (fromIndex < 0 || toIndex < 0 || fromIndex > toIndex) {
+        throw invalid(
+          SHIPYARD_AUTO_PROMOTE_ANNOTATION,
+          `${from} -> ${to} is not a step along ${SHIPYARD_PROMOTION_ANNOTATION} (${result.promotionPath.join(
+            ' -> ',
+          )})`,
+        );
+      }
+    }
+    result.autoPromote = { from, to };
+  }
+  const rulesText = read(SHIPYARD_PROMOTION_RULES_ANNOTATION);
+  if (rulesText !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(rulesText);
+    } catch (error) {
+      throw invalid(
+        SHIPYARD_PROMOTION_RULES_ANNOTATION,
+        `must be JSON: ${error.message}`,
+      );
+    }
+    try {
+      result.rules = validatePromotionRulesOverride(parsed);
+    } catch (error) {
+      throw invalid(SHIPYARD_PROMOTION_RULES_ANNOTATION, error.message);
+    }
+  }
+  return result;
+}
+
+function workspaceList(annotation: string, text: string): string[] {
+  const names = text.split(/->|,/).map(name => name.trim());
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (!WORKSPACE_NAME.test(name)) {
+      throw invalid(
+        annotation,
+        name
+          ? `"${name}" is not a workspace name`
+          : 'has an empty entry; separate workspaces with "," or "->"',
+      );
+    }
+    if (seen.has(name)) {
+      throw invalid(annotation, `names ${name} twice`);
+    }
+    seen.add(name);
+  }
+  return names;
+}
+
+function requireKnown(
+  annotation: string,
+  names: string[],
+  workspaces?: string[],
+) {
+  const unknown = workspaces
+    ? names.filter(name => !workspaces.includes(name))
+    : [];
+  if (unknown.length) {
+    throw invalid(
+      annotation,
+      `names ${unknown.join(
+        ', ',
+      )}, not in ${SHIPYARD_WORKSPACES_ANNOTATION} (${workspaces!.join(', ')})`,
+    );
+  }
+}
+
+function invalid(annotation: string, message: string): InputError {
+  return new InputError(`Invalid annotation ${annotation}: ${message}`);
+}

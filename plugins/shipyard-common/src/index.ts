@@ -1,0 +1,62 @@
+/**
+ * Shipyard's shared logic: spec schema, diff, promotion planner, manifest
+ * rendering, API types, permissions and the typed client.
+ *
+ * @packageDocumentation
+ */
+
+export * from './types';
+export {
+  serviceSpecSchema,
+  parseSpec,
+  validateSpec,
+  formatSpecErrors,
+  RESERVED_LABEL_KEYS,
+  RESERVED_ANNOTATION_KEYS,
+  type ParseSpecResult,
+} from './spec/schema';
+export { parseSpecYaml, stringifySpec } from './spec/yaml';
+export { canonicalJson, sha256Hex, hashSpec } from './spec/canonical';
+export {
+  parseQuantity,
+  compareQuantities,
+  type Quantity,
+} from './spec/quantity';
+export { diffSpecs } from './diff/diffSpecs';
+export {
+  defaultPromotionRules,
+  resolvePromotionRules,
+  validatePromotionRulesOverride,
+  PROMOTABLE_FIELDS,
+} from './planner/rules';
+export {
+  planPromotion,
+  type PlanPromotionInput,
+} from './planner/planPromotion';
+export {
+  renderManifests,
+  MANAGED_KINDS,
+  SHIPYARD_MANAGED_BY,
+  type ManagedKind,
+  type RenderManifestsInput,
+} from './render/renderManifests';
+export {
+  SHIPYARD_WORKSPACES_ANNOTATION,
+  SHIPYARD_PROMOTION_ANNOTATION,
+  SHIPYARD_AUTO_PROMOTE_ANNOTATION,
+  SHIPYARD_SERVICE_NAME_ANNOTATION,
+  SHIPYARD_PROMOTION_RULES_ANNOTATION,
+  readShipyardAnnotations,
+  type ShipyardAnnotations,
+} from './catalog/annotations';
+export { entityRefToPath, entityRefFromPath } from './catalog/entityRefPath';
+export {
+  shipyardVersionReadPermission,
+  shipyardVersionDeployPermission,
+  shipyardVersionRollbackPermission,
+  shipyardPromotionExecutePermission,
+  shipyardLeaseReleasePermission,
+  shipyardPermissions,
+} from './permissions';
+export type { ShipyardApi } from './client/ShipyardApi';
+export { ShipyardClient } from './client/ShipyardClient';

@@ -1,0 +1,47 @@
+import { createPermission } from '@backstage/plugin-permission-common';
+
+const RESOURCE_TYPE = 'catalog-entity';
+
+/** Read a service's versions, diffs, plans and live state. @public */
+export const shipyardVersionReadPermission = createPermission({
+  name: 'shipyard.version.read',
+  attributes: { action: 'read' },
+  resourceType: RESOURCE_TYPE,
+});
+
+/** Deploy a new version of a service (deploy, edit, scaffolder). @public */
+export const shipyardVersionDeployPermission = createPermission({
+  name: 'shipyard.version.deploy',
+  attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE,
+});
+
+/** Roll a service back to an earlier version. @public */
+export const shipyardVersionRollbackPermission = createPermission({
+  name: 'shipyard.version.rollback',
+  attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE,
+});
+
+/** Promote a service into another workspace. @public */
+export const shipyardPromotionExecutePermission = createPermission({
+  name: 'shipyard.promotion.execute',
+  attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE,
+});
+
+/** Release another holder's operation lease on a service's workspace. @public */
+export const shipyardLeaseReleasePermission = createPermission({
+  name: 'shipyard.lease.release',
+  attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE,
+});
+
+/** Every Shipyard permission, for the permission integration. @public */
+export const shipyardPermissions = [
+  shipyardVersionReadPermission,
+  shipyardVersionDeployPermission,
+  shipyardVersionRollbackPermission,
+  shipyardPromotionExecutePermission,
+  shipyardLeaseReleasePermission,
+];

@@ -1,0 +1,774 @@
+import fc from 'fast-check';
+import {
+  envArbitrary,
+  serviceSpecArbitrary,
+  workspaceFor,
+} from '../testing/arbitraries';
+import { validateSpec } from '../spec/schema';
+import type { EnvValue, PlanChange, ServiceSpec } from '../types';
+import { planPromotion, type PlanPromotionInput } from './planPromotion';
+import { defaultPromotionRules, resolvePromotionRules } from './rules';
+
+const dev = workspaceFor(0);
+const staging = workspaceFor(1);
+const prod = workspaceFor(2);
+
+const stagingSpec: ServiceSpec = {
+  image: 'ghcr.io/acme/payments:1.5.0',
+  command: ['node'],
+  args: ['server.js', '--new-flag'],
+  ports: [{ name: 'http', port: 8080 }],
+  env: {
+    LOG_LEVEL: 'debug',
+    DB_PASSWORD: { secretKeyRef: { name: 'payments-db', key: 'password' } },
+    NEW_FLAG: 'on',
+    NEW_SECRET: { secretKeyRef: { name: 'payments-stripe', key: 'token' } },
+    SAME: 'same',
+  },
+  resources: { requests: { cpu: '100m', memory: '128Mi' } },
+  autoscaling: {
+    minReplicas: 1,
+    maxReplicas: 2,
+    targetCPUUtilizationPercentage: 80,
+  },
+  readinessProbe: { httpGet: { path: '/ready', port: 'http' } },
+  labels: { team: 'payments', tier: 'backend' },
+  annotations: { 'example.com/owner': 'alice' },
+};
+
+const prodSpec: ServiceSpec = {
+  image: 'ghcr.io/acme/payments:1.4.2',
+  command: ['node'],
+  args: ['server.js'],
+  ports: [{ name: 'http', port: 8080 }],
+  env: {
+    LOG_LEVEL: 'info',
+    DB_PASSWORD: {
+      secretKeyRef: { name: 'payments-db-prod', key: 'password' },
+    },
+    OLD_KEY: 'legacy',
+    SAME: 'same',
+  },
+  resources: {
+    requests: { cpu: '1', memory: '1Gi' },
+    limits: { memory: '2Gi' },
+  },
+  replicas: 6,
+  readinessProbe: { httpGet: { path: '/health', port: 'http' } },
+  labels: { team: 'payments-oncall', region: 'eu' },
+};
+
+function input(
+  overrides: Partial<PlanPromotionInput> = {},
+): PlanPromotionInput {
+  return {
+    service: 'component:default/payments',
+    source: { workspace: staging, version: 7, spec: stagingSpec },
+    target: { workspace: prod, version: 3, spec: prodSpec },
+    rules: defaultPromotionRules,
+    ...overrides,
+  };
+}
+
+function changeAt(changes: PlanChange[], path: string) {
+  const found = changes.find(change => change.path === path);
+  if (!found) {
+    throw new Error(`no change at ${path}`);
+  }
+  return found;
+}
+
+describe('planPromotion', () => {
+  it('classifies every field by the default rules of DESIGN §1', () => {
+    const plan = planPromotion(input());
+    expect(plan.changes.map(c => [c.path, c.action])).toEqual([
+      ['image', 'overwrite'],
+      ['command', 'unchanged'],
+      ['args', 'overwrite'],
+      ['ports', 'unchanged'],
+      ['env.DB_PASSWORD', 'retain'],
+      ['env.LOG_LEVEL', 'retain'],
+      ['env.NEW_FLAG', 'needs-input'],
+      ['env.NEW_SECRET', 'needs-input'],
+      ['env.OLD_KEY', 'remove'],
+      ['env.SAME', 'unchanged'],
+      ['resources', 'retain'],
+      ['replicas', 'retain'],
+      ['autoscaling', 'retain'],
+      ['readinessProbe', 'overwrite'],
+      ['labels.region', 'retain'],
+      ['labels.team', 'overwrite'],
+      ['labels.tier', 'overwrite'],
+      ['annotations.example.com/owner', 'overwrite'],
+    ]);
+    expect(changeAt(plan.changes, 'image')).toMatchObject({
+      from: prodSpec.image,
+      to: stagingSpec.image,
+      reason: expect.stringContaining('from source'),
+    });
+    expect(changeAt(plan.changes, 'env.LOG_LEVEL')).toEqual({
+      path: 'env.LOG_LEVEL',
+      action: 'retain',
+      from: 'info',
+      to: 'info',
+      source: 'debug',
+      reason: expect.stringContaining('kept in target'),
+    });
+    expect(changeAt(plan.changes, 'env.OLD_KEY')).toMatchObject({
+      action: 'remove',
+      from: 'legacy',
+    });
+    expect(changeAt(plan.changes, 'env.OLD_KEY').to).toBeUndefined();
+    expect(plan).toMatchObject({
+      service: 'component:default/payments',
+      source: { workspace: 'staging', version: 7 },
+      target: { workspace: 'prod', version: 3 },
+      firstPromotion: false,
+    });
+  });
+
+  it('computes the result spec from the source and the target', () => {
+    const plan = planPromotion(input());
+    expect(plan.spec).toEqual({
+      image: stagingSpec.image,
+      command: ['node'],
+      args: ['server.js', '--new-flag'],
+      ports: stagingSpec.ports,
+      env: {
+        DB_PASSWORD: {
+          secretKeyRef: { name: 'payments-db-prod', key: 'password' },
+        },
+        LOG_LEVEL: 'info',
+        SAME: 'same',
+      },
+      resources: prodSpec.resources,
+      replicas: 6,
+      readinessProbe: stagingSpec.readinessProbe,
+      labels: { region: 'eu', team: 'payments', tier: 'backend' },
+      annotations: { 'example.com/owner': 'alice' },
+    });
+  });
+
+  it('blocks on env keys new in the source, offering the source value and never resolving a secret', () => {
+    const plan = planPromotion(input());
+    expect(changeAt(plan.changes, 'env.NEW_FLAG')).toEqual({
+      path: 'env.NEW_FLAG',
+      action: 'needs-input',
+      source: 'on',
+      reason: expect.stringContaining('prod'),
+    });
+    expect(changeAt(plan.changes, 'env.NEW_SECRET').source).toEqual({
+      secretKeyRef: { name: 'payments-stripe', key: 'token' },
+    });
+    expect(plan.blockers).toEqual([
+      {
+        code: 'env-needs-input',
+        path: 'env.NEW_FLAG',
+        message: expect.any(String),
+      },
+      {
+        code: 'env-needs-input',
+        path: 'env.NEW_SECRET',
+        message: expect.any(String),
+      },
+    ]);
+    expect(plan.spec.env).not.toHaveProperty('NEW_FLAG');
+    expect(plan.warnings).toContainEqual({
+      code: 'env-removed',
+      path: 'env.OLD_KEY',
+      message: expect.any(String),
+    });
+  });
+
+  it('resolves needs-input keys with inputs, keeping the plan hash', () => {
+    const without = planPromotion(input());
+    const secret: EnvValue = {
+      secretKeyRef: { name: 'payments-stripe-prod', key: 'token' },
+    };
+    const withInputs = planPromotion(
+      input({ inputs: { env: { NEW_FLAG: 'off', NEW_SECRET: secret } } }),
+    );
+    expect(withInputs.blockers).toEqual([]);
+    expect(withInputs.spec.env).toMatchObject({
+      NEW_FLAG: 'off',
+      NEW_SECRET: secret,
+    });
+    expect(changeAt(withInputs.changes, 'env.NEW_FLAG')).toMatchObject({
+      action: 'needs-input',
+      to: 'off',
+      source: 'on',
+    });
+    expect(withInputs.checklist).toContainEqual(
+      expect.stringContaining('payments-stripe-prod'),
+    );
+    expect(withInputs.planHash).toBe(without.planHash);
+    expect(() => validateSpec(withInputs.spec)).not.toThrow();
+  });
+
+  it('keeps the remaining needs-input blockers when only some inputs are given', () => {
+    const plan = planPromotion(input({ inputs: { env: { NEW_FLAG: 'off' } } }));
+    expect(plan.blockers.map(b => b.path)).toEqual(['env.NEW_SECRET']);
+    expect(plan.planHash).toBe(planPromotion(input()).planHash);
+  });
+
+  it('blocks inputs for keys that need none', () => {
+    const plan = planPromotion(
+      input({
+        inputs: { env: { NEW_FLAG: 'x', NEW_SECRET: 'y', LOG_LEVEL: 'warn' } },
+      }),
+    );
+    expect(plan.blockers).toEqual([
+      {
+        code: 'unexpected-input',
+        path: 'env.LOG_LEVEL',
+        message: expect.any(String),
+      },
+    ]);
+    expect(plan.spec.env!.LOG_LEVEL).toBe('info');
+  });
+
+  it('blocks an input that would make the spec invalid, naming the key', () => {
+    const plan = planPromotion(
+      input({
+        inputs: {
+          env: {
+            NEW_FLAG: 'x',
+            NEW_SECRET: { secretKeyRef: { name: 'Bad Name', key: 'k' } },
+          },
+        },
+      }),
+    );
+    expect(plan.blockers).toEqual([
+      {
+        code: 'invalid-result',
+        path: 'env.NEW_SECRET.secretKeyRef.name',
+        message: expect.stringContaining('env.NEW_SECRET.secretKeyRef.name'),
+      },
+    ]);
+  });
+
+  it('copies new env keys when the rules say so, and keeps removed ones', () => {
+    const plan = planPromotion(
+      input({
+        rules: resolvePromotionRules({
+          env: {
+            newKeys: 'copy-source',
+            removedKeys: 'retain',
+            existingValues: 'source',
+          },
+        }),
+      }),
+    );
+    expect(plan.blockers).toEqual([]);
+    expect(plan.spec.env).toEqual({
+      DB_PASSWORD: { secretKeyRef: { name: 'payments-db', key: 'password' } },
+      LOG_LEVEL: 'debug',
+      NEW_FLAG: 'on',
+      NEW_SECRET: { secretKeyRef: { name: 'payments-stripe', key: 'token' } },
+      OLD_KEY: 'legacy',
+      SAME: 'same',
+    });
+    expect(changeAt(plan.changes, 'env.OLD_KEY').action).toBe('retain');
+    expect(changeAt(plan.changes, 'env.NEW_FLAG').action).toBe('overwrite');
+    expect(changeAt(plan.changes, 'env.LOG_LEVEL').action).toBe('overwrite');
+    expect(plan.checklist).toContainEqual(
+      expect.stringMatching(
+        /env.NEW_SECRET reads Secret payments-stripe .*payments-prod/,
+      ),
+    );
+  });
+
+  it.each([
+    ['merge-source-wins', { region: 'eu', team: 'payments', tier: 'backend' }],
+    [
+      'merge-target-wins',
+      { region: 'eu', team: 'payments-oncall', tier: 'backend' },
+    ],
+    ['source', { team: 'payments', tier: 'backend' }],
+    ['target', { region: 'eu', team: 'payments-oncall' }],
+  ] as const)('merges labels by the %s strategy', (strategy, labels) => {
+    const plan = planPromotion(
+      input({ rules: resolvePromotionRules({ labels: strategy }) }),
+    );
+    expect(plan.spec.labels).toEqual(labels);
+    const actions = Object.fromEntries(
+      plan.changes
+        .filter(c => c.path.startsWith('labels.'))
+        .map(c => [c.path, c.action]),
+    );
+    expect(Object.keys(actions).sort()).toEqual([
+      'labels.region',
+      'labels.team',
+      'labels.tier',
+    ]);
+  });
+
+  it('keeps the target scaling mode: source autoscaling and target replicas give replicas only', () => {
+    const plan = planPromotion(input());
+    expect(plan.spec.replicas).toBe(6);
+    expect(plan.spec.autoscaling).toBeUndefined();
+    expect(changeAt(plan.changes, 'autoscaling')).toMatchObject({
+      action: 'retain',
+      source: stagingSpec.autoscaling,
+    });
+    expect(plan.blockers.filter(b => b.code === 'invalid-result')).toEqual([]);
+  });
+
+  it('blocks a result the rules make invalid, e.g. both replicas and autoscaling', () => {
+    const plan = planPromotion(
+      input({
+        rules: resolvePromotionRules({ fields: { autoscaling: 'source' } }),
+      }),
+    );
+    expect(plan.blockers).toContainEqual({
+      code: 'invalid-result',
+      path: 'replicas',
+      message: expect.stringContaining(
+        'replicas: must not be set together with autoscaling',
+      ),
+    });
+  });
+
+  it('overwrites a field with nothing when the source no longer sets it', () => {
+    const plan = planPromotion(
+      input({
+        source: {
+          workspace: staging,
+          version: 7,
+          spec: { ...stagingSpec, command: undefined },
+        },
+      }),
+    );
+    expect(changeAt(plan.changes, 'command')).toMatchObject({
+      action: 'remove',
+      from: ['node'],
+    });
+    expect(plan.spec).not.toHaveProperty('command');
+  });
+
+  it('blocks a promotion into the same workspace', () => {
+    const plan = planPromotion(
+      input({ target: { workspace: staging, version: 7, spec: stagingSpec } }),
+    );
+    expect(plan.blockers).toContainEqual({
+      code: 'same-workspace',
+      message: expect.any(String),
+    });
+    expect(plan.warnings.map(w => w.code)).not.toContain('not-a-promotion');
+  });
+
+  it('warns about a promotion to a lower or equal tier and into a protected workspace', () => {
+    const down = planPromotion(
+      input({
+        source: { workspace: prod, version: 3, spec: prodSpec },
+        target: { workspace: staging, version: 7, spec: stagingSpec },
+      }),
+    );
+    expect(down.warnings.map(w => w.code)).toContain('not-a-promotion');
+    expect(down.warnings.map(w => w.code)).not.toContain('protected-target');
+    const sideways = planPromotion(
+      input({
+        target: {
+          workspace: { ...staging, name: 'staging-2' },
+          spec: prodSpec,
+        },
+      }),
+    );
+    expect(sideways.warnings.map(w => w.code)).toContain('not-a-promotion');
+    expect(planPromotion(input()).warnings.map(w => w.code)).toContain(
+      'protected-target',
+    );
+  });
+
+  it('adds input blockers without changing the plan hash', () => {
+    const missing = {
+      code: 'secret-missing',
+      path: 'env.NEW_SECRET',
+      message: 'no such Secret',
+    };
+    const plan = planPromotion(input({ inputBlockers: [missing] }));
+    expect(plan.blockers).toContainEqual(missing);
+    expect(plan.planHash).toBe(planPromotion(input()).planHash);
+  });
+
+  it('passes extra warnings and blockers through', () => {
+    const drift = { code: 'target-drift', message: 'prod drifted' };
+    const busy = { code: 'lease-held', message: 'busy' };
+    const plan = planPromotion(
+      input({ extraWarnings: [drift], extraBlockers: [busy] }),
+    );
+    expect(plan.warnings).toContainEqual(drift);
+    expect(plan.blockers).toContainEqual(busy);
+  });
+
+  describe('first promotion into an empty workspace', () => {
+    const devSpec: ServiceSpec = {
+      image: 'ghcr.io/acme/payments:1.5.0',
+      ports: [{ name: 'http', port: 8080 }],
+      env: {
+        DATABASE_URL: 'postgres://payments@db.dev.internal/payments',
+        CACHE: 'redis://cache:6379',
+        UPSTREAM: 'http://orders.payments-dev.svc.cluster.local',
+        CALLBACK: 'https://dev.acme.example/callback',
+        LOCAL: 'http://localhost:3000',
+        JDBC: 'jdbc:mysql://x/y',
+        DB_PASSWORD: { secretKeyRef: { name: 'payments-db', key: 'password' } },
+        LOG_LEVEL: 'info',
+        DEVICE_MODE: 'developer',
+      },
+      replicas: 1,
+      resources: { requests: { cpu: '100m' } },
+      labels: { team: 'payments' },
+    };
+    const plan = planPromotion({
+      service: 'component:default/payments',
+      source: { workspace: dev, version: 12, spec: devSpec },
+      target: { workspace: prod },
+      rules: defaultPromotionRules,
+    });
+
+    it('copies the source spec, with no needs-input blockers', () => {
+      expect(plan.firstPromotion).toBe(true);
+      expect(plan.spec).toEqual(devSpec);
+      expect(plan.blockers).toEqual([]);
+      expect(plan.target).toEqual({ workspace: 'prod' });
+      expect(plan.changes.every(c => c.action === 'overwrite')).toBe(true);
+      expect(plan.changes.map(c => c.path)).toEqual([
+        'image',
+        'ports',
+        'env.CACHE',
+        'env.CALLBACK',
+        'env.DATABASE_URL',
+        'env.DB_PASSWORD',
+        'env.DEVICE_MODE',
+        'env.JDBC',
+        'env.LOCAL',
+        'env.LOG_LEVEL',
+        'env.UPSTREAM',
+        'resources',
+        'replicas',
+        'labels.team',
+      ]);
+    });
+
+    it('flags env vars that point at other environments or databases', () => {
+      expect(
+        plan.warnings
+          .filter(w => w.code === 'env-points-elsewhere')
+          .map(w => w.path),
+      ).toEqual([
+        'env.CACHE',
+        'env.CALLBACK',
+        'env.DATABASE_URL',
+        'env.JDBC',
+        'env.LOCAL',
+        'env.UPSTREAM',
+      ]);
+      expect(plan.warnings.map(w => w.code)).toContain('first-promotion');
+    });
+
+    it('lists every copied env var, secrets and scaling on the checklist', () => {
+      for (const key of Object.keys(devSpec.env!)) {
+        expect(plan.checklist).toContainEqual(
+          expect.stringContaining(`env.${key} `),
+        );
+      }
+      expect(plan.checklist).toContainEqual(
+        expect.stringMatching(
+          /DATABASE_URL is a database URL \(postgres:\/\/\)/,
+        ),
+      );
+      expect(plan.checklist).toContainEqual(
+        expect.stringMatching(/Secret payments-db .*namespace payments-prod/),
+      );
+      expect(plan.checklist).toContainEqual(
+        expect.stringMatching(/replicas: 1/),
+      );
+      expect(plan.checklist).toContainEqual(expect.stringMatching(/Resources/));
+    });
+
+    it('does not put secret values or input values into the hash', () => {
+      const withInput = planPromotion({
+        service: 'component:default/payments',
+        source: { workspace: dev, version: 12, spec: devSpec },
+        target: { workspace: prod },
+        rules: defaultPromotionRules,
+        inputs: { env: { LOG_LEVEL: 'warn' } },
+      });
+      expect(withInput.blockers.map(b => b.code)).toEqual(['unexpected-input']);
+      expect(withInput.planHash).toBe(plan.planHash);
+    });
+  });
+
+  describe('planHash', () => {
+    const base = planPromotion(input()).planHash;
+
+    it('is a sha256 hex string', () => {
+      expect(base).toMatch(/^[0-9a-f]{64}$/);
+    });
+
+    it.each([
+      [
+        'the source spec',
+        input({
+          source: {
+            workspace: staging,
+            version: 7,
+            spec: { ...stagingSpec, image: 'ghcr.io/acme/payments:1.5.1' },
+          },
+        }),
+      ],
+      [
+        'the source version',
+        input({
+          source: { workspace: staging, version: 8, spec: stagingSpec },
+        }),
+      ],
+      [
+        'the target spec',
+        input({
+          target: {
+            workspace: prod,
+            version: 3,
+            spec: { ...prodSpec, replicas: 7 },
+          },
+        }),
+      ],
+      [
+        'the target version',
+        input({ target: { workspace: prod, version: 4, spec: prodSpec } }),
+      ],
+      [
+        'the target workspace',
+        input({
+          target: {
+            workspace: { ...prod, namespace: 'other' },
+            version: 3,
+            spec: prodSpec,
+          },
+        }),
+      ],
+      [
+        'the rules',
+        input({
+          rules: resolvePromotionRules({ fields: { replicas: 'source' } }),
+        }),
+      ],
+      [
+        'the drift warnings',
+        input({ extraWarnings: [{ code: 'target-drift', message: 'x' }] }),
+      ],
+      [
+        'the extra blockers',
+        input({ extraBlockers: [{ code: 'lease-held', message: 'x' }] }),
+      ],
+      ['the service', input({ service: 'component:default/orders' })],
+    ])('changes with %s', (_, changed) => {
+      expect(planPromotion(changed).planHash).not.toBe(base);
+    });
+
+    it('does not change with the messages of extra warnings, only their codes', () => {
+      expect(
+        planPromotion(
+          input({
+            extraWarnings: [{ code: 'target-drift', message: 'at 10:00' }],
+          }),
+        ).planHash,
+      ).toBe(
+        planPromotion(
+          input({
+            extraWarnings: [{ code: 'target-drift', message: 'at 10:05' }],
+          }),
+        ).planHash,
+      );
+    });
+  });
+
+  describe('properties', () => {
+    const specPair = fc.tuple(serviceSpecArbitrary(), serviceSpecArbitrary());
+
+    it('is deterministic, also with env keys in another order', () => {
+      fc.assert(
+        fc.property(
+          specPair,
+          fc.boolean(),
+          fc.infiniteStream(fc.nat()),
+          ([source, target], empty, random) => {
+            const shuffle = (spec: ServiceSpec): ServiceSpec => {
+              if (!spec.env) return spec;
+              const keys = Object.keys(spec.env)
+                .map(key => [random.next().value, key] as const)
+                .sort((a, b) => a[0] - b[0])
+                .map(([, key]) => key);
+              return {
+                ...spec,
+                env: Object.fromEntries(keys.map(k => [k, spec.env![k]])),
+              };
+            };
+            const planInput = (
+              s: ServiceSpec,
+              t?: ServiceSpec,
+            ): PlanPromotionInput => ({
+              service: 'component:default/payments',
+              source: { workspace: staging, version: 2, spec: s },
+              target: { workspace: prod, version: t ? 1 : undefined, spec: t },
+              rules: defaultPromotionRules,
+            });
+            const first = planPromotion(
+              planInput(source, empty ? undefined : target),
+            );
+            const again = planPromotion(
+              planInput(source, empty ? undefined : target),
+            );
+            const shuffled = planPromotion(
+              planInput(shuffle(source), empty ? undefined : shuffle(target)),
+            );
+            expect(again).toEqual(first);
+            expect(shuffled).toEqual(first);
+            expect(shuffled.planHash).toBe(first.planHash);
+            expect(JSON.stringify(shuffled.changes)).toBe(
+              JSON.stringify(first.changes),
+            );
+          },
+        ),
+        { numRuns: 100 },
+      );
+    });
+
+    it('plans nothing to change when re-planned after a promotion', () => {
+      fc.assert(
+        fc.property(
+          specPair,
+          envArbitrary(3),
+          fc.boolean(),
+          ([source, target], inputValues, empty) => {
+            const planInput = (
+              t?: ServiceSpec,
+              inputs?: PlanPromotionInput['inputs'],
+            ) => ({
+              service: 'component:default/payments',
+              source: { workspace: staging, version: 2, spec: source },
+              target: { workspace: prod, version: t ? 1 : undefined, spec: t },
+              rules: defaultPromotionRules,
+              inputs,
+            });
+            const first = planPromotion(planInput(empty ? undefined : target));
+            const needed = first.changes.filter(
+              c => c.action === 'needs-input',
+            );
+            const values = Object.values(inputValues);
+            const env = Object.fromEntries(
+              needed.map((c, i) => [
+                c.path.slice('env.'.length),
+                values.length
+                  ? values[i % values.length]
+                  : (c.source as EnvValue),
+              ]),
+            );
+            const promoted = planPromotion(
+              planInput(empty ? undefined : target, { env }),
+            );
+            expect(promoted.blockers).toEqual([]);
+            const replan = planPromotion(planInput(promoted.spec));
+            expect(replan.blockers).toEqual([]);
+            for (const change of replan.changes) {
+              expect([change.path, change.action]).toEqual([
+                change.path,
+                expect.stringMatching(/^(unchanged|retain)$/),
+              ]);
+            }
+            expect(replan.spec).toEqual(promoted.spec);
+          },
+        ),
+        { numRuns: 150 },
+      );
+    });
+
+    it('gives a valid spec whenever it does not block on the result, for any rules', () => {
+      const strategy = fc.constantFrom<'source' | 'target'>('source', 'target');
+      const rulesArbitrary = fc.record({
+        fields: fc.record({
+          image: strategy,
+          command: strategy,
+          args: strategy,
+          ports: strategy,
+          readinessProbe: strategy,
+          livenessProbe: strategy,
+          startupProbe: strategy,
+          replicas: strategy,
+          autoscaling: strategy,
+          resources: strategy,
+        }),
+        env: fc.record({
+          newKeys: fc.constantFrom<'needs-input' | 'copy-source'>(
+            'needs-input',
+            'copy-source',
+          ),
+          removedKeys: fc.constantFrom<'remove' | 'retain'>('remove', 'retain'),
+          existingValues: strategy,
+        }),
+        labels: fc.constantFrom<any>(
+          'merge-source-wins',
+          'merge-target-wins',
+          'source',
+          'target',
+        ),
+        annotations: fc.constantFrom<any>(
+          'merge-source-wins',
+          'merge-target-wins',
+          'source',
+          'target',
+        ),
+      });
+      fc.assert(
+        fc.property(specPair, rulesArbitrary, ([source, target], rules) => {
+          const plan = planPromotion({
+            service: 'component:default/payments',
+            source: { workspace: staging, version: 2, spec: source },
+            target: { workspace: prod, version: 1, spec: target },
+            rules,
+          });
+          if (!plan.blockers.some(b => b.code === 'invalid-result')) {
+            expect(validateSpec(JSON.parse(JSON.stringify(plan.spec)))).toEqual(
+              plan.spec,
+            );
+          }
+          for (const change of plan.changes) {
+            if (change.action === 'unchanged' || change.action === 'retain') {
+              expect(change.to).toEqual(change.from);
+            }
+          }
+        }),
+        { numRuns: 150 },
+      );
+    });
+  });
+
+  it('plans 2,000 env vars quickly', () => {
+    const env = (prefix: string, count: number) =>
+      Object.fromEntries(
+        Array.from({ length: count }, (_, i) => [
+          `${prefix}_${i}`,
+          `value-${i}`,
+        ]),
+      );
+    const source: ServiceSpec = {
+      ...stagingSpec,
+      env: { ...env('SHARED', 1500), ...env('NEW', 500) },
+    };
+    const target: ServiceSpec = {
+      ...prodSpec,
+      env: { ...env('SHARED', 1500), ...env('OLD', 500) },
+    };
+    const planInput = input({
+      source: { workspace: staging, version: 1, spec: source },
+      target: { workspace: prod, version: 1, spec: target },
+    });
+    planPromotion(planInput);
+    const start = performance.now();
+    const plan = planPromotion(planInput);
+    const elapsed = performance.now() - start;
+    expect(plan.changes).toHaveLength(2500 + 12);
+    expect(elapsed).toBeLessThan(500);
+  });
+});

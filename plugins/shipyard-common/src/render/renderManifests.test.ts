@@ -1,0 +1,358 @@
+import Ajv from 'ajv';
+import fc from 'fast-check';
+import { InputError } from '@backstage/errors';
+import { serviceSpecArbitrary, workspaceFor } from '../testing/arbitraries';
+import {
+  deploymentSchema,
+  horizontalPodAutoscalerSchema,
+  serviceSchema,
+} from '../testing/kubernetesSchemas';
+import type { KubernetesObject, ServiceSpec } from '../types';
+import { MANAGED_KINDS, renderManifests } from './renderManifests';
+
+const prod = workspaceFor(2);
+const ajv = new Ajv({
+  allErrors: true,
+  strict: true,
+  strictTypes: false,
+  strictRequired: false,
+});
+const validators: Record<string, ReturnType<Ajv['compile']>> = {
+  Deployment: ajv.compile(deploymentSchema),
+  Service: ajv.compile(serviceSchema),
+  HorizontalPodAutoscaler: ajv.compile(horizontalPodAutoscalerSchema),
+};
+
+function expectValidKubernetes(object: KubernetesObject) {
+  const validate = validators[object.kind];
+  expect(validate).toBeDefined();
+  if (!validate(object)) {
+    throw new Error(
+      `${object.kind} is not valid: ${ajv.errorsText(
+        validate.errors,
+      )}\n${JSON.stringify(object, null, 2)}`,
+    );
+  }
+}
+
+const spec: ServiceSpec = {
+  image: 'ghcr.io/acme/payments:1.4.2',
+  command: ['node'],
+  args: ['server.js'],
+  ports: [
+    { name: 'http', port: 80, targetPort: 8080 },
+    { name: 'metrics', port: 9090, protocol: 'TCP' },
+  ],
+  env: {
+    LOG_LEVEL: 'info',
+    DB_PASSWORD: { secretKeyRef: { name: 'payments-db', key: 'password' } },
+    FLAGS: {
+      configMapKeyRef: { name: 'flags', key: 'payments', optional: true },
+    },
+  },
+  resources: {
+    requests: { cpu: '250m', memory: '256Mi' },
+    limits: { cpu: '1', memory: '512Mi' },
+  },
+  autoscaling: {
+    minReplicas: 2,
+    maxReplicas: 10,
+    targetCPUUtilizationPercentage: 70,
+    targetMemoryUtilizationPercentage: 80,
+  },
+  readinessProbe: {
+    httpGet: { path: '/ready', port: 'http' },
+    periodSeconds: 5,
+  },
+  livenessProbe: { tcpSocket: { port: 8080 } },
+  labels: { team: 'payments' },
+  annotations: { 'example.com/owner': 'alice' },
+};
+
+function render(overrides: Partial<ServiceSpec> = {}, version = 4) {
+  return renderManifests({
+    entityRef: 'component:default/payments',
+    name: 'payments',
+    workspace: prod,
+    version,
+    spec: { ...spec, ...overrides },
+  });
+}
+
+describe('renderManifests', () => {
+  it('renders a Deployment, a Service and an HPA that pass the Kubernetes schemas', () => {
+    const objects = render();
+    expect(objects.map(o => `${o.apiVersion}/${o.kind}`)).toEqual([
+      'apps/v1/Deployment',
+      'v1/Service',
+      'autoscaling/v2/HorizontalPodAutoscaler',
+    ]);
+    objects.forEach(expectValidKubernetes);
+  });
+
+  it('labels and annotates every object so the Kubernetes plugin and pruning find it', () => {
+    for (const object of render()) {
+      expect(object.metadata).toEqual({
+        name: 'payments',
+        namespace: 'payments-prod',
+        labels: {
+          team: 'payments',
+          'backstage.io/kubernetes-id': 'payments',
+          'app.kubernetes.io/name': 'payments',
+          'app.kubernetes.io/managed-by': 'shipyard',
+          'shipyard/version': '4',
+          'shipyard/workspace': 'prod',
+        },
+        annotations: {
+          'example.com/owner': 'alice',
+          'shipyard/entity-ref': 'component:default/payments',
+        },
+      });
+    }
+  });
+
+  it('renders the Deployment with a minimal selector matching its pod template', () => {
+    const [deployment] = render();
+    const deploymentSpec = deployment.spec as any;
+    expect(deploymentSpec.selector).toEqual({
+      matchLabels: {
+        'backstage.io/kubernetes-id': 'payments',
+        'app.kubernetes.io/name': 'payments',
+      },
+    });
+    expect(deploymentSpec.template.metadata.labels).toEqual(
+      deployment.metadata.labels,
+    );
+    expect(deploymentSpec.template.metadata.labels).toMatchObject(
+      deploymentSpec.selector.matchLabels,
+    );
+    expect(deploymentSpec.progressDeadlineSeconds).toBe(120);
+    expect(deploymentSpec.revisionHistoryLimit).toBe(3);
+    expect(deploymentSpec).not.toHaveProperty('replicas');
+  });
+
+  it('keeps the selector the same across versions, as Kubernetes requires', () => {
+    const selector = (version: number) =>
+      (render({ labels: { v: String(version) } }, version)[0].spec as any)
+        .selector;
+    expect(selector(1)).toEqual(selector(2));
+  });
+
+  it('renders the container: env sorted by name with references as valueFrom, ports, probes, resources', () => {
+    const container = (render()[0].spec as any).template.spec.containers[0];
+    expect(container).toEqual({
+      name: 'payments',
+      image: 'ghcr.io/acme/payments:1.4.2',
+      command: ['node'],
+      args: ['server.js'],
+      ports: [
+        { name: 'http', containerPort: 8080, protocol: 'TCP' },
+        { name: 'metrics', containerPort: 9090, protocol: 'TCP' },
+      ],
+      env: [
+        {
+          name: 'DB_PASSWORD',
+          valueFrom: { secretKeyRef: { name: 'payments-db', key: 'password' } },
+        },
+        {
+          name: 'FLAGS',
+          valueFrom: {
+            configMapKeyRef: { name: 'flags', key: 'payments', optional: true },
+          },
+        },
+        { name: 'LOG_LEVEL', value: 'info' },
+      ],
+      resources: spec.resources,
+      readinessProbe: spec.readinessProbe,
+      livenessProbe: spec.livenessProbe,
+    });
+  });
+
+  it('renders the Service with target ports by name', () => {
+    const service = render()[1];
+    expect(service.spec).toEqual({
+      type: 'ClusterIP',
+      selector: {
+        'backstage.io/kubernetes-id': 'payments',
+        'app.kubernetes.io/name': 'payments',
+      },
+      ports: [
+        { name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' },
+        { name: 'metrics', port: 9090, targetPort: 'metrics', protocol: 'TCP' },
+      ],
+    });
+  });
+
+  it('targets the container port by number when the port is unnamed', () => {
+    const service = render({
+      ports: [{ port: 80, targetPort: 8080, protocol: 'UDP' }],
+      readinessProbe: undefined,
+      livenessProbe: undefined,
+    })[1];
+    expect((service.spec as any).ports).toEqual([
+      { port: 80, targetPort: 8080, protocol: 'UDP' },
+    ]);
+  });
+
+  it('renders the HPA with resource utilization metrics', () => {
+    const hpa = render()[2];
+    expect(hpa.spec).toEqual({
+      scaleTargetRef: {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        name: 'payments',
+      },
+      minReplicas: 2,
+      maxReplicas: 10,
+      metrics: [
+        {
+          type: 'Resource',
+          resource: {
+            name: 'cpu',
+            target: { type: 'Utilization', averageUtilization: 70 },
+          },
+        },
+        {
+          type: 'Resource',
+          resource: {
+            name: 'memory',
+            target: { type: 'Utilization', averageUtilization: 80 },
+          },
+        },
+      ],
+    });
+  });
+
+  it('renders replicas and no HPA without autoscaling, and no Service without ports', () => {
+    const objects = renderManifests({
+      entityRef: 'component:default/payments',
+      name: 'payments',
+      workspace: prod,
+      version: 1,
+      spec: { image: 'nginx:1.25', replicas: 0 },
+    });
+    expect(objects.map(o => o.kind)).toEqual(['Deployment']);
+    expect((objects[0].spec as any).replicas).toBe(0);
+    objects.forEach(expectValidKubernetes);
+  });
+
+  it('refuses a name that is not a Kubernetes name', () => {
+    expect(() =>
+      renderManifests({
+        entityRef: 'component:default/x',
+        name: 'Payments',
+        workspace: prod,
+        version: 1,
+        spec,
+      }),
+    ).toThrow(InputError);
+  });
+
+  it('does not share objects between renders or with the spec', () => {
+    const [deployment] = render();
+    (deployment.spec as any).template.spec.containers[0].resources.limits.cpu =
+      '9';
+    expect(spec.resources!.limits!.cpu).toBe('1');
+  });
+
+  it('renders every valid spec to objects that pass the Kubernetes schemas', () => {
+    fc.assert(
+      fc.property(
+        serviceSpecArbitrary(),
+        fc.integer({ min: 1, max: 100000 }),
+        (generated, version) => {
+          const objects = renderManifests({
+            entityRef: 'component:default/payments',
+            name: 'payments',
+            workspace: prod,
+            version,
+            spec: generated,
+          });
+          objects.forEach(expectValidKubernetes);
+          expect(objects.some(o => o.kind === 'Service')).toBe(
+            Boolean(generated.ports?.length),
+          );
+          expect(objects.some(o => o.kind === 'HorizontalPodAutoscaler')).toBe(
+            Boolean(generated.autoscaling),
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it.each([
+    [
+      'a misspelt field',
+      (o: any) => {
+        o[0].spec.progresDeadlineSeconds = 1;
+      },
+    ],
+    [
+      'negative replicas',
+      (o: any) => {
+        o[0].spec.replicas = -1;
+      },
+    ],
+    [
+      'an unknown protocol',
+      (o: any) => {
+        o[1].spec.ports[0].protocol = 'HTTP';
+      },
+    ],
+    [
+      'port 0',
+      (o: any) => {
+        o[1].spec.ports[0].port = 0;
+      },
+    ],
+    [
+      'a label value with a space',
+      (o: any) => {
+        o[0].metadata.labels.team = 'a b';
+      },
+    ],
+    [
+      'an env var with value and valueFrom',
+      (o: any) => {
+        o[0].spec.template.spec.containers[0].env[0].value = 'x';
+      },
+    ],
+    [
+      'an HPA minReplicas of 0',
+      (o: any) => {
+        o[2].spec.minReplicas = 0;
+      },
+    ],
+    [
+      'an unknown metric target type',
+      (o: any) => {
+        o[2].spec.metrics[0].resource.target.type = 'Percent';
+      },
+    ],
+    [
+      'a quantity that is a number',
+      (o: any) => {
+        o[0].spec.template.spec.containers[0].resources.limits.cpu = 1;
+      },
+    ],
+  ])('makes the schemas refuse %s', (_, breakIt) => {
+    const objects = render();
+    breakIt(objects);
+    expect(objects.every(object => validators[object.kind](object))).toBe(
+      false,
+    );
+  });
+});
+
+describe('MANAGED_KINDS', () => {
+  it('lists exactly the kinds renderManifests can produce', () => {
+    const rendered = render().map(o => ({
+      apiVersion: o.apiVersion,
+      kind: o.kind,
+    }));
+    expect(
+      MANAGED_KINDS.map(({ apiVersion, kind }) => ({ apiVersion, kind })),
+    ).toEqual(rendered);
+  });
+});

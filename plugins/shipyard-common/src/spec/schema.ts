@@ -1,0 +1,492 @@
+import { InputError } from '@backstage/errors';
+import { z } from 'zod';
+import type { ServiceSpec, SpecError } from '../types';
+import { imageReferenceError } from './imageReference';
+import {
+  configMapKeyError,
+  dns1123SubdomainError,
+  envNameError,
+  labelValueError,
+  portNameError,
+  qualifiedNameError,
+} from './kubernetesNames';
+import { compareQuantities, parseQuantity, quantityError } from './quantity';
+
+const MAX_REPLICAS = 1000;
+const MAX_ANNOTATIONS_SIZE = 256 * 1024;
+
+/** Label keys Shipyard sets on every rendered object, refused in a spec. @public */
+export const RESERVED_LABEL_KEYS: readonly string[] = [
+  'shipyard/version',
+  'shipyard/workspace',
+  'backstage.io/kubernetes-id',
+  'app.kubernetes.io/managed-by',
+  'app.kubernetes.io/name',
+];
+
+/** Annotation keys Shipyard sets on every rendered object, refused in a spec. @public */
+export const RESERVED_ANNOTATION_KEYS: readonly string[] = [
+  'shipyard/entity-ref',
+];
+
+function checked(validate: (value: string) => string | undefined) {
+  return z.string().check(ctx => {
+    const message = validate(ctx.value);
+    if (message) {
+      ctx.issues.push({ code: 'custom', message, input: ctx.value });
+    }
+  });
+}
+
+function integer(min: number, max: number) {
+  return z
+    .number()
+    .int('must be an integer')
+    .min(min, `must be >= ${min}`)
+    .max(max, `must be <= ${max}`);
+}
+
+function mapKey(reserved: readonly string[]) {
+  return checked(key =>
+    reserved.includes(key)
+      ? `is reserved: Shipyard sets ${key} itself`
+      : qualifiedNameError(key),
+  );
+}
+
+const portNumber = integer(1, 65535);
+const portName = checked(portNameError);
+const portReference = z.union([portNumber, portName], {
+  error: 'must be a port number or a port name',
+});
+
+const keyReference = z.strictObject({
+  name: checked(dns1123SubdomainError),
+  key: checked(configMapKeyError),
+  optional: z.boolean().optional(),
+});
+
+const envValue = z.union(
+  [
+    z.string(),
+    z.strictObject({ secretKeyRef: keyReference }),
+    z.strictObject({ configMapKeyRef: keyReference }),
+  ],
+  {
+    error:
+      'must be a string or an object with exactly one of secretKeyRef, configMapKeyRef',
+  },
+);
+
+const probeHandlers = ['httpGet', 'tcpSocket', 'grpc', 'exec'] as const;
+
+const probe = z
+  .strictObject({
+    httpGet: z
+      .strictObject({
+        path: z.string().startsWith('/', 'must start with "/"').optional(),
+        port: portReference,
+        scheme: z.enum(['HTTP', 'HTTPS']).optional(),
+      })
+      .optional(),
+    tcpSocket: z.strictObject({ port: portReference }).optional(),
+    grpc: z
+      .strictObject({ port: portNumber, service: z.string().optional() })
+      .optional(),
+    exec: z
+      .strictObject({
+        command: z.array(z.string()).min(1, 'must not be empty'),
+      })
+      .optional(),
+    initialDelaySeconds: integer(0, 2147483647).optional(),
+    periodSeconds: integer(1, 2147483647).optional(),
+    timeoutSeconds: integer(1, 2147483647).optional(),
+    successThreshold: integer(1, 2147483647).optional(),
+    failureThreshold: integer(1, 2147483647).optional(),
+  })
+  .refine(
+    value =>
+      probeHandlers.filter(handler => value[handler] !== undefined).length ===
+      1,
+    `must have exactly one handler: ${probeHandlers.join(', ')}`,
+  );
+
+const quantity = checked(quantityError);
+const resourceList = z.strictObject({
+  cpu: quantity.optional(),
+  memory: quantity.optional(),
+  'ephemeral-storage': quantity.optional(),
+});
+
+/** The zod schema of a service spec (DESIGN §4), field by field; {@link parseSpec} adds the rules across fields. @public */
+export const serviceSpecSchema = z.strictObject({
+  image: checked(imageReferenceError),
+  command: z.array(z.string()).optional(),
+  args: z.array(z.string()).optional(),
+  ports: z
+    .array(
+      z.strictObject({
+        name: portName.optional(),
+        port: portNumber,
+        targetPort: portNumber.optional(),
+        protocol: z.enum(['TCP', 'UDP', 'SCTP']).optional(),
+      }),
+    )
+    .optional(),
+  env: z.record(checked(envNameError), envValue).optional(),
+  resources: z
+    .strictObject({
+      requests: resourceList.optional(),
+      limits: resourceList.optional(),
+    })
+    .optional(),
+  replicas: integer(0, MAX_REPLICAS).optional(),
+  autoscaling: z
+    .strictObject({
+      minReplicas: integer(1, MAX_REPLICAS),
+      maxReplicas: integer(1, MAX_REPLICAS),
+      targetCPUUtilizationPercentage: integer(1, 100).optional(),
+      targetMemoryUtilizationPercentage: integer(1, 100).optional(),
+    })
+    .optional(),
+  readinessProbe: probe.optional(),
+  livenessProbe: probe.optional(),
+  startupProbe: probe.optional(),
+  labels: z
+    .record(mapKey(RESERVED_LABEL_KEYS), checked(labelValueError))
+    .optional(),
+  annotations: z
+    .record(mapKey(RESERVED_ANNOTATION_KEYS), z.string())
+    .optional(),
+});
+
+/** The result of parsing a spec: the spec, or every problem found. @public */
+export type ParseSpecResult =
+  | { success: true; spec: ServiceSpec }
+  | { success: false; errors: SpecError[] };
+
+/** Parses and validates a spec, reporting every problem with its field path. @public */
+export function parseSpec(input: unknown): ParseSpecResult {
+  const result = serviceSpecSchema.safeParse(input, {
+    error: issueMessage,
+    reportInput: true,
+  });
+  const protoErrors = protoKeyErrors(input);
+  if (result.success) {
+    const spec = result.data as ServiceSpec;
+    const errors = [...protoErrors, ...crossFieldErrors(spec)];
+    return errors.length ? { success: false, errors } : { success: true, spec };
+  }
+  const errors = result.error.issues.flatMap(issue => specErrors(issue, []));
+  errors.push(...protoErrors, ...crossFieldErrors(validFields(input)));
+  return { success: false, errors: dedupe(errors) };
+}
+
+/** Validates a spec, throwing an InputError that names each bad field, e.g. `Invalid spec: replicas: must be >= 0`. @public */
+export function validateSpec(input: unknown): ServiceSpec {
+  const result = parseSpec(input);
+  if (!result.success) {
+    throw new InputError(`Invalid spec: ${formatSpecErrors(result.errors)}`);
+  }
+  return result.spec;
+}
+
+/** Formats spec errors as `path: message`, joined with '; '. @public */
+export function formatSpecErrors(errors: SpecError[]): string {
+  return errors
+    .map(error =>
+      error.path ? `${error.path}: ${error.message}` : error.message,
+    )
+    .join('; ');
+}
+
+/** Formats a zod path as a dotted field path, e.g. `ports[0].port`. */
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let text = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') {
+      text += `[${segment}]`;
+    } else {
+      text += text ? `.${String(segment)}` : String(segment);
+    }
+  }
+  return text;
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  int: 'an integer',
+  boolean: 'true or false',
+  object: 'an object',
+  array: 'a list',
+  record: 'an object',
+};
+
+function issueMessage(issue: z.core.$ZodRawIssue): string | undefined {
+  if (issue.code === 'invalid_type') {
+    if (issue.input === undefined) {
+      return 'is required';
+    }
+    if (issue.expected === 'record' && Array.isArray(issue.input)) {
+      return 'must be a map of names to values, not a list';
+    }
+    return `must be ${TYPE_NAMES[issue.expected] ?? issue.expected}`;
+  }
+  if (issue.code === 'invalid_value') {
+    return `must be one of ${issue.values.map(String).join(', ')}`;
+  }
+  return undefined;
+}
+
+function specErrors(
+  issue: z.core.$ZodIssue,
+  prefix: PropertyKey[],
+): SpecError[] {
+  const path = [...prefix, ...issue.path];
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map(key => ({
+        path: formatPath([...path, key]),
+        message: 'unknown field',
+      }));
+    case 'invalid_key':
+      return [
+        {
+          path: formatPath(path),
+          message: issue.issues[0]?.message ?? issue.message,
+        },
+      ];
+    case 'invalid_union': {
+      // Only the branch whose shape the input took explains what is wrong
+      // with it; when none did, the union's own message says what is allowed.
+      const branches = issue.errors.filter(branch =>
+        branch.every(
+          inner =>
+            inner.path.length > 0 &&
+            !(
+              inner.code === 'invalid_type' &&
+              inner.path.length === 1 &&
+              inner.input === undefined
+            ),
+        ),
+      );
+      if (branches.length === 1) {
+        return branches[0].flatMap(inner => specErrors(inner, path));
+      }
+      return [{ path: formatPath(path), message: issue.message }];
+    }
+    default:
+      return [{ path: formatPath(path), message: issue.message }];
+  }
+}
+
+function validFields(input: unknown): Partial<ServiceSpec> {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return {};
+  }
+  const valid: Record<string, unknown> = {};
+  const shape = serviceSpecSchema.shape as Record<string, z.ZodType>;
+  for (const [key, value] of Object.entries(input)) {
+    if (Object.hasOwn(shape, key)) {
+      const result = shape[key].safeParse(value);
+      if (result.success) {
+        valid[key] = result.data;
+      }
+    }
+  }
+  return valid as Partial<ServiceSpec>;
+}
+
+// zod drops a `__proto__` map key silently; a spec must say what it deploys.
+function protoKeyErrors(input: unknown): SpecError[] {
+  if (typeof input !== 'object' || input === null) {
+    return [];
+  }
+  return (['env', 'labels', 'annotations'] as const).flatMap(field => {
+    const map = (input as Record<string, unknown>)[field];
+    return typeof map === 'object' &&
+      map !== null &&
+      Object.hasOwn(map, '__proto__')
+      ? [{ path: `${field}.__proto__`, message: 'must not be __proto__' }]
+      : [];
+  });
+}
+
+function dedupe(errors: SpecError[]): SpecError[] {
+  const seen = new Set<string>();
+  return errors.filter(error => {
+    const key = `${error.path}\u0000${error.message}`;
+    if (seen.has(key)) {
+      return false;
+    }
+    seen.add(key);
+    return true;
+  });
+}
+
+function crossFieldErrors(spec: Partial<ServiceSpec>): SpecError[] {
+  const errors: SpecError[] = [];
+  if (spec.replicas !== undefined && spec.autoscaling !== undefined) {
+    errors.push({
+      path: 'replicas',
+      message: 'must not be set together with autoscaling',
+    });
+  }
+  if (
+    spec.autoscaling &&
+    spec.autoscaling.minReplicas > spec.autoscaling.maxReplicas
+  ) {
+    errors.push({
+      path: 'autoscaling.minReplicas',
+      message: `must be <= autoscaling.maxReplicas (${spec.autoscaling.maxReplicas})`,
+    });
+  }
+  errors.push(...portErrors(spec));
+  errors.push(...probeErrors(spec));
+  errors.push(...resourceErrors(spec));
+  if (spec.annotations) {
+    let size = 0;
+    for (const [key, value] of Object.entries(spec.annotations)) {
+      size += key.length + value.length;
+    }
+    if (size > MAX_ANNOTATIONS_SIZE) {
+      errors.push({
+        path: 'annotations',
+        message: `must be at most ${MAX_ANNOTATIONS_SIZE} characters in total`,
+      });
+    }
+  }
+  return errors;
+}
+
+function portErrors(spec: Partial<ServiceSpec>): SpecError[] {
+  const errors: SpecError[] = [];
+  const ports = spec.ports ?? [];
+  const names = new Map<string, number>();
+  const servicePorts = new Map<string, number>();
+  const containerPorts = new Map<string, number>();
+  ports.forEach((port, index) => {
+    const protocol = port.protocol ?? 'TCP';
+    if (port.name === undefined) {
+      if (ports.length > 1) {
+        errors.push({
+          path: `ports[${index}].name`,
+          message: 'is required when there is more than one port',
+        });
+      }
+    } else if (names.has(port.name)) {
+      errors.push({
+        path: `ports[${index}].name`,
+        message: `duplicate port name "${port.name}" (ports[${names.get(
+          port.name,
+        )}])`,
+      });
+    } else {
+      names.set(port.name, index);
+    }
+    const serviceKey = `${port.port}/${protocol}`;
+    if (servicePorts.has(serviceKey)) {
+      errors.push({
+        path: `ports[${index}].port`,
+        message: `duplicate port ${serviceKey} (ports[${servicePorts.get(
+          serviceKey,
+        )}])`,
+      });
+    } else {
+      servicePorts.set(serviceKey, index);
+    }
+    const containerKey = `${port.targetPort ?? port.port}/${protocol}`;
+    if (containerPorts.has(containerKey)) {
+      errors.push({
+        path: `ports[${index}].${
+          port.targetPort === undefined ? 'port' : 'targetPort'
+        }`,
+        message: `container port ${containerKey} is already used by ports[${containerPorts.get(
+          containerKey,
+        )}]`,
+      });
+    } else {
+      containerPorts.set(containerKey, index);
+    }
+  });
+  return errors;
+}
+
+const PROBE_FIELDS = [
+  'readinessProbe',
+  'livenessProbe',
+  'startupProbe',
+] as const;
+
+function probeErrors(spec: Partial<ServiceSpec>): SpecError[] {
+  const errors: SpecError[] = [];
+  const ports = spec.ports ?? [];
+  const names = new Set(ports.flatMap(port => (port.name ? [port.name] : [])));
+  const numbers = new Set(ports.map(port => port.targetPort ?? port.port));
+  for (const field of PROBE_FIELDS) {
+    const probe = spec[field];
+    if (!probe) {
+      continue;
+    }
+    if (
+      field !== 'readinessProbe' &&
+      probe.successThreshold !== undefined &&
+      probe.successThreshold !== 1
+    ) {
+      errors.push({
+        path: `${field}.successThreshold`,
+        message: 'must be 1 for liveness and startup probes',
+      });
+    }
+    const handler = probe.httpGet
+      ? 'httpGet'
+      : probe.tcpSocket
+      ? 'tcpSocket'
+      : probe.grpc
+      ? 'grpc'
+      : undefined;
+    if (!handler) {
+      continue;
+    }
+    const port = probe[handler]!.port;
+    const path = `${field}.${handler}.port`;
+    if (typeof port === 'string' && !names.has(port)) {
+      errors.push({
+        path,
+        message: names.size
+          ? `no port named "${port}" in ports (${[...names].join(', ')})`
+          : `no port named "${port}": no port in ports has a name`,
+      });
+    } else if (typeof port === 'number' && ports.length && !numbers.has(port)) {
+      errors.push({
+        path,
+        message: `${port} is not a container port (${[...numbers].join(', ')})`,
+      });
+    }
+  }
+  return errors;
+}
+
+const RESOURCE_NAMES = ['cpu', 'memory', 'ephemeral-storage'] as const;
+
+function resourceErrors(spec: Partial<ServiceSpec>): SpecError[] {
+  const errors: SpecError[] = [];
+  const { requests, limits } = spec.resources ?? {};
+  for (const name of RESOURCE_NAMES) {
+    const request = requests?.[name];
+    const limit = limits?.[name];
+    if (request === undefined || limit === undefined) {
+      continue;
+    }
+    const requested = parseQuantity(request);
+    const limited = parseQuantity(limit);
+    if (requested && limited && compareQuantities(requested, limited) > 0) {
+      errors.push({
+        path: `resources.requests.${name}`,
+        message: `must be <= resources.limits.${name} (${limit})`,
+      });
+    }
+  }
+  return errors;
+}
