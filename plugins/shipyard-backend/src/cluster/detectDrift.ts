@@ -1,4 +1,9 @@
-import { DriftReport, KubernetesObject } from '@shipyard/backstage-plugin-common';
+import {
+  compareQuantities,
+  DriftReport,
+  KubernetesObject,
+  parseQuantity,
+} from '@shipyard/backstage-plugin-common';
 
 type Json = unknown;
 
@@ -66,10 +71,14 @@ function compare(expected: Json, live: Json, path: string, out: Array<{ path: st
     }
     return;
   }
-  // The API server normalises some scalars (e.g. "1000m" CPU becomes "1").
-  if (expected !== live && String(expected) !== String(live)) {
-    out.push({ path, expected, live });
+  if (expected === live || String(expected) === String(live)) return;
+  // The API server normalises quantities ("1000m" CPU becomes "1").
+  if (/\.resources\.(limits|requests)\./.test(path) && typeof expected === 'string' && typeof live === 'string') {
+    const a = parseQuantity(expected);
+    const b = parseQuantity(live);
+    if (a && b && compareQuantities(a, b) === 0) return;
   }
+  out.push({ path, expected, live });
 }
 
 /** The subtrees of each kind that Shipyard manages and checks for drift. */

@@ -128,11 +128,9 @@ export class PromotionOperations {
     let plan = extraBlockers.length ? planPromotion({ ...base, extraBlockers }) : draft;
     if (options.inputs) {
       const inputBlockers = await this.preflight(target, options.inputs.env);
-      plan = planPromotion({
-        ...base,
-        inputs: options.inputs,
-        extraBlockers: [...extraBlockers, ...inputBlockers],
-      });
+      // Blockers about the inputs are not part of the hash: the plan the
+      // user saw is the same plan, only the given values are wrong.
+      plan = planPromotion({ ...base, inputs: options.inputs, extraBlockers, inputBlockers });
     }
     return { plan, sourceVersion, targetVersion };
   }
