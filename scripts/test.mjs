@@ -41,7 +41,12 @@ if (inCI) process.env.SHIPYARD_REQUIRE_SERVICES = 'true';
 let failed = false;
 if (wants('unit')) {
   say(`Running package tests (${elapsed()}) …`);
-  const result = run('npx', ['backstage-cli', 'repo', 'test', '--ci'], { allowFailure: true });
+  // The Kubernetes backend in the cluster tests imports ESM-only @kubernetes/client-node.
+  const nodeOptions = `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules`.trim();
+  const result = run('npx', ['backstage-cli', 'repo', 'test', '--ci'], {
+    allowFailure: true,
+    env: { ...process.env, NODE_OPTIONS: nodeOptions },
+  });
   failed ||= result.status !== 0;
 }
 

@@ -9,11 +9,14 @@ import { clusterScriptRun, kubeApi, kubectl, LocalCluster, localCluster } from '
 /*
  * The real gateway, through the real Kubernetes plugin's proxy, against two
  * local control planes (kube-apiserver, etcd, controller manager, scheduler,
- * kwok nodes) started by `npm test`.
+ * kwok nodes) started by `npm test`. The Kubernetes backend imports the
+ * ESM-only @kubernetes/client-node, so jest runs with
+ * NODE_OPTIONS=--experimental-vm-modules (scripts/test.mjs sets it).
  */
 
 jest.setTimeout(240_000);
 
+const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 const first = localCluster(1);
 const second = localCluster(2);
 const onLocalClusters = first && second ? describe : describe.skip;
@@ -46,7 +49,6 @@ onLocalClusters('KubernetesClusterGateway on the local control plane', () => {
   let stop: () => Promise<void>;
 
   beforeAll(async () => {
-    const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
     const knex = await databases.init('SQLITE_3');
     const backend = await startTestBackend({
       features: [
