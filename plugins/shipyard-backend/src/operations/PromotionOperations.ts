@@ -163,7 +163,9 @@ export class PromotionOperations {
     }
     if (plan.blockers.length > 0) {
       const needsInput = plan.blockers.filter(b => b.code === 'env-needs-input');
-      const summary = plan.blockers.map(b => `${b.path ? `${b.path}: ` : ''}${b.message}`).join('; ');
+      const summary = plan.blockers
+        .map(b => (b.path && !b.message.startsWith(b.path) ? `${b.path}: ${b.message}` : b.message))
+        .join('; ');
       if (needsInput.length === plan.blockers.length) {
         throw new InputError(
           `inputs.env: the plan has unresolved blockers: ${summary}`,
