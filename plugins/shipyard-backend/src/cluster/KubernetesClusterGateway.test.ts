@@ -4,7 +4,7 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { ServiceSpec, Version } from '@shipyard/backstage-plugin-common';
 import request from 'supertest';
 import { shipyardPlugin } from '../plugin';
-import { clusterScriptRun, kubeApi, kubectl, LocalCluster, localCluster } from '../testing/localCluster';
+import { clusterScriptRun, kubeApi, kubectl, LocalCluster, localCluster } from '../__testUtils__/localCluster';
 
 /*
  * The real gateway, through the real Kubernetes plugin's proxy, against two

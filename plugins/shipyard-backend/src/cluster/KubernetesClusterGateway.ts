@@ -25,6 +25,13 @@ function objectPath(kind: ManagedKind, namespace: string, name?: string): string
   return `${base}/namespaces/${encodeURIComponent(namespace)}/${kind.plural}${name ? `/${encodeURIComponent(name)}` : ''}`;
 }
 
+function reasonOf(status: number): ClusterOperationError['reason'] {
+  if (status === 401 || status === 403) return 'forbidden';
+  if (status === 400 || status === 409 || status === 422) return 'invalid';
+  if (status >= 500) return 'unreachable';
+  return 'failed';
+}
+
 function kindOf(object: KubernetesObject): ManagedKind {
   const kind = MANAGED_KINDS.find(k => k.kind === object.kind && k.apiVersion === object.apiVersion);
   if (!kind) throw new Error(`Shipyard does not manage ${object.apiVersion} ${object.kind}`);
@@ -96,17 +103,9 @@ export class KubernetesClusterGateway implements ClusterGateway {
         body?.error?.message ||
         text.slice(0, 500) ||
         response.statusText;
-      const reason =
-        response.status === 401 || response.status === 403
-          ? 'forbidden'
-          : response.status === 400 || response.status === 409 || response.status === 422
-            ? 'invalid'
-            : response.status >= 500
-              ? 'unreachable'
-              : 'failed';
       throw new ClusterOperationError(
         `${method} ${path} on cluster '${cluster}' answered ${response.status}: ${message}`,
-        reason,
+        reasonOf(response.status),
       );
     }
     return body;

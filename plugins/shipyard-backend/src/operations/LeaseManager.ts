@@ -5,6 +5,8 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { VersionStore } from '../database/VersionStore';
 
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+
 /** A lease this process holds, renewed in the background until released. */
 export interface HeldLease {
   readonly holder: string;
@@ -49,7 +51,7 @@ export class LeaseManager {
           `${service} in ${workspace} is busy: ${busy.operation} by ${busy.holder} since ${busy.acquiredAt} (lease expires ${busy.expiresAt})`,
         );
       }
-      await new Promise(resolve => setTimeout(resolve, delay + Math.random() * delay));
+      await sleep(delay + Math.random() * delay);
       delay = Math.min(delay * 2, 500);
     }
 

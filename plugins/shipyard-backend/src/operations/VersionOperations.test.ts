@@ -2,8 +2,8 @@ import { mockCredentials, TestDatabases } from '@backstage/backend-test-utils';
 import { Knex } from 'knex';
 import request from 'supertest';
 import { ClusterOperationError } from '../cluster/ClusterGateway';
-import { baseSpec, startShipyard, workspacesConfig } from '../testing/startShipyard';
-import { failed, FakeClusterGateway, succeeded } from '../testing/FakeClusterGateway';
+import { baseSpec, startShipyard, workspacesConfig } from '../__testUtils__/startShipyard';
+import { failed, FakeClusterGateway, succeeded } from '../__testUtils__/FakeClusterGateway';
 
 jest.setTimeout(60_000);
 

@@ -3,7 +3,7 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { PromotionPlan, ServiceSpec, Version } from '@shipyard/backstage-plugin-common';
 import { Knex } from 'knex';
 import request from 'supertest';
-import { baseSpec, startShipyard } from '../testing/startShipyard';
+import { baseSpec, startShipyard } from '../__testUtils__/startShipyard';
 
 jest.setTimeout(120_000);
 

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { serviceSpecArbitrary } from '../testing/arbitraries';
+import { serviceSpecArbitrary } from '../__testUtils__/arbitraries';
 import type { ServiceSpec } from '../types';
 import { diffSpecs } from './diffSpecs';
 

@@ -1,12 +1,12 @@
 import Ajv from 'ajv';
 import fc from 'fast-check';
 import { InputError } from '@backstage/errors';
-import { serviceSpecArbitrary, workspaceFor } from '../testing/arbitraries';
+import { serviceSpecArbitrary, workspaceFor } from '../__testUtils__/arbitraries';
 import {
   deploymentSchema,
   horizontalPodAutoscalerSchema,
   serviceSchema,
-} from '../testing/kubernetesSchemas';
+} from '../__testUtils__/kubernetesSchemas';
 import type { KubernetesObject, ServiceSpec } from '../types';
 import { MANAGED_KINDS, renderManifests } from './renderManifests';
 

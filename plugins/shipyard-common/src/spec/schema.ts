@@ -425,31 +425,27 @@ function probeErrors(spec: Partial<ServiceSpec>): SpecError[] {
   const names = new Set(ports.flatMap(port => (port.name ? [port.name] : [])));
   const numbers = new Set(ports.map(port => port.targetPort ?? port.port));
   for (const field of PROBE_FIELDS) {
-    const probe = spec[field];
-    if (!probe) {
+    const given = spec[field];
+    if (!given) {
       continue;
     }
     if (
       field !== 'readinessProbe' &&
-      probe.successThreshold !== undefined &&
-      probe.successThreshold !== 1
+      given.successThreshold !== undefined &&
+      given.successThreshold !== 1
     ) {
       errors.push({
         path: `${field}.successThreshold`,
         message: 'must be 1 for liveness and startup probes',
       });
     }
-    const handler = probe.httpGet
-      ? 'httpGet'
-      : probe.tcpSocket
-      ? 'tcpSocket'
-      : probe.grpc
-      ? 'grpc'
-      : undefined;
+    const handler = (['httpGet', 'tcpSocket', 'grpc'] as const).find(
+      h => given[h],
+    );
     if (!handler) {
       continue;
     }
-    const port = probe[handler]!.port;
+    const port = given[handler]!.port;
     const path = `${field}.${handler}.port`;
     if (typeof port === 'string' && !names.has(port)) {
       errors.push({

@@ -11,6 +11,8 @@ export interface LocalCluster {
   kubeconfig: string;
 }
 
+// Test helpers run from source, where the repository root is four levels up.
+// eslint-disable-next-line no-restricted-syntax
 const repoRoot = resolve(__dirname, '../../../..');
 const clusterScript = join(repoRoot, 'tools', 'local-cluster', 'cluster.sh');
 
