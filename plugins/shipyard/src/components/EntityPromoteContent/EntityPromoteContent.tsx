@@ -185,6 +185,7 @@ function PromotionWorkbench(props: {
         <Box display="flex" flexWrap="wrap" alignItems="center" style={{ gap: 16 }}>
           <TextField
             select
+            id="shipyard-promote-source"
             label="Promote from"
             value={source}
             onChange={e => chooseSource(e.target.value)}
@@ -201,6 +202,7 @@ function PromotionWorkbench(props: {
           </TextField>
           <TextField
             select
+            id="shipyard-promote-target"
             label="Promote to"
             value={target}
             onChange={e => {
@@ -280,6 +282,7 @@ function PromotionWorkbench(props: {
                 onInputChange={(key, value) => setInputs(previous => ({ ...previous, [key]: value }))}
               />
               <TextField
+                id="shipyard-promote-reason"
                 label="Reason (optional)"
                 helperText="Recorded with the new version and in the audit log."
                 value={reason}

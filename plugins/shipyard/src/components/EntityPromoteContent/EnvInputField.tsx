@@ -50,6 +50,7 @@ export function EnvInputField(props: {
       <Box display="flex" flexWrap="wrap" alignItems="flex-start" mt={1} style={{ gap: 8 }}>
         <TextField
           select
+          id={`${id}-kind`}
           label={`Kind of ${envKey}`}
           value={value.kind}
           onChange={e => set({ kind: e.target.value as EnvInput['kind'] })}
@@ -65,6 +66,7 @@ export function EnvInputField(props: {
         </TextField>
         {value.kind === 'literal' ? (
           <TextField
+            id={`${id}-value`}
             label={`Value of ${envKey}`}
             value={value.value}
             onChange={e => set({ value: e.target.value })}
@@ -77,6 +79,7 @@ export function EnvInputField(props: {
         ) : (
           <>
             <TextField
+              id={`${id}-name`}
               label={`${value.kind === 'secret' ? 'Secret' : 'ConfigMap'} name for ${envKey}`}
               value={value.name}
               onChange={e => set({ name: e.target.value })}
@@ -86,6 +89,7 @@ export function EnvInputField(props: {
               helperText={problemText}
             />
             <TextField
+              id={`${id}-key`}
               label={`Key for ${envKey}`}
               value={value.key}
               onChange={e => set({ key: e.target.value })}

@@ -57,7 +57,9 @@ export function PromotionPipeline(props: {
                     <Typography variant="caption" color="textSecondary" component="p">
                       {state.workspace.environment}
                       {state.workspace.protected ? ' · protected' : ''}
-                      {state.workspace.cluster ? ` · ${state.workspace.cluster}` : ' · no cluster'}
+                      {state.workspace.cluster && !state.workspace.notApplied
+                        ? ` · ${state.workspace.cluster}`
+                        : ' · recorded only (no cluster)'}
                     </Typography>
                     <WorkspaceHealth state={state} compact />
                     <Typography variant="body2" component="p">

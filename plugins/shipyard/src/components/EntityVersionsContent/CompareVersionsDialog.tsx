@@ -45,6 +45,7 @@ function AddressFields(props: {
     <Box display="flex" style={{ gap: 8 }}>
       <TextField
         select
+        id={`shipyard-compare-${side.toLowerCase()}-workspace`}
         label={`${side} workspace`}
         value={value.workspace}
         onChange={e => props.onChange({ ...value, workspace: e.target.value })}
@@ -59,6 +60,7 @@ function AddressFields(props: {
         ))}
       </TextField>
       <TextField
+        id={`shipyard-compare-${side.toLowerCase()}-version`}
         label={`${side} version`}
         type="number"
         inputProps={{ min: 1 }}

@@ -142,6 +142,7 @@ export function EditDeployDialog(props: {
           <Grid container spacing={2}>
             <Grid item xs={12} md={6}>
               <TextField
+                id="shipyard-edit-spec"
                 label="Spec (YAML)"
                 value={text}
                 onChange={e => setText(e.target.value)}
@@ -201,6 +202,7 @@ export function EditDeployDialog(props: {
               )}
               <Box mt={2}>
                 <TextField
+                  id="shipyard-edit-message"
                   label="Message"
                   helperText="What changed and why; shown in the history."
                   value={message}

@@ -87,13 +87,18 @@ export function EntityVersionsContent() {
         : [...previous, version.number].slice(-2),
     );
 
+  // Two selected rows compare older to newer; otherwise start from the current version and its predecessor.
   const compareSelected = () => {
     const [older, newer] = [...selected].sort((a, b) => a - b);
-    setDialog({
-      kind: 'compare',
-      from: older ? { workspace, version: older } : undefined,
-      to: newer ? { workspace, version: newer } : undefined,
-    });
+    const base = current?.number ?? state.latestVersion?.number;
+    const address = (n?: number) => (n && n >= 1 ? { workspace, version: n } : undefined);
+    setDialog(
+      selected.length === 2
+        ? { kind: 'compare', from: address(older), to: address(newer) }
+        : selected.length === 1
+        ? { kind: 'compare', from: address(older), to: address(base) }
+        : { kind: 'compare', from: address(base ? base - 1 : undefined), to: address(base) },
+    );
   };
 
   const created = (verb: string) => (version: Version) => {
@@ -122,9 +127,11 @@ export function EntityVersionsContent() {
         <Box display="flex" alignItems="center" flexWrap="wrap" style={{ gap: 8 }}>
           <Typography variant="body1" style={{ flexGrow: 1 }}>
             {state.workspace.environment} · namespace <code>{state.workspace.namespace}</code>
-            {state.workspace.cluster
-              ? ` on cluster ${state.workspace.cluster}`
-              : ' · no cluster configured: versions are recorded, not applied'}
+            {state.workspace.notApplied || !state.workspace.cluster
+              ? ` · versions are recorded, not applied: ${
+                  state.workspace.notApplied ?? 'no cluster configured'
+                }`
+              : ` · cluster ${state.workspace.cluster}`}
           </Typography>
           <Button
             variant="outlined"

@@ -101,6 +101,7 @@ export function RollbackDialog(props: {
           )}
           <Box mt={2}>
             <TextField
+              id="shipyard-rollback-reason"
               label="Reason"
               helperText="Why you roll back; recorded with the new version and in the audit log."
               value={reason}

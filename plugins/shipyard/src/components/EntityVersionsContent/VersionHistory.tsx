@@ -98,6 +98,7 @@ export function VersionHistory(props: {
     {
       title: 'Version',
       field: 'number',
+      cellStyle: { whiteSpace: 'nowrap' },
       render: version => (
         <Box display="flex" alignItems="center" style={{ gap: 4 }}>
           <Typography variant="body2" component="span">
@@ -117,14 +118,23 @@ export function VersionHistory(props: {
       ),
     },
     { title: 'Author', render: version => <span title={version.createdBy}>{authorName(version.createdBy)}</span> },
-    { title: 'Created', render: version => <RelativeTime iso={version.createdAt} /> },
+    {
+      title: 'Created',
+      cellStyle: { whiteSpace: 'nowrap' },
+      render: version => <RelativeTime iso={version.createdAt} />,
+    },
     {
       title: 'Message',
       render: version => version.message ?? version.origin.automatic ?? '',
     },
-    { title: 'Status', render: version => <VersionStatus version={version} detailed /> },
+    {
+      title: 'Status',
+      cellStyle: { minWidth: 190 },
+      render: version => <VersionStatus version={version} detailed />,
+    },
     {
       title: 'Actions',
+      cellStyle: { whiteSpace: 'nowrap' },
       render: version => (
         <Box display="flex" alignItems="center">
           <Tooltip title={`View the spec of v${version.number}`}>

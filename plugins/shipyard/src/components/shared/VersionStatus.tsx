@@ -85,7 +85,7 @@ export function VersionStatus(props: {
           )}
         </Box>
       )}
-      {detailed && version.statusMessage && version.status !== 'succeeded' && (
+      {detailed && version.statusMessage && version.status === 'failed' && (
         <Typography variant="caption" color="textSecondary" component="div">
           {version.statusMessage}
         </Typography>

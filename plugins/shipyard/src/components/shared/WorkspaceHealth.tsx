@@ -7,7 +7,7 @@ import { isActive, statusLabel, VersionStatus } from './VersionStatus';
 /** The drift of a workspace in words: `in sync`, `drifted` or `not checked`. */
 export function driftLabel(state: ServiceWorkspaceState): string {
   if (!state.drift) {
-    return 'drift not checked';
+    return 'not checked';
   }
   return state.drift.drifted ? 'drifted' : 'in sync';
 }

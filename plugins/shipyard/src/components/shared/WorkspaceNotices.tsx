@@ -49,7 +49,7 @@ export function LeaseNotice(props: { state: ServiceWorkspaceState }) {
     return null;
   }
   return (
-    <Alert severity="info">
+    <Alert severity="info" role="status">
       An operation is running in {workspace.name}: <strong>{lease.operation}</strong>, held by{' '}
       <strong>{lease.holder}</strong> since <RelativeTime iso={lease.acquiredAt} /> (the lease
       expires by itself <RelativeTime iso={lease.expiresAt} />).
