@@ -25,6 +25,8 @@ export interface Config {
       autoRollback?: boolean;
       /** Keep at most this many versions per service; unlimited when absent. */
       retention?: number;
+      /** How long a rollout may make no progress before it fails. Default 120. */
+      progressDeadlineSeconds?: number;
     }>;
     promotion?: {
       /** Installation-wide overrides of the default promotion rules (DESIGN §1). */

@@ -100,6 +100,8 @@ export interface Workspace {
   autoRollback: boolean;
   /** Keep at most this many versions per service; undefined keeps all. */
   retention?: number;
+  /** How long a rollout may make no progress before it fails; 120 when absent. */
+  progressDeadlineSeconds?: number;
   /** Why versions of this workspace are recorded but not applied, when they are. */
   notApplied?: string;
 }

@@ -84,7 +84,14 @@ onLocalClusters('KubernetesClusterGateway on the local control plane', () => {
               lease: { ttlSeconds: 10, waitSeconds: 1 },
               workspaces: [
                 { name: 'dev', environment: 'dev', cluster: 'local', namespace: 'shipyard-dev' },
-                { name: 'staging', environment: 'staging', cluster: 'local', namespace: 'shipyard-staging' },
+                {
+                  name: 'staging',
+                  environment: 'staging',
+                  cluster: 'local',
+                  namespace: 'shipyard-staging',
+                  autoRollback: true,
+                  progressDeadlineSeconds: 15,
+                },
                 { name: 'prod', environment: 'prod', cluster: 'local-2', namespace: 'shipyard-prod', protected: true },
               ],
             },
@@ -220,6 +227,29 @@ onLocalClusters('KubernetesClusterGateway on the local control plane', () => {
       ]),
     );
     expect(await deployment(first!, 'shipyard-prod')).toBeUndefined();
+  });
+
+  it('fails a rollout that exceeds its progress deadline with the cluster’s message, and rolls back automatically', async () => {
+    const good = (await deployment(first!, 'shipyard-staging')).spec.template.spec.containers[0].image;
+    // No node has 500 CPUs: the new pods stay Pending until the deadline passes.
+    const res = await deploy('staging', {
+      ...spec,
+      image: 'ghcr.io/acme/payments:4.0.0-unschedulable',
+      resources: { requests: { cpu: '500', memory: '128Mi' } },
+    });
+    expect(res.body.status).toBe('failed');
+    expect(res.body.statusMessage).toMatch(/has timed out progressing/);
+
+    const latest = async () =>
+      (await request(server).get(`${SERVICE}/workspaces/staging/versions?limit=1`).set('Authorization', auth)).body.items[0];
+    let rollback = await latest();
+    expect(rollback.origin).toMatchObject({ type: 'rollback', automatic: expect.stringMatching(new RegExp(`rollout of v${res.body.number} failed`)) });
+    for (let i = 0; i < 120 && rollback.status !== 'succeeded'; i++) {
+      await new Promise(r => setTimeout(r, 500));
+      rollback = await latest();
+    }
+    expect(rollback.status).toBe('succeeded');
+    expect((await deployment(first!, 'shipyard-staging')).spec.template.spec.containers[0].image).toBe(good);
   });
 
   it('shows the deployed workloads in the Kubernetes plugin’s own endpoint', async () => {

@@ -49,6 +49,13 @@ export class WorkspaceRegistry {
         if (retention !== undefined && (!Number.isInteger(retention) || retention < 1)) {
           throw new InputError(`${at}.retention: must be a positive integer`);
         }
+        const progressDeadlineSeconds = ws.getOptionalNumber('progressDeadlineSeconds');
+        if (
+          progressDeadlineSeconds !== undefined &&
+          (!Number.isInteger(progressDeadlineSeconds) || progressDeadlineSeconds < 1)
+        ) {
+          throw new InputError(`${at}.progressDeadlineSeconds: must be a positive integer`);
+        }
         let cluster = ws.getOptionalString('cluster');
         let notApplied: string | undefined;
         if (!cluster) {
@@ -69,6 +76,7 @@ export class WorkspaceRegistry {
           protected: ws.getOptionalBoolean('protected') ?? false,
           autoRollback: ws.getOptionalBoolean('autoRollback') ?? false,
           retention,
+          progressDeadlineSeconds,
         };
       },
     );

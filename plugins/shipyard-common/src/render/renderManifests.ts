@@ -26,6 +26,8 @@ export const MANAGED_KINDS: readonly ManagedKind[] = [
   },
 ];
 
+const DEFAULT_PROGRESS_DEADLINE_SECONDS = 120;
+
 /** The value of the `app.kubernetes.io/managed-by` label on every rendered object. @public */
 export const SHIPYARD_MANAGED_BY = 'shipyard';
 
@@ -110,7 +112,7 @@ export function renderManifests(
     spec: compact({
       replicas: spec.autoscaling ? undefined : spec.replicas,
       revisionHistoryLimit: 3,
-      progressDeadlineSeconds: 120,
+      progressDeadlineSeconds: workspace.progressDeadlineSeconds ?? DEFAULT_PROGRESS_DEADLINE_SECONDS,
       selector: { matchLabels: { ...selector } },
       template: {
         metadata: { labels: { ...labels }, annotations: { ...annotations } },
