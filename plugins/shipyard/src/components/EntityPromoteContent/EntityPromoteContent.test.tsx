@@ -9,7 +9,7 @@ import {
   responseError,
   state,
   version,
-} from '../../testing/fixtures';
+} from '../../__testUtils__/fixtures';
 import { EntityPromoteContent } from './EntityPromoteContent';
 
 const staging7 = version(7, { workspace: 'staging' });

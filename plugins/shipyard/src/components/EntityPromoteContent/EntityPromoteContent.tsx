@@ -230,7 +230,7 @@ function PromotionWorkbench(props: {
       {targetState && <DriftBanner state={targetState} />}
       {targetState && <LeaseNotice state={targetState} />}
 
-      {result ? (
+      {result && (
         <Paper variant="outlined" style={{ padding: 16 }}>
           <Box display="flex" flexDirection="column" style={{ gap: 16 }}>
             <Alert severity={result.version.status === 'failed' ? 'error' : 'success'} role="status">
@@ -246,13 +246,15 @@ function PromotionWorkbench(props: {
             </Box>
           </Box>
         </Paper>
-      ) : !sourceHasVersion ? (
+      )}
+      {!result && !sourceHasVersion && (
         <EmptyState
           missing="data"
           title={`Nothing to promote from ${source}`}
           description={`${source} has no current version. Deploy to it first, or choose another source.`}
         />
-      ) : (
+      )}
+      {!result && sourceHasVersion && (
         <Paper variant="outlined" style={{ padding: 16 }}>
           {planState.loading && !plan && <Progress />}
           {planState.error && (

@@ -28,7 +28,12 @@ export function PromotionPipeline(props: {
     >
       {path.map((name, index) => {
         const state = states.find(s => s.workspace.name === name);
-        const role = name === source ? 'source' : name === target ? 'target' : undefined;
+        let role: 'source' | 'target' | undefined;
+        if (name === source) {
+          role = 'source';
+        } else if (name === target) {
+          role = 'target';
+        }
         return (
           <Fragment key={name}>
             {index > 0 && (

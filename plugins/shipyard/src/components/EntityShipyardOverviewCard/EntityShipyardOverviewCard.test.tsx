@@ -1,5 +1,5 @@
 import { screen } from '@testing-library/react';
-import { mockShipyardApi, renderForEntity, responseError, state, version } from '../../testing/fixtures';
+import { mockShipyardApi, renderForEntity, responseError, state, version } from '../../__testUtils__/fixtures';
 import { EntityShipyardOverviewCard } from './EntityShipyardOverviewCard';
 
 describe('EntityShipyardOverviewCard', () => {

@@ -8,7 +8,7 @@ import {
   spec,
   state,
   version,
-} from '../../testing/fixtures';
+} from '../../__testUtils__/fixtures';
 import { EntityVersionsContent } from './EntityVersionsContent';
 
 const v1 = version(1);
@@ -213,10 +213,19 @@ describe('EntityVersionsContent', () => {
     expect(await within(dialog).findByTestId('change-image')).toHaveTextContent('ghcr.io/acme/payments:1.1.0');
     const submit = within(dialog).getByRole('button', { name: 'Roll back to v1' });
     expect(submit).toBeDisabled();
-    // The reason field has focus when the dialog opens: keyboard users type straight away.
-    expect(within(dialog).getByRole('textbox', { name: /Reason/ })).toHaveFocus();
+    // From the keyboard alone: Tab to the reason, type it, Tab to the button, Enter.
+    const reason = within(dialog).getByRole('textbox', { name: /Reason/ });
+    for (let i = 0; i < 10 && document.activeElement !== reason; i++) {
+      await userEvent.tab();
+    }
+    expect(reason).toHaveFocus();
     await userEvent.keyboard('checkout errors since v3');
-    await userEvent.click(submit);
+    expect(submit).toBeEnabled();
+    for (let i = 0; i < 5 && document.activeElement !== submit; i++) {
+      await userEvent.tab();
+    }
+    expect(submit).toHaveFocus();
+    await userEvent.keyboard('{Enter}');
     await waitFor(() =>
       expect(api.rollback).toHaveBeenCalledWith(ENTITY_REF, 'dev', 1, {
         reason: 'checkout errors since v3',

@@ -92,13 +92,13 @@ export function EntityVersionsContent() {
     const [older, newer] = [...selected].sort((a, b) => a - b);
     const base = current?.number ?? state.latestVersion?.number;
     const address = (n?: number) => (n && n >= 1 ? { workspace, version: n } : undefined);
-    setDialog(
-      selected.length === 2
-        ? { kind: 'compare', from: address(older), to: address(newer) }
-        : selected.length === 1
-        ? { kind: 'compare', from: address(older), to: address(base) }
-        : { kind: 'compare', from: address(base ? base - 1 : undefined), to: address(base) },
-    );
+    if (selected.length === 2) {
+      setDialog({ kind: 'compare', from: address(older), to: address(newer) });
+    } else if (selected.length === 1) {
+      setDialog({ kind: 'compare', from: address(older), to: address(base) });
+    } else {
+      setDialog({ kind: 'compare', from: address(base ? base - 1 : undefined), to: address(base) });
+    }
   };
 
   const created = (verb: string) => (version: Version) => {

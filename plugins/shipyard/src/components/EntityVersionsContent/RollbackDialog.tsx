@@ -111,7 +111,6 @@ export function RollbackDialog(props: {
               multiline
               minRows={2}
               variant="outlined"
-              autoFocus
             />
           </Box>
           {failure && (
