@@ -37,6 +37,9 @@ function pipelineApi() {
   });
 }
 
+const flagGroup = () => screen.getByRole('group', { name: /FEATURE_FLAG in prod/ });
+const flagInput = (name: string) => within(flagGroup()).getByRole('textbox', { name });
+
 async function renderPlan(api = pipelineApi()) {
   await renderForEntity(<EntityPromoteContent />, api);
   await screen.findByRole('heading', { name: 'Plan: staging v7 → prod v12' });
@@ -123,7 +126,7 @@ describe('EntityPromoteContent', () => {
     );
     expect(screen.getByText(/1 blocker remains/)).toBeInTheDocument();
     // The source value is offered, not filled in.
-    const value = screen.getByRole('textbox', { name: 'Value of FEATURE_FLAG' });
+    const value = flagInput('Value');
     expect(value).toHaveValue('');
     expect(screen.getByTestId('env-input-FEATURE_FLAG')).toHaveTextContent('In staging: on');
     await userEvent.type(value, 'off');
@@ -151,12 +154,12 @@ describe('EntityPromoteContent', () => {
     const api = await renderPlan();
     api.promote.mockResolvedValue(version(13, { workspace: 'prod' }));
     await userEvent.click(screen.getByRole('button', { name: 'Use the staging value for FEATURE_FLAG' }));
-    expect(screen.getByRole('textbox', { name: 'Value of FEATURE_FLAG' })).toHaveValue('on');
-    await userEvent.click(screen.getByRole('button', { name: /Kind of FEATURE_FLAG/ }));
+    expect(flagInput('Value')).toHaveValue('on');
+    await userEvent.click(within(flagGroup()).getByRole('button', { name: /Kind/ }));
     await userEvent.click(await screen.findByRole('option', { name: 'Secret reference' }));
-    const name = screen.getByRole('textbox', { name: 'Secret name for FEATURE_FLAG' });
+    const name = flagInput('Secret name');
     await userEvent.type(name, 'Not_A_Name');
-    await userEvent.type(screen.getByRole('textbox', { name: 'Key for FEATURE_FLAG' }), 'flag');
+    await userEvent.type(flagInput('Key'), 'flag');
     // The shared schema refuses the name, so the blocker stays.
     expect(await screen.findByText(/^name: /)).toBeInTheDocument();
     expect(screen.getByRole('button', { name: 'Promote to prod' })).toBeDisabled();
@@ -192,7 +195,7 @@ describe('EntityPromoteContent', () => {
     api.promote.mockRejectedValueOnce(
       await responseError(409, 'ConflictError', 'planHash: the plan is stale; staging or prod changed since it was computed (now staging v8 -> prod v12); re-plan and review it again'),
     );
-    await userEvent.type(screen.getByRole('textbox', { name: 'Value of FEATURE_FLAG' }), 'off');
+    await userEvent.type(flagInput('Value'), 'off');
     await userEvent.click(screen.getByRole('button', { name: 'Promote to prod' }));
     const prompt = await screen.findByText(/The plan is out of date — re-plan/);
     expect(screen.getByRole('button', { name: 'Promote to prod' })).toBeDisabled();
@@ -204,7 +207,7 @@ describe('EntityPromoteContent', () => {
     expect(await screen.findByRole('heading', { name: 'Plan: staging v8 → prod v12' })).toBeInTheDocument();
     expect(screen.queryByText(/The plan is out of date/)).not.toBeInTheDocument();
     // The value typed before is kept for the new plan.
-    expect(screen.getByRole('textbox', { name: 'Value of FEATURE_FLAG' })).toHaveValue('off');
+    expect(flagInput('Value')).toHaveValue('off');
     api.promote.mockResolvedValue(version(13, { workspace: 'prod' }));
     await userEvent.click(screen.getByRole('button', { name: 'Promote to prod' }));
     await waitFor(() =>
@@ -217,17 +220,17 @@ describe('EntityPromoteContent', () => {
     api.promote.mockRejectedValue(
       await responseError(403, 'NotAllowedError', 'shipyard.promotion.execute is not allowed on component:default/payments'),
     );
-    await userEvent.type(screen.getByRole('textbox', { name: 'Value of FEATURE_FLAG' }), 'off');
+    await userEvent.type(flagInput('Value'), 'off');
     await userEvent.click(screen.getByRole('button', { name: 'Promote to prod' }));
     expect(await screen.findByText(/shipyard.promotion.execute is not allowed/)).toBeInTheDocument();
   });
 
   it('re-plans for another source and target, defaulting to the next step', async () => {
     const api = await renderPlan();
-    await userEvent.click(screen.getByRole('button', { name: /Promote from/ }));
+    await userEvent.click(screen.getByRole('button', { name: /From workspace/ }));
     await userEvent.click(await screen.findByRole('option', { name: /dev/ }));
     expect(await screen.findByText('Nothing to promote from dev')).toBeInTheDocument();
-    await userEvent.click(screen.getByRole('button', { name: /Promote from/ }));
+    await userEvent.click(screen.getByRole('button', { name: /From workspace/ }));
     await userEvent.click(await screen.findByRole('option', { name: /staging/ }));
     await waitFor(() => expect(api.planPromotion).toHaveBeenCalledTimes(2));
     expect(api.planPromotion).toHaveBeenLastCalledWith(ENTITY_REF, { source: 'staging', target: 'prod' });

@@ -186,7 +186,7 @@ function PromotionWorkbench(props: {
           <TextField
             select
             id="shipyard-promote-source"
-            label="Promote from"
+            label="From workspace"
             value={source}
             onChange={e => chooseSource(e.target.value)}
             variant="outlined"
@@ -203,7 +203,7 @@ function PromotionWorkbench(props: {
           <TextField
             select
             id="shipyard-promote-target"
-            label="Promote to"
+            label="To workspace"
             value={target}
             onChange={e => {
               setStep([source, e.target.value]);

@@ -15,7 +15,8 @@ const KIND_LABELS: Record<EnvInput['kind'], string> = {
 /**
  * The value of one env key new in the source, for the target. The source's
  * value is offered, not filled in: a value right for staging is often wrong
- * for prod, and that is exactly what this input is for.
+ * for prod, and that is exactly what this input is for. The fieldset's legend
+ * names the key, so each field's label can stay short.
  */
 export function EnvInputField(props: {
   envKey: string;
@@ -51,12 +52,12 @@ export function EnvInputField(props: {
         <TextField
           select
           id={`${id}-kind`}
-          label={`Kind of ${envKey}`}
+          label="Kind"
           value={value.kind}
           onChange={e => set({ kind: e.target.value as EnvInput['kind'] })}
           variant="outlined"
           size="small"
-          style={{ minWidth: 190 }}
+          style={{ minWidth: 200 }}
         >
           {(Object.keys(KIND_LABELS) as EnvInput['kind'][]).map(kind => (
             <MenuItem key={kind} value={kind}>
@@ -67,7 +68,7 @@ export function EnvInputField(props: {
         {value.kind === 'literal' ? (
           <TextField
             id={`${id}-value`}
-            label={`Value of ${envKey}`}
+            label="Value"
             value={value.value}
             onChange={e => set({ value: e.target.value })}
             variant="outlined"
@@ -80,7 +81,7 @@ export function EnvInputField(props: {
           <>
             <TextField
               id={`${id}-name`}
-              label={`${value.kind === 'secret' ? 'Secret' : 'ConfigMap'} name for ${envKey}`}
+              label={value.kind === 'secret' ? 'Secret name' : 'ConfigMap name'}
               value={value.name}
               onChange={e => set({ name: e.target.value })}
               variant="outlined"
@@ -90,7 +91,7 @@ export function EnvInputField(props: {
             />
             <TextField
               id={`${id}-key`}
-              label={`Key for ${envKey}`}
+              label="Key"
               value={value.key}
               onChange={e => set({ key: e.target.value })}
               variant="outlined"

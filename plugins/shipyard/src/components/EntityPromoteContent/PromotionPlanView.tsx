@@ -52,7 +52,7 @@ function ChangesTable(props: { changes: PlanChange[]; plan: PromotionPlan; capti
       <TableBody>
         {props.changes.map(change => (
           <TableRow key={change.path} data-testid={`plan-${change.path}`}>
-            <TableCell>
+            <TableCell style={{ whiteSpace: 'nowrap' }}>
               <code>{change.path}</code>
             </TableCell>
             <TableCell>
@@ -88,6 +88,7 @@ export function PromotionPlanView(props: {
   const resolved = new Set(
     Object.keys(problems).filter(key => problems[key].length === 0),
   );
+  const unresolvedCount = plan.blockers.filter(b => !isResolvedBy(b, resolved)).length;
   const byAction = (action: PlanAction) => plan.changes.filter(c => c.action === action);
   const source = `${plan.source.workspace} v${plan.source.version}`;
   const target = plan.target.version
@@ -100,9 +101,11 @@ export function PromotionPlanView(props: {
         Plan: {source} → {target}
       </Typography>
       {plan.blockers.length > 0 && (
-        <Alert severity="error" role="alert">
+        <Alert severity={unresolvedCount > 0 ? 'error' : 'success'} role="alert">
           <AlertTitle>
-            Blockers ({plan.blockers.filter(b => !isResolvedBy(b, resolved)).length} unresolved)
+            {unresolvedCount > 0
+              ? `Blockers (${unresolvedCount} unresolved)`
+              : 'Blockers: all resolved by your input'}
           </AlertTitle>
           <ul aria-label="Blockers" style={{ margin: 0, paddingLeft: 20 }}>
             {plan.blockers.map(blocker => (

@@ -69,7 +69,12 @@ export function EntityShipyardOverviewCard() {
     );
   }
   return (
-    <InfoCard title="Deployments" subheader="Shipyard: current version per workspace" noPadding={!!states?.length}>
+    <InfoCard
+      title="Deployments"
+      subheader="Shipyard: current version per workspace"
+      titleTypographyProps={{ component: 'h3' }}
+      noPadding={!!states?.length}
+    >
       {content}
     </InfoCard>
   );

@@ -66,7 +66,7 @@ describe('EntityVersionsContent', () => {
     await renderForEntity(<EntityVersionsContent />, api);
     expect(await screen.findByText('rollback of v1')).toBeInTheDocument();
     expect(screen.getByText('edit')).toBeInTheDocument();
-    expect(screen.getByText('bob')).toBeInTheDocument();
+    expect(screen.getByText('by bob')).toBeInTheDocument();
     expect(screen.getByText('raise replicas')).toBeInTheDocument();
     expect(screen.getAllByText('Succeeded').length).toBeGreaterThanOrEqual(3);
     expect(screen.getByText('ghcr.io/acme/payments:1.3.0')).toBeInTheDocument();

@@ -85,7 +85,8 @@ export function VersionHistory(props: {
   const columns: TableColumn<Version>[] = [
     {
       title: 'Compare',
-      width: '56px',
+      width: '48px',
+      cellStyle: { width: 48, paddingRight: 0 },
       render: version => (
         <Checkbox
           size="small"
@@ -98,38 +99,47 @@ export function VersionHistory(props: {
     {
       title: 'Version',
       field: 'number',
-      cellStyle: { whiteSpace: 'nowrap' },
       render: version => (
-        <Box display="flex" alignItems="center" style={{ gap: 4 }}>
-          <Typography variant="body2" component="span">
-            <strong>v{version.number}</strong>
-          </Typography>
-          {version.number === currentNumber && (
-            <Chip size="small" color="primary" label="current" />
-          )}
+        <Box display="flex" flexDirection="column" alignItems="flex-start" style={{ gap: 4 }}>
+          <Box display="flex" alignItems="center" style={{ gap: 4, whiteSpace: 'nowrap' }}>
+            <Typography variant="body2" component="span">
+              <strong>v{version.number}</strong>
+            </Typography>
+            {version.number === currentNumber && (
+              <Chip size="small" color="primary" label="current" />
+            )}
+          </Box>
+          <OriginBadge origin={version.origin} />
         </Box>
       ),
     },
-    { title: 'Origin', render: version => <OriginBadge origin={version.origin} /> },
     {
       title: 'Image',
+      cellStyle: { minWidth: 200 },
       render: version => (
-        <code style={{ wordBreak: 'break-all' }}>{version.spec.image}</code>
+        <code style={{ overflowWrap: 'anywhere' }}>{version.spec.image}</code>
       ),
     },
-    { title: 'Author', render: version => <span title={version.createdBy}>{authorName(version.createdBy)}</span> },
     {
       title: 'Created',
       cellStyle: { whiteSpace: 'nowrap' },
-      render: version => <RelativeTime iso={version.createdAt} />,
+      render: version => (
+        <>
+          <RelativeTime iso={version.createdAt} />
+          <Typography variant="caption" color="textSecondary" component="div" title={version.createdBy}>
+            by {authorName(version.createdBy)}
+          </Typography>
+        </>
+      ),
     },
     {
       title: 'Message',
+      cellStyle: { minWidth: 160 },
       render: version => version.message ?? version.origin.automatic ?? '',
     },
     {
       title: 'Status',
-      cellStyle: { minWidth: 190 },
+      cellStyle: { minWidth: 170 },
       render: version => <VersionStatus version={version} detailed />,
     },
     {

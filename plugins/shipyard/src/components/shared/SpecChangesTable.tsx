@@ -43,7 +43,7 @@ export function SpecChangesTable(props: {
       <TableBody>
         {changes.map(change => (
           <TableRow key={change.path} data-testid={`change-${change.path}`}>
-            <TableCell>
+            <TableCell style={{ whiteSpace: 'nowrap' }}>
               <code>{change.path}</code>
             </TableCell>
             <TableCell>{KIND_LABELS[change.kind]}</TableCell>
