@@ -134,7 +134,7 @@ k8s_ldflags() {
 build_lock() {
   mkdir -p "$LC_CACHE"
   exec 8>"$LC_CACHE/.build.lock"
-  flock 8
+  flock -w 3600 8 || die "another build holds $LC_CACHE/.build.lock"
 }
 
 cmd_build() {
@@ -192,8 +192,17 @@ binaries_present() {
   done
 }
 
+build_up_to_date() { # without taking the build lock (a helm build may hold it)
+  binaries_present || return 1
+  local m
+  for m in etcd:$ETCD_VERSION kwok:$KWOK_VERSION kubernetes:$K8S_VERSION; do
+    [[ "$(fingerprint "$GO_DIR/${m%%:*}" "${m#*:}")" == "$(cat "$BIN_DIR/.stamp-${m%%:*}" 2>/dev/null)" ]] || return 1
+  done
+}
+
 ensure_built() {
   if command -v go >/dev/null; then
+    build_up_to_date && return 0
     cmd_build
   elif ! binaries_present; then
     die "binaries missing in $BIN_DIR and no go toolchain to build them"
@@ -295,7 +304,8 @@ spawn() { # component port binary args...
   printf '=== %s starting %s\n' "$(date -u +%FT%TZ)" "$comp" >>"$logf"
   # new session (own process group) so it outlives this script and can be stopped as a group;
   # the inner shell writes its own pid, then execs the component under that same pid.
-  setsid bash -c 'echo $$ >"$0"; exec "$@"' "$f" "$@" >>"$logf" 2>&1 </dev/null &
+  # fds 8/9 (our lock files) are closed so the daemons don't hold the locks.
+  setsid bash -c 'echo $$ >"$0"; exec "$@"' "$f" "$@" >>"$logf" 2>&1 </dev/null 8>&- 9>&- &
   local i
   for i in $(seq 100); do
     [[ -s $f ]] && break
@@ -304,24 +314,35 @@ spawn() { # component port binary args...
   log "started $comp (pid $(cat "$f" 2>/dev/null || echo '?'), log $logf)"
 }
 
-stop_comp() {
-  local comp=$1 pid i
-  if ! pid="$(comp_pid "$comp")"; then
+# stop_comps comp... : SIGTERM to each (its whole process group), wait for all, SIGKILL stragglers
+stop_comps() {
+  local comp pid i grace=10 pids=() names=()
+  for comp in "$@"; do
+    if pid="$(comp_pid "$comp")"; then
+      kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+      pids+=("$pid")
+      names+=("$comp")
+    fi
     rm -f "$(pidfile "$comp")"
-    return 0
-  fi
-  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-  for i in $(seq 150); do
-    kill -0 "$pid" 2>/dev/null || break
+    # kube-apiserver closes its port at once on SIGTERM but its process can linger ~60s
+    # draining watches: give it a short grace, it has nothing left to save by then.
+    [[ $comp == kube-apiserver ]] && grace=5
+  done
+  ((${#pids[@]})) || return 0
+  for ((i = 0; i < grace * 10; i++)); do
+    local alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    ((alive)) || break
     sleep 0.1
   done
-  if kill -0 "$pid" 2>/dev/null; then
-    log "$comp (pid $pid) did not stop in 15s; killing"
-    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
-    sleep 0.2
-  fi
-  rm -f "$(pidfile "$comp")"
-  log "stopped $comp (pid $pid)"
+  for i in "${!pids[@]}"; do
+    pid=${pids[i]}
+    if kill -0 "$pid" 2>/dev/null; then
+      log "${names[i]} (pid $pid) still running ${grace}s after SIGTERM; sending SIGKILL"
+      kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+    fi
+    log "stopped ${names[i]} (pid $pid)"
+  done
 }
 
 wait_for() { # description timeout-seconds component-log cmd...
@@ -345,36 +366,53 @@ wait_for() { # description timeout-seconds component-log cmd...
 
 gen_key() { openssl genrsa -out "$1" 2048 2>/dev/null; }
 
-sign_cert() { # name subject ext-lines
-  local name=$1 subj=$2 ext=$3
+sign_cert() { # ca name subject ext-lines
+  local ca=$1 name=$2 subj=$3 ext=$4
   gen_key "$PKI/$name.key"
   openssl req -new -key "$PKI/$name.key" -subj "$subj" -out "$PKI/$name.csr" 2>/dev/null
-  openssl x509 -req -in "$PKI/$name.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" \
+  openssl x509 -req -in "$PKI/$name.csr" -CA "$PKI/$ca.crt" -CAkey "$PKI/$ca.key" \
     -set_serial "0x$(openssl rand -hex 16)" -days 3650 -sha256 \
     -extfile <(printf '%b' "$ext") -out "$PKI/$name.crt" 2>/dev/null
   rm -f "$PKI/$name.csr"
 }
 
-gen_pki() {
-  [[ -s "$PKI/ca.crt" && -s "$PKI/sa.pub" && -s "$PKI/kwok.crt" ]] && return 0
-  log "generating certificates in $PKI"
-  rm -rf "$PKI"
-  mkdir -p "$PKI"
-  gen_key "$PKI/ca.key"
-  openssl req -x509 -new -key "$PKI/ca.key" -subj "/CN=shipyard-local-ca-$NAME" -days 3650 -sha256 \
+gen_ca() { # name CN
+  gen_key "$PKI/$1.key"
+  openssl req -x509 -new -key "$PKI/$1.key" -subj "/CN=$2" -days 3650 -sha256 \
     -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
-    -out "$PKI/ca.crt" 2>/dev/null
+    -out "$PKI/$1.crt" 2>/dev/null
+}
+
+# Creates whatever is missing; never replaces existing keys (tokens in etcd are signed with sa.key).
+gen_pki() {
+  mkdir -p "$PKI"
+  chmod 700 "$PKI"
+  local fresh=0
+  if [[ ! -s "$PKI/ca.crt" || ! -s "$PKI/ca.key" ]]; then
+    log "generating certificates in $PKI"
+    gen_ca ca "shipyard-local-ca-$NAME"
+    fresh=1
+  fi
   local server_ext='basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth'
   local client_ext='basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth'
-  sign_cert apiserver "/CN=kube-apiserver" \
+  need() { ((fresh)) || [[ ! -s "$PKI/$1.crt" || ! -s "$PKI/$1.key" ]]; }
+  need apiserver && sign_cert ca apiserver "/CN=kube-apiserver" \
     "$server_ext\nsubjectAltName=DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local,DNS:localhost,IP:127.0.0.1,IP:10.96.0.1"
-  sign_cert admin "/O=system:masters/CN=shipyard-admin" "$client_ext"
-  sign_cert kube-controller-manager "/CN=system:kube-controller-manager" "$client_ext"
-  sign_cert kube-scheduler "/CN=system:kube-scheduler" "$client_ext"
-  sign_cert kwok "/O=system:masters/CN=kwok-controller" \
+  need admin && sign_cert ca admin "/O=system:masters/CN=shipyard-admin" "$client_ext"
+  need kube-controller-manager && sign_cert ca kube-controller-manager "/CN=system:kube-controller-manager" "$client_ext"
+  need kube-scheduler && sign_cert ca kube-scheduler "/CN=system:kube-scheduler" "$client_ext"
+  need kwok && sign_cert ca kwok "/O=system:masters/CN=kwok-controller" \
     "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth,serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1"
-  gen_key "$PKI/sa.key"
-  openssl rsa -in "$PKI/sa.key" -pubout -out "$PKI/sa.pub" 2>/dev/null
+  # front-proxy (request-header) CA: aggregated APIs, and keeps controller logs free of
+  # "missing content for CA bundle ... requestheader-client-ca-file" errors
+  if [[ ! -s "$PKI/front-proxy-ca.crt" ]]; then
+    gen_ca front-proxy-ca "shipyard-local-front-proxy-ca-$NAME"
+    sign_cert front-proxy-ca front-proxy-client "/CN=front-proxy-client" "$client_ext"
+  fi
+  if [[ ! -s "$PKI/sa.key" ]]; then
+    gen_key "$PKI/sa.key"
+    openssl rsa -in "$PKI/sa.key" -pubout -out "$PKI/sa.pub" 2>/dev/null
+  fi
   rm -f "$PKI"/*.srl
   chmod 600 "$PKI"/*.key
 }
@@ -455,6 +493,13 @@ start_apiserver() {
       --service-cluster-ip-range=10.96.0.0/12 \
       --authorization-mode=Node,RBAC \
       --allow-privileged=true \
+      --requestheader-client-ca-file="$PKI/front-proxy-ca.crt" \
+      --requestheader-allowed-names=front-proxy-client \
+      --requestheader-username-headers=X-Remote-User \
+      --requestheader-group-headers=X-Remote-Group \
+      --requestheader-extra-headers-prefix=X-Remote-Extra- \
+      --proxy-client-cert-file="$PKI/front-proxy-client.crt" \
+      --proxy-client-key-file="$PKI/front-proxy-client.key" \
       --endpoint-reconciler-type=none
   fi
   wait_for "kube-apiserver /readyz on $URL" 120 kube-apiserver apiserver_ready
@@ -492,10 +537,12 @@ start_scheduler() {
 
 start_kwok() {
   comp_pid kwok >/dev/null && return 0
-  # kwok reads ~/.kwok/kwok.yaml if present: give it its own empty HOME.
+  # kwok also reads ~/.kwok/kwok.yaml if present: give it its own empty HOME.
+  # kwok-pod-stages.yaml = kwok's default pod stages + pod-ready-again (see that file).
   mkdir -p "$S/kwok-home"
   spawn kwok "$KWOK_PORT" env HOME="$S/kwok-home" "$BIN_DIR/kwok" \
     --kubeconfig="$S/kwok.kubeconfig" \
+    --config="$HERE/kwok-pod-stages.yaml" \
     --manage-all-nodes=true \
     --server-address="127.0.0.1:$KWOK_PORT" \
     --node-ip=127.0.0.1 \
@@ -621,7 +668,7 @@ state_lock() {
   mkdir -p "$S"
   chmod 700 "$S"
   exec 9>"$S/.lock"
-  flock 9
+  flock -w 300 9 || die "another cluster.sh command holds $S/.lock"
 }
 
 cmd_start() {
@@ -664,8 +711,9 @@ cmd_stop() {
     return 0
   }
   state_lock
-  local i
-  for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do stop_comp "${COMPONENTS[i]}"; done
+  stop_comps kwok kube-scheduler kube-controller-manager
+  stop_comps kube-apiserver
+  stop_comps etcd
   if ((PURGE)); then
     rm -rf "$S"
     log "cluster '$NAME' stopped and its state removed"
@@ -678,7 +726,7 @@ cmd_stop_apiserver() {
   parse_cluster_args "$@"
   [[ -d $S ]] || die "no cluster '$NAME'"
   state_lock
-  stop_comp kube-apiserver
+  stop_comps kube-apiserver
 }
 
 cmd_start_apiserver() {
@@ -689,6 +737,7 @@ cmd_start_apiserver() {
   comp_pid etcd >/dev/null || die "etcd of cluster '$NAME' is not running; use start"
   binaries_present || die "binaries missing in $BIN_DIR; run build"
   local t0=$SECONDS
+  gen_pki
   start_apiserver
   log "kube-apiserver ready in $((SECONDS - t0))s"
 }
