@@ -686,7 +686,15 @@ cmd_start() {
     return 0
   fi
   ensure_built
-  local t0=$SECONDS
+  local t0=$SECONDS c port
+  # fail before starting anything when a port of a component that is not running is taken
+  for c in etcd:$ETCD_PORT etcd:$ETCD_PEER_PORT kube-apiserver:$API_PORT kube-controller-manager:$KCM_PORT \
+    kube-scheduler:$SCHED_PORT kwok:$KWOK_PORT; do
+    port=${c#*:}
+    if ! comp_pid "${c%%:*}" >/dev/null && port_busy "$port"; then
+      die "port 127.0.0.1:$port (for ${c%%:*}) is already in use; pick another --port-base (cluster '$NAME' uses $PORT_BASE-$((PORT_BASE + 5)))"
+    fi
+  done
   log "starting cluster '$NAME' (apiserver $URL, ports $PORT_BASE-$((PORT_BASE + 5)))"
   save_ports
   gen_pki
