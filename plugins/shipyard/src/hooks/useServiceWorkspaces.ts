@@ -7,6 +7,9 @@ import { isActive } from '../components/shared/VersionStatus';
 /** How often the UI refreshes while a version is being applied or rolled out. */
 export const POLL_INTERVAL_MS = 2000;
 
+/** How often it refreshes otherwise, to show what others deployed meanwhile. */
+export const IDLE_POLL_INTERVAL_MS = 15_000;
+
 /** Whether any workspace has a version that is still being applied or rolled out. */
 export function anyActive(states: ServiceWorkspaceState[] | undefined): boolean {
   return !!states?.some(state => isActive(state.latestVersion) || isActive(state.currentVersion));
@@ -14,8 +17,9 @@ export function anyActive(states: ServiceWorkspaceState[] | undefined): boolean 
 
 /**
  * The service in each of its workspaces, refreshed every
- * {@link POLL_INTERVAL_MS} while a rollout runs. A refresh keeps showing the
- * previous answer until the new one arrives.
+ * {@link POLL_INTERVAL_MS} while a rollout runs and every
+ * {@link IDLE_POLL_INTERVAL_MS} otherwise, while the page is visible. A
+ * refresh keeps showing the previous answer until the new one arrives.
  */
 export function useServiceWorkspaces(entityRef: string) {
   const api = useApi(shipyardApiRef);
@@ -51,14 +55,15 @@ export function useServiceWorkspaces(entityRef: string) {
     reload();
   }, [reload]);
 
-  const polling = anyActive(states);
+  const interval = anyActive(states) ? POLL_INTERVAL_MS : IDLE_POLL_INTERVAL_MS;
   useEffect(() => {
-    if (!polling) {
-      return undefined;
-    }
-    const timer = setInterval(reload, POLL_INTERVAL_MS);
+    const timer = setInterval(() => {
+      if (document.visibilityState !== 'hidden') {
+        reload();
+      }
+    }, interval);
     return () => clearInterval(timer);
-  }, [polling, reload]);
+  }, [interval, reload]);
 
   return { states, error, loading, reload };
 }

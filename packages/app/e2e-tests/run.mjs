@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+/*
+ * Runs Shipyard's browser tests with Node's test runner (not Jest): every
+ * `*.test.mjs` beside this file, one file at a time. Expects the app and the
+ * backend to be running (SHIPYARD_E2E_BASE_URL, default http://localhost:3000;
+ * SHIPYARD_E2E_BACKEND_URL, default http://localhost:7007).
+ *
+ *   node packages/app/e2e-tests/run.mjs
+ */
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const files = readdirSync(here)
+  .filter(name => name.endsWith('.test.mjs'))
+  .sort()
+  .map(name => join(here, name));
+
+const result = spawnSync(
+  process.execPath,
+  ['--test', '--test-concurrency=1', '--test-reporter=spec', ...files],
+  { stdio: 'inherit' },
+);
+process.exit(result.status ?? 1);
