@@ -99,6 +99,7 @@ build_module() { # name module-dir version "binaries" ldflags pkgs...
     return 0
   fi
   local t0=$SECONDS tmp logf="$LC_CACHE/build-$name.log"
+  rm -rf "$LC_CACHE/.build-$name".* # leftovers of an interrupted build (we hold the lock)
   tmp="$(mktemp -d "$LC_CACHE/.build-$name.XXXXXX")"
   log "==> $name $version: downloading modules"
   (cd "$dir" && run_with_heartbeat "go mod download ($name)" "$logf" go mod download)
@@ -301,6 +302,8 @@ spawn() { # component port binary args...
   fi
   mkdir -p "$S/logs" "$S/pids"
   rm -f "$f"
+  # keep one previous log once a log passes 50 MB
+  if [[ -f $logf ]] && (($(stat -c %s "$logf") > 50 * 1024 * 1024)); then mv -f "$logf" "$logf.1"; fi
   printf '=== %s starting %s\n' "$(date -u +%FT%TZ)" "$comp" >>"$logf"
   # new session (own process group) so it outlives this script and can be stopped as a group;
   # the inner shell writes its own pid, then execs the component under that same pid.
@@ -677,16 +680,20 @@ cmd_start() {
   mkdir -p "$STATE_ROOT"
   state_lock
   load_ports
+  local stored_ports="" c
+  [[ -f "$S/ports.env" ]] && stored_ports="$(sed -n 's/^PORT_BASE=//p' "$S/ports.env")"
+  if [[ -n $want_ports && -n $stored_ports && $want_ports != "$stored_ports" ]]; then
+    for c in "${COMPONENTS[@]}"; do
+      comp_pid "$c" >/dev/null && die "cluster '$NAME' is running on port base $stored_ports; stop it before changing --port-base"
+    done
+  fi
   if all_running && apiserver_ready && [[ -s "$S/cluster.json" ]]; then
-    if [[ -n $want_ports && $want_ports != "$(sed -n 's/^PORT_BASE=//p' "$S/ports.env")" ]]; then
-      die "cluster '$NAME' is already running with another port base; stop it first"
-    fi
     log "cluster '$NAME' already running and healthy"
     print_info
     return 0
   fi
   ensure_built
-  local t0=$SECONDS c port
+  local t0=$SECONDS port
   # fail before starting anything when a port of a component that is not running is taken
   for c in etcd:$ETCD_PORT etcd:$ETCD_PEER_PORT kube-apiserver:$API_PORT kube-controller-manager:$KCM_PORT \
     kube-scheduler:$SCHED_PORT kwok:$KWOK_PORT; do
@@ -834,4 +841,5 @@ main() {
   esac
 }
 
-main "$@"
+# on one line, so bash never reads past it (safe if this file is edited while it runs)
+main "$@"; exit $?
