@@ -22,7 +22,7 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 GO_DIR="$HERE/go"
-CACHE_ROOT="${SHIPYARD_CACHE:-$HOME/.cache/shipyard}"
+CACHE_ROOT="${SHIPYARD_CACHE:-${HOME:?set HOME or SHIPYARD_CACHE}/.cache/shipyard}"
 LC_CACHE="$CACHE_ROOT/local-cluster"
 BIN_DIR="$LC_CACHE/bin"
 STATE_ROOT="${SHIPYARD_CLUSTER_STATE:-$LC_CACHE/state}"
