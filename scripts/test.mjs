@@ -50,6 +50,13 @@ if (wants('unit')) {
   failed ||= result.status !== 0;
 }
 
+if (wants('cluster-tools') && primary) {
+  // The control plane's own checks: two clusters, a rollout, the token, an apiserver restart.
+  say(`Running the local control plane's smoke test (${elapsed()}) …`);
+  const result = run('bash', [join(root, 'tools', 'local-cluster', 'smoke-test.sh')], { allowFailure: true });
+  failed ||= result.status !== 0;
+}
+
 if (wants('e2e')) {
   if (!hasChromium()) {
     if (inCI) throw new Error('Chromium is missing at /usr/bin/chromium (.ci/run installs it)');
