@@ -78,6 +78,29 @@ describe('Shipyard in the browser', { skip: missing }, () => {
     }
   });
 
+  it('shows the pods Shipyard deployed on the Kubernetes tab', { timeout: ROLLOUT_TIMEOUT_MS + 60_000 }, async t => {
+    const { workspace } = await api.workspace(LEDGER, 'dev');
+    if (!workspace.cluster || workspace.notApplied) {
+      const reason = `dev has no cluster (${workspace.notApplied ?? 'none configured'})`;
+      if (process.env.CI === 'true') {
+        throw new Error(`The Kubernetes tab needs the local cluster in CI: ${reason}`);
+      }
+      t.skip(reason);
+      return;
+    }
+    const deployed = await api.deploy(LEDGER, 'dev', ledgerSpec(uniqueTag('k8s')), 'e2e: pods for the Kubernetes tab');
+    assert.equal(deployed.status, 'succeeded', deployed.statusMessage);
+
+    await page.goto(entityTab(LEDGER, 'kubernetes'));
+    await page.getByRole('button', { name: new RegExp(workspace.cluster) }).first().click();
+    // The Kubernetes plugin's own card of the Deployment Shipyard applied; open it to see its pods.
+    await page
+      .getByRole('button', { name: `ledger Deployment namespace: ${workspace.namespace}`, exact: true })
+      .first()
+      .click();
+    await page.getByText(/^ledger-[a-z0-9]+-[a-z0-9]+$/).first().waitFor();
+  });
+
   it('deploys from the UI and shows the new version', { timeout: ROLLOUT_TIMEOUT_MS + 60_000 }, async () => {
     await api.deploy(LEDGER, 'dev', ledgerSpec(uniqueTag('base')), 'e2e: baseline');
     const { latestVersion } = await api.workspace(LEDGER, 'dev');
