@@ -56,6 +56,7 @@ export {
   shipyardVersionRollbackPermission,
   shipyardPromotionExecutePermission,
   shipyardLeaseReleasePermission,
+  shipyardProtectedWorkspacePermission,
   shipyardPermissions,
 } from './permissions';
 export type { ShipyardApi } from './client/ShipyardApi';

@@ -3,6 +3,7 @@ import {
   shipyardLeaseReleasePermission,
   shipyardPermissions,
   shipyardPromotionExecutePermission,
+  shipyardProtectedWorkspacePermission,
   shipyardVersionDeployPermission,
   shipyardVersionReadPermission,
   shipyardVersionRollbackPermission,
@@ -23,6 +24,7 @@ describe('shipyard permissions', () => {
       ['shipyard.version.rollback', 'update', 'resource', true],
       ['shipyard.promotion.execute', 'update', 'resource', true],
       ['shipyard.lease.release', 'update', 'resource', true],
+      ['shipyard.workspace.protected.update', 'update', 'resource', true],
     ]);
   });
 
@@ -33,6 +35,7 @@ describe('shipyard permissions', () => {
       shipyardVersionRollbackPermission,
       shipyardPromotionExecutePermission,
       shipyardLeaseReleasePermission,
+      shipyardProtectedWorkspacePermission,
     ]);
   });
 });

@@ -37,6 +37,18 @@ export const shipyardLeaseReleasePermission = createPermission({
   resourceType: RESOURCE_TYPE,
 });
 
+/**
+ * Change a service in a `protected` workspace (deploy, rollback, promote
+ * into it), checked in addition to the operation's own permission, so a
+ * policy can keep protected workspaces to release managers.
+ * @public
+ */
+export const shipyardProtectedWorkspacePermission = createPermission({
+  name: 'shipyard.workspace.protected.update',
+  attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE,
+});
+
 /** Every Shipyard permission, for the permission integration. @public */
 export const shipyardPermissions = [
   shipyardVersionReadPermission,
@@ -44,4 +56,5 @@ export const shipyardPermissions = [
   shipyardVersionRollbackPermission,
   shipyardPromotionExecutePermission,
   shipyardLeaseReleasePermission,
+  shipyardProtectedWorkspacePermission,
 ];

@@ -42,7 +42,13 @@ export const workspacesConfig = {
 /** Starts the plugin on one test database; `gateway` gives its workspaces a (fake) cluster. */
 export async function startShipyard(
   knex: Knex,
-  options: { permission?: AuthorizeResult.ALLOW | AuthorizeResult.DENY; gateway?: FakeClusterGateway; config?: object } = {},
+  options: {
+    permission?: AuthorizeResult.ALLOW | AuthorizeResult.DENY;
+    /** A policy by permission name, instead of one answer for all. */
+    policy?: (permissionName: string) => AuthorizeResult.ALLOW | AuthorizeResult.DENY;
+    gateway?: FakeClusterGateway;
+    config?: object;
+  } = {},
 ) {
   const config: any = JSON.parse(JSON.stringify(options.config ?? workspacesConfig));
   if (options.gateway) {
@@ -59,7 +65,11 @@ export async function startShipyard(
     mockServices.database.factory({ knex }),
     mockServices.rootConfig.factory({ data: config }),
     catalogServiceMock.factory({ entities: entities as any }),
-    mockServices.permissions.factory({ result: options.permission ?? AuthorizeResult.ALLOW }),
+    options.policy
+      ? mockServices.permissions.mock({
+          authorize: async requests => requests.map(r => ({ result: options.policy!(r.permission.name) })) as any,
+        }).factory
+      : mockServices.permissions.factory({ result: options.permission ?? AuthorizeResult.ALLOW }),
   ];
   if (options.gateway) {
     const gateway = options.gateway;

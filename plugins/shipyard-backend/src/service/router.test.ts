@@ -320,3 +320,33 @@ describe('createRouter without permission', () => {
     }
   });
 });
+
+describe('createRouter with a policy for protected workspaces', () => {
+  it('lets owners deploy to dev but keeps prod, protected, to whoever holds shipyard.workspace.protected.update', async () => {
+    const knex = await databases.init('SQLITE_3');
+    const { backend, server } = await startShipyard(knex, {
+      policy: name => (name === 'shipyard.workspace.protected.update' ? AuthorizeResult.DENY : AuthorizeResult.ALLOW),
+    });
+    try {
+      const toDev = await request(server).post(`${PAYMENTS}/workspaces/dev/versions`).set('Authorization', auth).send({ spec: baseSpec });
+      expect(toDev.status).toBe(201);
+      const toProd = await request(server).post(`${PAYMENTS}/workspaces/prod/versions`).set('Authorization', auth).send({ spec: baseSpec });
+      expect(toProd.status).toBe(403);
+      expect(toProd.body.error.message).toMatch(/shipyard.workspace.protected.update is not allowed .*workspace 'prod' is protected/);
+      const plan = await request(server).post(`${PAYMENTS}/promotions/plan`).set('Authorization', auth).send({ source: 'dev', target: 'prod' });
+      const promote = await request(server)
+        .post(`${PAYMENTS}/promotions`)
+        .set('Authorization', auth)
+        .send({ source: 'dev', target: 'prod', planHash: plan.body.planHash });
+      expect(promote.status).toBe(403);
+      const toStaging = await request(server)
+        .post(`${PAYMENTS}/promotions`)
+        .set('Authorization', auth)
+        .send({ source: 'dev', target: 'staging', planHash: (await request(server).post(`${PAYMENTS}/promotions/plan`).set('Authorization', auth).send({ source: 'dev', target: 'staging' })).body.planHash });
+      expect(toStaging.status).toBe(201);
+      expect(await knex('shipyard_versions').where({ workspace: 'prod' }).count({ c: '*' })).toEqual([{ c: 0 }]);
+    } finally {
+      await backend.stop();
+    }
+  });
+});

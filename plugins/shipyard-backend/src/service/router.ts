@@ -21,6 +21,7 @@ import {
   ServiceWorkspaceState,
   shipyardLeaseReleasePermission,
   shipyardPromotionExecutePermission,
+  shipyardProtectedWorkspacePermission,
   shipyardVersionDeployPermission,
   shipyardVersionReadPermission,
   shipyardVersionRollbackPermission,
@@ -99,14 +100,23 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     return workspace;
   }
 
+  /** The operation's permission, and for a protected workspace also the protected-workspace one. */
   async function authorize(
     permission: ResourcePermission<'catalog-entity'>,
     entityRef: string,
     credentials: BackstageCredentials,
+    workspace?: Workspace,
   ) {
-    const [decision] = await permissions.authorize([{ permission, resourceRef: entityRef }], { credentials });
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(`${permission.name} is not allowed on ${entityRef}`);
+    const wanted = workspace?.protected ? [permission, shipyardProtectedWorkspacePermission] : [permission];
+    const decisions = await permissions.authorize(
+      wanted.map(p => ({ permission: p, resourceRef: entityRef })),
+      { credentials },
+    );
+    const denied = wanted.find((_, i) => decisions[i].result !== AuthorizeResult.ALLOW);
+    if (denied) {
+      throw new NotAllowedError(
+        `${denied.name} is not allowed on ${entityRef}${workspace && denied !== permission ? ` (workspace '${workspace.name}' is protected)` : ''}`,
+      );
     }
   }
 
@@ -213,7 +223,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const service = await resolveService(req, credentials);
     const workspace = workspaceOf(service, req.params.workspace);
     const spec = validateSpec(req.body.spec);
-    await authorize(shipyardVersionDeployPermission, service.entityRef, credentials);
+    await authorize(shipyardVersionDeployPermission, service.entityRef, credentials, workspace);
     const createdBy = actorOf(credentials);
     const originType = req.body.origin ?? 'deploy';
     const version = await audited(
@@ -260,7 +270,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
     const service = await resolveService(req, credentials);
     const workspace = workspaceOf(service, req.params.workspace);
-    await authorize(shipyardVersionRollbackPermission, service.entityRef, credentials);
+    await authorize(shipyardVersionRollbackPermission, service.entityRef, credentials, workspace);
     const to = await versionToRollBackTo(req, service, workspace);
     const createdBy = actorOf(credentials);
     const reason: string | undefined = req.body?.reason;
@@ -321,7 +331,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
     const service = await resolveService(req, credentials);
     const { source, target } = promotionWorkspaces(service, req.body);
-    await authorize(shipyardPromotionExecutePermission, service.entityRef, credentials);
+    await authorize(shipyardPromotionExecutePermission, service.entityRef, credentials, target);
     const createdBy = actorOf(credentials);
     const inputs: PromotionInputs | undefined = req.body.inputs;
     const { version } = await audited(
