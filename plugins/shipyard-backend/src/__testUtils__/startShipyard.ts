@@ -48,6 +48,8 @@ export async function startShipyard(
     policy?: (permissionName: string) => AuthorizeResult.ALLOW | AuthorizeResult.DENY;
     gateway?: FakeClusterGateway;
     config?: object;
+    /** More service factories or modules, e.g. an auditor mock. */
+    features?: any[];
   } = {},
 ) {
   const config: any = JSON.parse(JSON.stringify(options.config ?? workspacesConfig));
@@ -71,6 +73,7 @@ export async function startShipyard(
         }).factory
       : mockServices.permissions.factory({ result: options.permission ?? AuthorizeResult.ALLOW }),
   ];
+  features.push(...(options.features ?? []));
   if (options.gateway) {
     const gateway = options.gateway;
     features.push(

@@ -1,4 +1,4 @@
-import { mockCredentials, TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
+import { mockCredentials, mockServices, TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { PromotionPlan, ServiceSpec, Version } from '@shipyard/backstage-plugin-common';
 import { Knex } from 'knex';
@@ -345,6 +345,57 @@ describe('createRouter with a policy for protected workspaces', () => {
         .send({ source: 'dev', target: 'staging', planHash: (await request(server).post(`${PAYMENTS}/promotions/plan`).set('Authorization', auth).send({ source: 'dev', target: 'staging' })).body.planHash });
       expect(toStaging.status).toBe(201);
       expect(await knex('shipyard_versions').where({ workspace: 'prod' }).count({ c: '*' })).toEqual([{ c: 0 }]);
+    } finally {
+      await backend.stop();
+    }
+  });
+});
+
+describe('createRouter auditing', () => {
+  it('records who did what to which version and why, and never a spec or an input value', async () => {
+    const knex = await databases.init('SQLITE_3');
+    const events: any[] = [];
+    const auditor = mockServices.auditor.mock({
+      createEvent: async options => {
+        const event = { ...options, outcome: undefined as any };
+        events.push(event);
+        return {
+          success: async result => {
+            event.outcome = { success: result?.meta ?? {} };
+          },
+          fail: async result => {
+            event.outcome = { fail: result.error.message };
+          },
+        };
+      },
+    });
+    const { backend, server } = await startShipyard(knex, { features: [auditor.factory] });
+    try {
+      const secretish = 'postgres://admin:hunter2-literal@db/payments';
+      await request(server)
+        .post(`${PAYMENTS}/workspaces/dev/versions`)
+        .set('Authorization', auth)
+        .send({ spec: { ...baseSpec, env: { DB_URL: secretish, NEW_KEY: 'x' } }, message: 'first' });
+      await request(server).post(`${PAYMENTS}/workspaces/staging/versions`).set('Authorization', auth).send({ spec: baseSpec });
+      const plan = await request(server).post(`${PAYMENTS}/promotions/plan`).set('Authorization', auth).send({ source: 'dev', target: 'staging' });
+      await request(server)
+        .post(`${PAYMENTS}/promotions`)
+        .set('Authorization', auth)
+        .send({ source: 'dev', target: 'staging', planHash: plan.body.planHash, inputs: { env: { NEW_KEY: 'input-value-hunter3' } }, reason: 'ship it' });
+      await request(server).post(`${PAYMENTS}/workspaces/dev/versions/1/rollback`).set('Authorization', auth).send({ reason: 'oops' });
+
+      expect(events.map(e => [e.eventId, e.outcome && Object.keys(e.outcome)[0]])).toEqual([
+        ['version-deploy', 'success'],
+        ['version-deploy', 'success'],
+        ['promotion-execute', 'success'],
+        ['version-rollback', 'success'],
+      ]);
+      expect(events[2].meta).toMatchObject({ source: 'dev', target: 'staging', inputKeys: ['NEW_KEY'], reason: 'ship it' });
+      expect(events[2].outcome.success).toMatchObject({ version: 2, origin: { type: 'promotion', workspace: 'dev', version: 1 } });
+      expect(events[3].meta).toMatchObject({ rollbackTo: 1, reason: 'oops' });
+      const recorded = JSON.stringify(events.map(({ request: _r, ...e }) => e));
+      expect(recorded).not.toContain('hunter2');
+      expect(recorded).not.toContain('hunter3');
     } finally {
       await backend.stop();
     }
