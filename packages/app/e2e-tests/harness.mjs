@@ -6,6 +6,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+// playwright-core is a devDependency of the repository root: only these tests use it, never the app bundle.
+// eslint-disable-next-line @backstage/no-undeclared-imports
 import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));

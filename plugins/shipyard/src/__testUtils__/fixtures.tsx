@@ -181,7 +181,10 @@ export async function responseError(
 export function renderForEntity(
   element: ReactElement,
   api: MockShipyardApi,
-  options: { entity?: Entity; routeEntries?: string[] } = {},
+  options: {
+    entity?: Entity;
+    routeEntries?: string[];
+  } = {},
 ) {
   return renderInTestApp(
     <TestApiProvider apis={[[shipyardApiRef, api]]}>

@@ -32,7 +32,7 @@ export function WorkspaceHealth(props: { state: ServiceWorkspaceState; compact?:
     <Box display="flex" flexDirection="column" alignItems="flex-start">
       {currentVersion && (
         <Box display="flex" alignItems="baseline" style={{ gap: 6 }}>
-          <Typography variant="body2" component="span">
+          <Typography variant="body2" component="span" style={{ whiteSpace: 'nowrap' }}>
             <strong>v{currentVersion.number}</strong>
           </Typography>
           <VersionStatus version={currentVersion} />
