@@ -70,13 +70,10 @@ describe('Shipyard in the browser', { skip: missing }, () => {
 
   it('shows the Versions, Promote and Kubernetes tabs and the overview card on a service', async () => {
     await page.goto(entityTab(LEDGER, ''));
-    const card = page.getByRole('heading', { name: 'Deployments' });
-    await card.waitFor();
+    await page.getByRole('heading', { name: 'Deployments' }).waitFor();
     for (const tab of ['Overview', 'Kubernetes', 'Versions', 'Promote']) {
       await page.getByRole('link', { name: tab, exact: true }).or(page.getByRole('tab', { name: tab, exact: true })).first().waitFor();
     }
-    await page.getByRole('table', { name: 'Current version per workspace' }).waitFor();
-    await screenshot(page.locator('.MuiCard-root', { has: card }), 'overview-card.png');
   });
 
   it('shows the pods Shipyard deployed on the Kubernetes tab', { timeout: ROLLOUT_TIMEOUT_MS + 60_000 }, async t => {
@@ -237,5 +234,18 @@ describe('Shipyard in the browser', { skip: missing }, () => {
     assert.equal(currentVersion.spec.env[key], 'staging-value');
     assert.equal(currentVersion.spec.env.DB_URL, 'postgres://staging-db/ledger');
     assert.equal(currentVersion.spec.env.LOG_LEVEL, 'info');
+  });
+
+  it('shows the current version per workspace on the overview card', async () => {
+    const dev = await api.workspace(LEDGER, 'dev');
+    const staging = await api.workspace(LEDGER, 'staging');
+    await page.goto(entityTab(LEDGER, ''));
+    const card = page.locator('.MuiCard-root', { has: page.getByRole('heading', { name: 'Deployments' }) });
+    const table = card.getByRole('table', { name: 'Current version per workspace' });
+    for (const { workspace, currentVersion } of [dev, staging]) {
+      const row = table.getByRole('row').filter({ hasText: new RegExp(`^\\s*${workspace.name}`) });
+      await textMatching(row, currentVersion ? new RegExp(`v${currentVersion.number}\\b`) : /No version yet/);
+    }
+    await screenshot(card, 'overview-card.png');
   });
 });
