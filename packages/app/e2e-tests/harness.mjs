@@ -12,10 +12,17 @@ import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-export const BASE_URL = (process.env.SHIPYARD_E2E_BASE_URL ?? 'http://localhost:3000').replace(/\/$/, '');
-export const BACKEND_URL = (process.env.SHIPYARD_E2E_BACKEND_URL ?? 'http://localhost:7007').replace(/\/$/, '');
-export const CHROMIUM = process.env.SHIPYARD_E2E_CHROMIUM ?? '/usr/bin/chromium';
-export const SCREENSHOTS = process.env.SHIPYARD_E2E_SCREENSHOTS ?? resolve(here, '../../../docs/screenshots');
+export const BASE_URL = (
+  process.env.SHIPYARD_E2E_BASE_URL ?? 'http://localhost:3000'
+).replace(/\/$/, '');
+export const BACKEND_URL = (
+  process.env.SHIPYARD_E2E_BACKEND_URL ?? 'http://localhost:7007'
+).replace(/\/$/, '');
+export const CHROMIUM =
+  process.env.SHIPYARD_E2E_CHROMIUM ?? '/usr/bin/chromium';
+export const SCREENSHOTS =
+  process.env.SHIPYARD_E2E_SCREENSHOTS ??
+  resolve(here, '../../../docs/screenshots');
 
 /** Long enough for a rollout on the local cluster; a record-only workspace answers at once. */
 export const ROLLOUT_TIMEOUT_MS = 120_000;
@@ -47,7 +54,9 @@ export async function missingPrerequisite() {
     try {
       await fetch(url, { signal: AbortSignal.timeout(5000) });
     } catch (error) {
-      return `the ${what} is not reachable at ${url} (${error.cause?.code ?? error.message}); start it first`;
+      return `the ${what} is not reachable at ${url} (${
+        error.cause?.code ?? error.message
+      }); start it first`;
     }
   }
   return undefined;
@@ -57,10 +66,15 @@ export async function missingPrerequisite() {
 export async function guestToken() {
   const response = await fetch(`${BACKEND_URL}/api/auth/guest/refresh`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', 'X-Requested-With': 'XMLHttpRequest' },
+    headers: {
+      'Content-Type': 'application/json',
+      'X-Requested-With': 'XMLHttpRequest',
+    },
   });
   if (!response.ok) {
-    throw new Error(`guest sign-in failed: ${response.status} ${await response.text()}`);
+    throw new Error(
+      `guest sign-in failed: ${response.status} ${await response.text()}`,
+    );
   }
   return (await response.json()).backstageIdentity.token;
 }
@@ -94,23 +108,38 @@ export function shipyardApi(token) {
     },
     /** Deploys and waits for the rollout, so the version is current when this returns. */
     deploy(ref, workspace, spec, message) {
-      return call('POST', `${service(ref)}/workspaces/${workspace}/versions?wait=true`, { spec, message });
+      return call(
+        'POST',
+        `${service(ref)}/workspaces/${workspace}/versions?wait=true`,
+        { spec, message },
+      );
     },
     version(ref, workspace, number) {
-      return call('GET', `${service(ref)}/workspaces/${workspace}/versions/${number}`);
+      return call(
+        'GET',
+        `${service(ref)}/workspaces/${workspace}/versions/${number}`,
+      );
     },
   };
 }
 
 /** Chromium with a signed-in guest: one page, at the catalog. */
 export async function signedInBrowser() {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: CHROMIUM_ARGS,
+  });
+  const context = await browser.newContext({
+    viewport: { width: 1440, height: 1000 },
+  });
   context.setDefaultTimeout(30_000);
   const page = await context.newPage();
   await page.goto(`${BASE_URL}/`);
   await page.getByRole('button', { name: 'Enter' }).click();
-  await page.getByRole('navigation', { name: 'sidebar nav' }).getByText('Catalog').waitFor();
+  await page
+    .getByRole('navigation', { name: 'sidebar nav' })
+    .getByText('Catalog')
+    .waitFor();
   return { browser, page };
 }
 
@@ -124,10 +153,15 @@ export function entityTab(ref, tab, query = '') {
 /** Saves a screenshot for the README under docs/screenshots. */
 export async function screenshot(target, name) {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  await target.screenshot({ path: resolve(SCREENSHOTS, name), animations: 'disabled' });
+  await target.screenshot({
+    path: resolve(SCREENSHOTS, name),
+    animations: 'disabled',
+  });
 }
 
 /** A tag no earlier run used, so a test never depends on what is stored already. */
 export function uniqueTag(prefix) {
-  return `${prefix}-${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`;
+  return `${prefix}-${Date.now().toString(36)}${Math.floor(
+    Math.random() * 1296,
+  ).toString(36)}`;
 }

@@ -17,7 +17,8 @@ export const shipyardApi = ApiBlueprint.make({
     defineParams({
       api: shipyardApiRef,
       deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
-      factory: ({ discoveryApi, fetchApi }) => new ShipyardApiClient({ discoveryApi, fetchApi }),
+      factory: ({ discoveryApi, fetchApi }) =>
+        new ShipyardApiClient({ discoveryApi, fetchApi }),
     }),
 });
 
@@ -29,7 +30,9 @@ export const shipyardVersionsEntityContent = EntityContentBlueprint.make({
     title: 'Versions',
     filter: isShipyardAvailable,
     loader: () =>
-      import('./components/EntityVersionsContent').then(m => <m.EntityVersionsContent />),
+      import('./components/EntityVersionsContent').then(m => (
+        <m.EntityVersionsContent />
+      )),
   },
 });
 
@@ -41,7 +44,9 @@ export const shipyardPromoteEntityContent = EntityContentBlueprint.make({
     title: 'Promote',
     filter: isShipyardAvailable,
     loader: () =>
-      import('./components/EntityPromoteContent').then(m => <m.EntityPromoteContent />),
+      import('./components/EntityPromoteContent').then(m => (
+        <m.EntityPromoteContent />
+      )),
   },
 });
 

@@ -1,6 +1,11 @@
 import { screen } from '@testing-library/react';
 import { Route, Routes } from 'react-router-dom';
-import { mockShipyardApi, renderForEntity, state, version } from './__testUtils__/fixtures';
+import {
+  mockShipyardApi,
+  renderForEntity,
+  state,
+  version,
+} from './__testUtils__/fixtures';
 import shipyardFrontendPlugin from './alpha';
 import {
   EntityShipyardOverviewCard,
@@ -18,8 +23,16 @@ describe('shipyardPlugin', () => {
     const api = mockShipyardApi({
       getServiceWorkspaces: jest
         .fn()
-        .mockResolvedValue([state('dev', { currentVersion: current, latestVersion: current, versionCount: 3 })]),
-      listVersions: jest.fn().mockResolvedValue({ items: [current], totalCount: 1 }),
+        .mockResolvedValue([
+          state('dev', {
+            currentVersion: current,
+            latestVersion: current,
+            versionCount: 3,
+          }),
+        ]),
+      listVersions: jest
+        .fn()
+        .mockResolvedValue({ items: [current], totalCount: 1 }),
     });
     await renderForEntity(
       <>
@@ -31,7 +44,9 @@ describe('shipyardPlugin', () => {
       api,
       { routeEntries: ['/versions'] },
     );
-    expect(await screen.findByRole('heading', { name: 'Deployments' })).toBeInTheDocument();
+    expect(
+      await screen.findByRole('heading', { name: 'Deployments' }),
+    ).toBeInTheDocument();
     expect(await screen.findByText('History of dev')).toBeInTheDocument();
   });
 

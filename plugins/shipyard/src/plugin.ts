@@ -16,7 +16,8 @@ export const shipyardPlugin = createPlugin({
     createApiFactory({
       api: shipyardApiRef,
       deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
-      factory: ({ discoveryApi, fetchApi }) => new ShipyardApiClient({ discoveryApi, fetchApi }),
+      factory: ({ discoveryApi, fetchApi }) =>
+        new ShipyardApiClient({ discoveryApi, fetchApi }),
     }),
   ],
   routes: {
@@ -30,7 +31,9 @@ export const EntityShipyardVersionsContent = shipyardPlugin.provide(
   createRoutableExtension({
     name: 'EntityShipyardVersionsContent',
     component: () =>
-      import('./components/EntityVersionsContent').then(m => m.EntityVersionsContent),
+      import('./components/EntityVersionsContent').then(
+        m => m.EntityVersionsContent,
+      ),
     mountPoint: versionsRouteRef,
   }),
 );
@@ -40,7 +43,9 @@ export const EntityShipyardPromoteContent = shipyardPlugin.provide(
   createRoutableExtension({
     name: 'EntityShipyardPromoteContent',
     component: () =>
-      import('./components/EntityPromoteContent').then(m => m.EntityPromoteContent),
+      import('./components/EntityPromoteContent').then(
+        m => m.EntityPromoteContent,
+      ),
     mountPoint: promoteRouteRef,
   }),
 );

@@ -16,7 +16,9 @@ import { shipyardApiRef } from '../api';
 /** A ShipyardApi whose every method is a jest mock; tests set what they need. */
 export type MockShipyardApi = { [K in keyof ShipyardApi]: jest.Mock };
 
-export function mockShipyardApi(overrides: Partial<MockShipyardApi> = {}): MockShipyardApi {
+export function mockShipyardApi(
+  overrides: Partial<MockShipyardApi> = {},
+): MockShipyardApi {
   return {
     getWorkspaces: jest.fn().mockResolvedValue([]),
     getServiceWorkspaces: jest.fn().mockResolvedValue([]),
@@ -45,14 +47,21 @@ export const entity: Entity = {
       'shipyard/promotion': 'dev -> staging -> prod',
     },
   },
-  spec: { type: 'service', owner: 'group:default/payments-team', lifecycle: 'production' },
+  spec: {
+    type: 'service',
+    owner: 'group:default/payments-team',
+    lifecycle: 'production',
+  },
 };
 
 export const ENTITY_REF = 'component:default/payments';
 
 const TIERS: Record<string, number> = { dev: 0, staging: 1, prod: 2 };
 
-export function workspace(name: string, extra: Partial<Workspace> = {}): Workspace {
+export function workspace(
+  name: string,
+  extra: Partial<Workspace> = {},
+): Workspace {
   return {
     name,
     environment: name,
@@ -91,7 +100,10 @@ export function version(number: number, extra: Partial<Version> = {}): Version {
   };
 }
 
-export function state(name: string, extra: Partial<ServiceWorkspaceState> = {}): ServiceWorkspaceState {
+export function state(
+  name: string,
+  extra: Partial<ServiceWorkspaceState> = {},
+): ServiceWorkspaceState {
   return { workspace: workspace(name), versionCount: 0, ...extra };
 }
 
@@ -146,9 +158,16 @@ export function plan(extra: Partial<PromotionPlan> = {}): PromotionPlan {
       },
     ],
     warnings: [
-      { code: 'env-removed', path: 'env.OLD_KEY', message: 'env.OLD_KEY is gone from staging and will be removed from prod' },
+      {
+        code: 'env-removed',
+        path: 'env.OLD_KEY',
+        message:
+          'env.OLD_KEY is gone from staging and will be removed from prod',
+      },
     ],
-    checklist: ['env.DB_URL points at staging-db: point it at prod\'s own service'],
+    checklist: [
+      "env.DB_URL points at staging-db: point it at prod's own service",
+    ],
     planHash: 'plan-hash-1',
     ...extra,
   };
@@ -172,7 +191,9 @@ export async function responseError(
     url: 'http://localhost:7007/api/shipyard',
     type: 'basic',
     redirected: false,
-    headers: new Map([['content-type', 'application/json']]) as unknown as Headers,
+    headers: new Map([
+      ['content-type', 'application/json'],
+    ]) as unknown as Headers,
     text: async () => body,
   } as any);
 }
@@ -188,7 +209,9 @@ export function renderForEntity(
 ) {
   return renderInTestApp(
     <TestApiProvider apis={[[shipyardApiRef, api]]}>
-      <EntityProvider entity={options.entity ?? entity}>{element}</EntityProvider>
+      <EntityProvider entity={options.entity ?? entity}>
+        {element}
+      </EntityProvider>
     </TestApiProvider>,
     { routeEntries: options.routeEntries },
   );

@@ -19,7 +19,9 @@ export class ShipyardApiClient extends ShipyardClient {
     return itemsOf(await super.getWorkspaces());
   }
 
-  async getServiceWorkspaces(entityRef: string): Promise<ServiceWorkspaceState[]> {
+  async getServiceWorkspaces(
+    entityRef: string,
+  ): Promise<ServiceWorkspaceState[]> {
     return itemsOf(await super.getServiceWorkspaces(entityRef));
   }
 }

@@ -11,8 +11,12 @@ export const POLL_INTERVAL_MS = 2000;
 export const IDLE_POLL_INTERVAL_MS = 15_000;
 
 /** Whether any workspace has a version that is still being applied or rolled out. */
-export function anyActive(states: ServiceWorkspaceState[] | undefined): boolean {
-  return !!states?.some(state => isActive(state.latestVersion) || isActive(state.currentVersion));
+export function anyActive(
+  states: ServiceWorkspaceState[] | undefined,
+): boolean {
+  return !!states?.some(
+    state => isActive(state.latestVersion) || isActive(state.currentVersion),
+  );
 }
 
 /**

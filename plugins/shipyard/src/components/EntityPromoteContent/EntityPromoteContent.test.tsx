@@ -19,12 +19,20 @@ function pipelineApi() {
   return mockShipyardApi({
     getServiceWorkspaces: jest.fn().mockResolvedValue([
       state('dev'),
-      state('staging', { currentVersion: staging7, latestVersion: staging7, versionCount: 7 }),
+      state('staging', {
+        currentVersion: staging7,
+        latestVersion: staging7,
+        versionCount: 7,
+      }),
       state('prod', {
         currentVersion: prod12,
         latestVersion: prod12,
         versionCount: 12,
-        drift: { checkedAt: new Date().toISOString(), drifted: false, fields: [] },
+        drift: {
+          checkedAt: new Date().toISOString(),
+          drifted: false,
+          fields: [],
+        },
         lease: {
           holder: 'user:default/carol',
           operation: 'deploy by user:default/carol',
@@ -37,8 +45,10 @@ function pipelineApi() {
   });
 }
 
-const flagGroup = () => screen.getByRole('group', { name: /FEATURE_FLAG in prod/ });
-const flagInput = (name: string) => within(flagGroup()).getByRole('textbox', { name });
+const flagGroup = () =>
+  screen.getByRole('group', { name: /FEATURE_FLAG in prod/ });
+const flagInput = (name: string) =>
+  within(flagGroup()).getByRole('textbox', { name });
 
 async function renderPlan(api = pipelineApi()) {
   await renderForEntity(<EntityPromoteContent />, api);
@@ -48,77 +58,134 @@ async function renderPlan(api = pipelineApi()) {
 
 describe('EntityPromoteContent', () => {
   it('shows progress while the pipeline loads', async () => {
-    const api = mockShipyardApi({ getServiceWorkspaces: jest.fn(() => new Promise(() => {})) });
+    const api = mockShipyardApi({
+      getServiceWorkspaces: jest.fn(() => new Promise(() => {})),
+    });
     await renderForEntity(<EntityPromoteContent />, api);
     expect(screen.getByTestId('progress')).toBeInTheDocument();
   });
 
   it('shows the error when the pipeline cannot be loaded', async () => {
     const api = mockShipyardApi({
-      getServiceWorkspaces: jest.fn().mockRejectedValue(await responseError(500, 'Error', 'database is down')),
+      getServiceWorkspaces: jest
+        .fn()
+        .mockRejectedValue(
+          await responseError(500, 'Error', 'database is down'),
+        ),
     });
     await renderForEntity(<EntityPromoteContent />, api);
-    expect((await screen.findAllByText(/database is down/)).length).toBeGreaterThan(0);
+    expect(
+      (await screen.findAllByText(/database is down/)).length,
+    ).toBeGreaterThan(0);
   });
 
   it('names the bad annotation when the promotion path is invalid', async () => {
     const bad = {
       ...entity,
-      metadata: { ...entity.metadata, annotations: { 'shipyard/promotion': 'dev' } },
+      metadata: {
+        ...entity.metadata,
+        annotations: { 'shipyard/promotion': 'dev' },
+      },
     };
-    await renderForEntity(<EntityPromoteContent />, mockShipyardApi(), { entity: bad });
-    expect(await screen.findByText(/shipyard\/promotion: must name at least two workspaces/)).toBeInTheDocument();
+    await renderForEntity(<EntityPromoteContent />, mockShipyardApi(), {
+      entity: bad,
+    });
+    expect(
+      await screen.findByText(
+        /shipyard\/promotion: must name at least two workspaces/,
+      ),
+    ).toBeInTheDocument();
   });
 
   it('explains the annotation when there is nowhere to promote to', async () => {
     const single = {
       ...entity,
-      metadata: { ...entity.metadata, annotations: { 'shipyard/workspaces': 'dev' } },
+      metadata: {
+        ...entity.metadata,
+        annotations: { 'shipyard/workspaces': 'dev' },
+      },
     };
-    const api = mockShipyardApi({ getServiceWorkspaces: jest.fn().mockResolvedValue([state('dev')]) });
+    const api = mockShipyardApi({
+      getServiceWorkspaces: jest.fn().mockResolvedValue([state('dev')]),
+    });
     await renderForEntity(<EntityPromoteContent />, api, { entity: single });
     expect(await screen.findByText('No promotion path')).toBeInTheDocument();
   });
 
   it('says when the source has nothing to promote', async () => {
     const api = mockShipyardApi({
-      getServiceWorkspaces: jest.fn().mockResolvedValue([state('dev'), state('staging'), state('prod')]),
+      getServiceWorkspaces: jest
+        .fn()
+        .mockResolvedValue([state('dev'), state('staging'), state('prod')]),
     });
     await renderForEntity(<EntityPromoteContent />, api);
-    expect(await screen.findByText('Nothing to promote from dev')).toBeInTheDocument();
+    expect(
+      await screen.findByText('Nothing to promote from dev'),
+    ).toBeInTheDocument();
     expect(api.planPromotion).not.toHaveBeenCalled();
   });
 
   it('shows the pipeline with current versions, drift and the lease holder', async () => {
     await renderPlan();
     const path = screen.getByRole('list', { name: 'Promotion path' });
-    const prod = within(path).getByLabelText('Workspace prod, promotion target');
+    const prod = within(path).getByLabelText(
+      'Workspace prod, promotion target',
+    );
     expect(prod).toHaveTextContent('v12');
     expect(prod).toHaveTextContent('Recorded, not applied');
     expect(prod).toHaveTextContent('Drift: in sync');
-    expect(prod).toHaveTextContent('Busy: deploy by user:default/carol (carol)');
-    expect(within(path).getByLabelText('Workspace staging, promotion source')).toHaveTextContent('v7');
-    expect(within(path).getByLabelText('Workspace dev')).toHaveTextContent('No version yet');
+    expect(prod).toHaveTextContent(
+      'Busy: deploy by user:default/carol (carol)',
+    );
+    expect(
+      within(path).getByLabelText('Workspace staging, promotion source'),
+    ).toHaveTextContent('v7');
+    expect(within(path).getByLabelText('Workspace dev')).toHaveTextContent(
+      'No version yet',
+    );
   });
 
   it('plans the next step of the path whose source has a version, grouped by what happens', async () => {
     const api = await renderPlan();
-    expect(api.planPromotion).toHaveBeenCalledWith(ENTITY_REF, { source: 'staging', target: 'prod' });
-    expect(screen.getByRole('heading', { name: 'Will change (1)' })).toBeInTheDocument();
-    expect(screen.getByRole('heading', { name: 'Kept in target (1)' })).toBeInTheDocument();
-    expect(screen.getByRole('heading', { name: 'Needs your input (1)' })).toBeInTheDocument();
-    expect(screen.getByRole('heading', { name: 'Removed (1)' })).toBeInTheDocument();
-    expect(screen.getByRole('heading', { name: 'Unchanged (1)' })).toBeInTheDocument();
-    expect(screen.getByTestId('plan-image')).toHaveTextContent('ghcr.io/acme/payments:1.7.0');
-    expect(screen.getByTestId('plan-replicas')).toHaveTextContent('kept in target: production sizes itself');
+    expect(api.planPromotion).toHaveBeenCalledWith(ENTITY_REF, {
+      source: 'staging',
+      target: 'prod',
+    });
+    expect(
+      screen.getByRole('heading', { name: 'Will change (1)' }),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByRole('heading', { name: 'Kept in target (1)' }),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByRole('heading', { name: 'Needs your input (1)' }),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByRole('heading', { name: 'Removed (1)' }),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByRole('heading', { name: 'Unchanged (1)' }),
+    ).toBeInTheDocument();
+    expect(screen.getByTestId('plan-image')).toHaveTextContent(
+      'ghcr.io/acme/payments:1.7.0',
+    );
+    expect(screen.getByTestId('plan-replicas')).toHaveTextContent(
+      'kept in target: production sizes itself',
+    );
     // Unchanged fields are collapsed.
-    expect(screen.getByRole('button', { name: /Unchanged \(1\)/ })).toHaveAttribute('aria-expanded', 'false');
-    expect(screen.getByRole('list', { name: 'Warnings' })).toHaveTextContent('env.OLD_KEY is gone from staging');
+    expect(
+      screen.getByRole('button', { name: /Unchanged \(1\)/ }),
+    ).toHaveAttribute('aria-expanded', 'false');
+    expect(screen.getByRole('list', { name: 'Warnings' })).toHaveTextContent(
+      'env.OLD_KEY is gone from staging',
+    );
   });
 
   it('keeps Promote disabled while a blocker needs input, then promotes with the value given', async () => {
     const api = await renderPlan();
-    api.promote.mockResolvedValue(version(13, { workspace: 'prod', status: 'recorded' }));
+    api.promote.mockResolvedValue(
+      version(13, { workspace: 'prod', status: 'recorded' }),
+    );
     const promote = screen.getByRole('button', { name: 'Promote to prod' });
     expect(promote).toBeDisabled();
     expect(screen.getByRole('list', { name: 'Blockers' })).toHaveTextContent(
@@ -128,11 +195,18 @@ describe('EntityPromoteContent', () => {
     // The source value is offered, not filled in.
     const value = flagInput('Value');
     expect(value).toHaveValue('');
-    expect(screen.getByTestId('env-input-FEATURE_FLAG')).toHaveTextContent('In staging: on');
+    expect(screen.getByTestId('env-input-FEATURE_FLAG')).toHaveTextContent(
+      'In staging: on',
+    );
     await userEvent.type(value, 'off');
-    expect(screen.getByRole('list', { name: 'Blockers' })).toHaveTextContent('resolved by your input');
+    expect(screen.getByRole('list', { name: 'Blockers' })).toHaveTextContent(
+      'resolved by your input',
+    );
     expect(promote).toBeEnabled();
-    await userEvent.type(screen.getByRole('textbox', { name: 'Reason (optional)' }), 'release 1.7');
+    await userEvent.type(
+      screen.getByRole('textbox', { name: 'Reason (optional)' }),
+      'release 1.7',
+    );
     await userEvent.click(promote);
     await waitFor(() =>
       expect(api.promote).toHaveBeenCalledWith(ENTITY_REF, {
@@ -144,8 +218,12 @@ describe('EntityPromoteContent', () => {
       }),
     );
     expect(await screen.findByText(/created prod v13/)).toBeInTheDocument();
-    const checklist = screen.getByRole('region', { name: /After the promotion: check in prod/ });
-    const item = within(checklist).getByRole('checkbox', { name: /point it at prod's own service/ });
+    const checklist = screen.getByRole('region', {
+      name: /After the promotion: check in prod/,
+    });
+    const item = within(checklist).getByRole('checkbox', {
+      name: /point it at prod's own service/,
+    });
     await userEvent.click(item);
     expect(checklist).toHaveTextContent('1 of 1 done');
   });
@@ -153,24 +231,42 @@ describe('EntityPromoteContent', () => {
   it('offers the source value and accepts a secret reference instead of a literal', async () => {
     const api = await renderPlan();
     api.promote.mockResolvedValue(version(13, { workspace: 'prod' }));
-    await userEvent.click(screen.getByRole('button', { name: 'Use the staging value for FEATURE_FLAG' }));
+    await userEvent.click(
+      screen.getByRole('button', {
+        name: 'Use the staging value for FEATURE_FLAG',
+      }),
+    );
     expect(flagInput('Value')).toHaveValue('on');
-    await userEvent.click(within(flagGroup()).getByRole('button', { name: /Kind/ }));
-    await userEvent.click(await screen.findByRole('option', { name: 'Secret reference' }));
+    await userEvent.click(
+      within(flagGroup()).getByRole('button', { name: /Kind/ }),
+    );
+    await userEvent.click(
+      await screen.findByRole('option', { name: 'Secret reference' }),
+    );
     const name = flagInput('Secret name');
     await userEvent.type(name, 'Not_A_Name');
     await userEvent.type(flagInput('Key'), 'flag');
     // The shared schema refuses the name, so the blocker stays.
     expect(await screen.findByText(/^name: /)).toBeInTheDocument();
-    expect(screen.getByRole('button', { name: 'Promote to prod' })).toBeDisabled();
+    expect(
+      screen.getByRole('button', { name: 'Promote to prod' }),
+    ).toBeDisabled();
     await userEvent.clear(name);
     await userEvent.type(name, 'payments-flags');
-    await userEvent.click(screen.getByRole('button', { name: 'Promote to prod' }));
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Promote to prod' }),
+    );
     await waitFor(() =>
       expect(api.promote).toHaveBeenCalledWith(
         ENTITY_REF,
         expect.objectContaining({
-          inputs: { env: { FEATURE_FLAG: { secretKeyRef: { name: 'payments-flags', key: 'flag' } } } },
+          inputs: {
+            env: {
+              FEATURE_FLAG: {
+                secretKeyRef: { name: 'payments-flags', key: 'flag' },
+              },
+            },
+          },
         }),
       ),
     );
@@ -181,58 +277,114 @@ describe('EntityPromoteContent', () => {
     api.planPromotion.mockResolvedValue(
       plan({
         changes: plan().changes.filter(c => c.action !== 'needs-input'),
-        blockers: [{ code: 'invalid-result', message: 'The promoted spec is invalid: readinessProbe.httpGet.port: no port named http' }],
+        blockers: [
+          {
+            code: 'invalid-result',
+            message:
+              'The promoted spec is invalid: readinessProbe.httpGet.port: no port named http',
+          },
+        ],
       }),
     );
     await renderPlan(api);
-    expect(screen.getByRole('list', { name: 'Blockers' })).toHaveTextContent('no port named http');
-    expect(screen.getByRole('button', { name: 'Promote to prod' })).toBeDisabled();
+    expect(screen.getByRole('list', { name: 'Blockers' })).toHaveTextContent(
+      'no port named http',
+    );
+    expect(
+      screen.getByRole('button', { name: 'Promote to prod' }),
+    ).toBeDisabled();
     expect(screen.getByText('1 blocker remains.')).toBeInTheDocument();
   });
 
   it('asks to re-plan when the plan went stale (409), never promoting silently', async () => {
     const api = await renderPlan();
     api.promote.mockRejectedValueOnce(
-      await responseError(409, 'ConflictError', 'planHash: the plan is stale; staging or prod changed since it was computed (now staging v8 -> prod v12); re-plan and review it again'),
+      await responseError(
+        409,
+        'ConflictError',
+        'planHash: the plan is stale; staging or prod changed since it was computed (now staging v8 -> prod v12); re-plan and review it again',
+      ),
     );
     await userEvent.type(flagInput('Value'), 'off');
-    await userEvent.click(screen.getByRole('button', { name: 'Promote to prod' }));
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Promote to prod' }),
+    );
     const prompt = await screen.findByText(/The plan is out of date — re-plan/);
-    expect(screen.getByRole('button', { name: 'Promote to prod' })).toBeDisabled();
+    expect(
+      screen.getByRole('button', { name: 'Promote to prod' }),
+    ).toBeDisabled();
     expect(api.promote).toHaveBeenCalledTimes(1);
     api.planPromotion.mockResolvedValue(
-      plan({ source: { workspace: 'staging', version: 8 }, planHash: 'plan-hash-2' }),
+      plan({
+        source: { workspace: 'staging', version: 8 },
+        planHash: 'plan-hash-2',
+      }),
     );
-    await userEvent.click(within(prompt.closest('[role="alert"]') as HTMLElement).getByRole('button', { name: 'Re-plan' }));
-    expect(await screen.findByRole('heading', { name: 'Plan: staging v8 → prod v12' })).toBeInTheDocument();
-    expect(screen.queryByText(/The plan is out of date/)).not.toBeInTheDocument();
+    await userEvent.click(
+      within(prompt.closest('[role="alert"]') as HTMLElement).getByRole(
+        'button',
+        { name: 'Re-plan' },
+      ),
+    );
+    expect(
+      await screen.findByRole('heading', {
+        name: 'Plan: staging v8 → prod v12',
+      }),
+    ).toBeInTheDocument();
+    expect(
+      screen.queryByText(/The plan is out of date/),
+    ).not.toBeInTheDocument();
     // The value typed before is kept for the new plan.
     expect(flagInput('Value')).toHaveValue('off');
     api.promote.mockResolvedValue(version(13, { workspace: 'prod' }));
-    await userEvent.click(screen.getByRole('button', { name: 'Promote to prod' }));
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Promote to prod' }),
+    );
     await waitFor(() =>
-      expect(api.promote).toHaveBeenLastCalledWith(ENTITY_REF, expect.objectContaining({ planHash: 'plan-hash-2' })),
+      expect(api.promote).toHaveBeenLastCalledWith(
+        ENTITY_REF,
+        expect.objectContaining({ planHash: 'plan-hash-2' }),
+      ),
     );
   });
 
   it('shows other refusals as they are', async () => {
     const api = await renderPlan();
     api.promote.mockRejectedValue(
-      await responseError(403, 'NotAllowedError', 'shipyard.promotion.execute is not allowed on component:default/payments'),
+      await responseError(
+        403,
+        'NotAllowedError',
+        'shipyard.promotion.execute is not allowed on component:default/payments',
+      ),
     );
     await userEvent.type(flagInput('Value'), 'off');
-    await userEvent.click(screen.getByRole('button', { name: 'Promote to prod' }));
-    expect(await screen.findByText(/shipyard.promotion.execute is not allowed/)).toBeInTheDocument();
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Promote to prod' }),
+    );
+    expect(
+      await screen.findByText(/shipyard.promotion.execute is not allowed/),
+    ).toBeInTheDocument();
   });
 
   it('re-plans for another source and target, defaulting to the next step', async () => {
     const api = await renderPlan();
-    await userEvent.click(screen.getByRole('button', { name: /From workspace/ }));
+    await userEvent.click(
+      screen.getByRole('button', { name: /From workspace/ }),
+    );
     await userEvent.click(await screen.findByRole('option', { name: /dev/ }));
-    expect(await screen.findByText('Nothing to promote from dev')).toBeInTheDocument();
-    await userEvent.click(screen.getByRole('button', { name: /From workspace/ }));
-    await userEvent.click(await screen.findByRole('option', { name: /staging/ }));
+    expect(
+      await screen.findByText('Nothing to promote from dev'),
+    ).toBeInTheDocument();
+    await userEvent.click(
+      screen.getByRole('button', { name: /From workspace/ }),
+    );
+    await userEvent.click(
+      await screen.findByRole('option', { name: /staging/ }),
+    );
     await waitFor(() => expect(api.planPromotion).toHaveBeenCalledTimes(2));
-    expect(api.planPromotion).toHaveBeenLastCalledWith(ENTITY_REF, { source: 'staging', target: 'prod' });
+    expect(api.planPromotion).toHaveBeenLastCalledWith(ENTITY_REF, {
+      source: 'staging',
+      target: 'prod',
+    });
   });
 });

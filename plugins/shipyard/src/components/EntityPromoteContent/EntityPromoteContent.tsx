@@ -34,7 +34,10 @@ import { PromotionPipeline } from './PromotionPipeline';
 import { envKeyOf, isResolvedBy, PromotionPlanView } from './PromotionPlanView';
 
 /** The first step of the path whose source has something to promote. */
-export function defaultStep(path: string[], states: ServiceWorkspaceState[]): [string, string] {
+export function defaultStep(
+  path: string[],
+  states: ServiceWorkspaceState[],
+): [string, string] {
   for (let i = 0; i + 1 < path.length; i++) {
     if (states.find(s => s.workspace.name === path[i])?.currentVersion) {
       return [path[i], path[i + 1]];
@@ -52,7 +55,11 @@ function PromotionWorkbench(props: {
   const { entityRef, path, states } = props;
   const api = useApi(shipyardApiRef);
   const [[source, target], setStep] = useState(() => defaultStep(path, states));
-  const [planState, setPlanState] = useState<{ plan?: PromotionPlan; error?: Error; loading: boolean }>({
+  const [planState, setPlanState] = useState<{
+    plan?: PromotionPlan;
+    error?: Error;
+    loading: boolean;
+  }>({
     loading: false,
   });
   const [planRequest, setPlanRequest] = useState(0);
@@ -62,7 +69,10 @@ function PromotionWorkbench(props: {
   const [attempted, setAttempted] = useState(false);
   const [stale, setStale] = useState(false);
   const [failure, setFailure] = useState<string>();
-  const [result, setResult] = useState<{ version: Version; plan: PromotionPlan }>();
+  const [result, setResult] = useState<{
+    version: Version;
+    plan: PromotionPlan;
+  }>();
 
   const stateOf = (name: string) => states.find(s => s.workspace.name === name);
   const sourceState = stateOf(source);
@@ -80,7 +90,8 @@ function PromotionWorkbench(props: {
     // Re-planning the same step keeps the old plan on screen until the new one arrives.
     setPlanState(previous => ({
       plan:
-        previous.plan?.source.workspace === source && previous.plan?.target.workspace === target
+        previous.plan?.source.workspace === source &&
+        previous.plan?.target.workspace === target
           ? previous.plan
           : undefined,
       loading: true,
@@ -97,7 +108,8 @@ function PromotionWorkbench(props: {
   }, [api, entityRef, source, target, sourceHasVersion, planRequest]);
 
   const plan =
-    planState.plan?.source.workspace === source && planState.plan?.target.workspace === target
+    planState.plan?.source.workspace === source &&
+    planState.plan?.target.workspace === target
       ? planState.plan
       : undefined;
   const needsInputKeys = useMemo(
@@ -110,20 +122,31 @@ function PromotionWorkbench(props: {
   const problems = useMemo(
     () =>
       Object.fromEntries(
-        needsInputKeys.map(key => [key, envInputProblems(key, inputs[key], plan?.spec.image ?? 'image')]),
+        needsInputKeys.map(key => [
+          key,
+          envInputProblems(key, inputs[key], plan?.spec.image ?? 'image'),
+        ]),
       ),
     [needsInputKeys, inputs, plan],
   );
-  const resolvedKeys = new Set(needsInputKeys.filter(key => problems[key].length === 0));
-  const unresolved = (plan?.blockers ?? []).filter(blocker => !isResolvedBy(blocker, resolvedKeys));
+  const resolvedKeys = new Set(
+    needsInputKeys.filter(key => problems[key].length === 0),
+  );
+  const unresolved = (plan?.blockers ?? []).filter(
+    blocker => !isResolvedBy(blocker, resolvedKeys),
+  );
   // The pipeline refreshes while rollouts run: a plan older than what it shows is out of date,
   // and a plan newer than it means the pipeline needs a refresh.
   const sourceCurrent = sourceState?.currentVersion?.number ?? 0;
   const targetCurrent = targetState?.currentVersion?.number ?? 0;
   const outdated =
-    !!plan && (sourceCurrent > plan.source.version || targetCurrent > (plan.target.version ?? 0));
+    !!plan &&
+    (sourceCurrent > plan.source.version ||
+      targetCurrent > (plan.target.version ?? 0));
   const pipelineBehind =
-    !!plan && (sourceCurrent < plan.source.version || targetCurrent < (plan.target.version ?? 0));
+    !!plan &&
+    (sourceCurrent < plan.source.version ||
+      targetCurrent < (plan.target.version ?? 0));
   const { reload } = props;
   useEffect(() => {
     if (pipelineBehind) {
@@ -133,7 +156,12 @@ function PromotionWorkbench(props: {
 
   const chooseSource = (name: string) => {
     const next = path[path.indexOf(name) + 1] ?? path.find(w => w !== name)!;
-    setStep([name, target !== name && path.indexOf(target) > path.indexOf(name) ? target : next]);
+    setStep([
+      name,
+      target !== name && path.indexOf(target) > path.indexOf(name)
+        ? target
+        : next,
+    ]);
     setResult(undefined);
   };
 
@@ -180,9 +208,19 @@ function PromotionWorkbench(props: {
 
   return (
     <Box display="flex" flexDirection="column" style={{ gap: 16 }}>
-      <PromotionPipeline path={path} states={states} source={source} target={target} />
+      <PromotionPipeline
+        path={path}
+        states={states}
+        source={source}
+        target={target}
+      />
       <Paper variant="outlined" style={{ padding: 16 }}>
-        <Box display="flex" flexWrap="wrap" alignItems="center" style={{ gap: 16 }}>
+        <Box
+          display="flex"
+          flexWrap="wrap"
+          alignItems="center"
+          style={{ gap: 16 }}
+        >
           <TextField
             select
             id="shipyard-promote-source"
@@ -196,7 +234,9 @@ function PromotionWorkbench(props: {
             {path.map(name => (
               <MenuItem key={name} value={name}>
                 {name}
-                {stateOf(name)?.currentVersion ? ` (v${stateOf(name)!.currentVersion!.number})` : ' (no version)'}
+                {stateOf(name)?.currentVersion
+                  ? ` (v${stateOf(name)!.currentVersion!.number})`
+                  : ' (no version)'}
               </MenuItem>
             ))}
           </TextField>
@@ -218,11 +258,17 @@ function PromotionWorkbench(props: {
               .map(name => (
                 <MenuItem key={name} value={name}>
                   {name}
-                  {stateOf(name)?.currentVersion ? ` (v${stateOf(name)!.currentVersion!.number})` : ' (empty)'}
+                  {stateOf(name)?.currentVersion
+                    ? ` (v${stateOf(name)!.currentVersion!.number})`
+                    : ' (empty)'}
                 </MenuItem>
               ))}
           </TextField>
-          <Button variant="outlined" onClick={replan} disabled={!sourceHasVersion || planState.loading}>
+          <Button
+            variant="outlined"
+            onClick={replan}
+            disabled={!sourceHasVersion || planState.loading}
+          >
             Re-plan
           </Button>
         </Box>
@@ -233,12 +279,21 @@ function PromotionWorkbench(props: {
       {result && (
         <Paper variant="outlined" style={{ padding: 16 }}>
           <Box display="flex" flexDirection="column" style={{ gap: 16 }}>
-            <Alert severity={result.version.status === 'failed' ? 'error' : 'success'} role="status">
-              Promoted {result.plan.source.workspace} v{result.plan.source.version} to{' '}
-              {result.version.workspace}: created {result.version.workspace} v{result.version.number} (
+            <Alert
+              severity={
+                result.version.status === 'failed' ? 'error' : 'success'
+              }
+              role="status"
+            >
+              Promoted {result.plan.source.workspace} v
+              {result.plan.source.version} to {result.version.workspace}:
+              created {result.version.workspace} v{result.version.number} (
               {statusLabel(result.version.status)}).
             </Alert>
-            <PromotionChecklist items={result.plan.checklist} target={result.version.workspace} />
+            <PromotionChecklist
+              items={result.plan.checklist}
+              target={result.version.workspace}
+            />
             <Box>
               <Button variant="outlined" onClick={anotherPromotion}>
                 Plan another promotion
@@ -258,10 +313,20 @@ function PromotionWorkbench(props: {
         <Paper variant="outlined" style={{ padding: 16 }}>
           {planState.loading && !plan && <Progress />}
           {planState.error && (
-            <ResponseErrorPanel error={planState.error} title="Could not plan this promotion" />
+            <ResponseErrorPanel
+              error={planState.error}
+              title="Could not plan this promotion"
+            />
           )}
           {plan && (
-            <Box component="form" onSubmit={onPromote} aria-label="Promotion" display="flex" flexDirection="column" style={{ gap: 16 }}>
+            <Box
+              component="form"
+              onSubmit={onPromote}
+              aria-label="Promotion"
+              display="flex"
+              flexDirection="column"
+              style={{ gap: 16 }}
+            >
               {(stale || outdated) && (
                 <Alert
                   severity="warning"
@@ -272,8 +337,8 @@ function PromotionWorkbench(props: {
                     </Button>
                   }
                 >
-                  The plan is out of date — re-plan. {source} or {target} changed since it was
-                  computed; nothing was promoted.
+                  The plan is out of date — re-plan. {source} or {target}{' '}
+                  changed since it was computed; nothing was promoted.
                 </Alert>
               )}
               <PromotionPlanView
@@ -281,7 +346,9 @@ function PromotionWorkbench(props: {
                 inputs={inputs}
                 problems={problems}
                 showProblems={attempted}
-                onInputChange={(key, value) => setInputs(previous => ({ ...previous, [key]: value }))}
+                onInputChange={(key, value) =>
+                  setInputs(previous => ({ ...previous, [key]: value }))
+                }
               />
               <TextField
                 id="shipyard-promote-reason"
@@ -303,9 +370,17 @@ function PromotionWorkbench(props: {
                   type="submit"
                   variant="contained"
                   color="primary"
-                  disabled={unresolved.length > 0 || submitting || stale || outdated || planState.loading}
+                  disabled={
+                    unresolved.length > 0 ||
+                    submitting ||
+                    stale ||
+                    outdated ||
+                    planState.loading
+                  }
                 >
-                  {submitting ? 'Promoting…' : `Promote to ${plan.target.workspace}`}
+                  {submitting
+                    ? 'Promoting…'
+                    : `Promote to ${plan.target.workspace}`}
                 </Button>
                 {unresolved.length > 0 && (
                   <Typography variant="body2" color="textSecondary">
@@ -346,11 +421,20 @@ export function EntityPromoteContent() {
 
   if (annotations.error) {
     return (
-      <WarningPanel severity="error" title="Invalid Shipyard annotations" message={annotations.error.message} />
+      <WarningPanel
+        severity="error"
+        title="Invalid Shipyard annotations"
+        message={annotations.error.message}
+      />
     );
   }
   if (error && !states) {
-    return <ResponseErrorPanel error={error} title="Could not load this service's workspaces" />;
+    return (
+      <ResponseErrorPanel
+        error={error}
+        title="Could not load this service's workspaces"
+      />
+    );
   }
   if (!states) {
     return <Progress />;
@@ -358,7 +442,9 @@ export function EntityPromoteContent() {
   const path =
     annotations.value?.promotionPath ??
     annotations.value?.workspaces ??
-    [...states].sort((a, b) => a.workspace.tier - b.workspace.tier).map(s => s.workspace.name);
+    [...states]
+      .sort((a, b) => a.workspace.tier - b.workspace.tier)
+      .map(s => s.workspace.name);
   if (path.length < 2) {
     return (
       <EmptyState
@@ -368,5 +454,12 @@ export function EntityPromoteContent() {
       />
     );
   }
-  return <PromotionWorkbench entityRef={entityRef} path={path} states={states} reload={reload} />;
+  return (
+    <PromotionWorkbench
+      entityRef={entityRef}
+      path={path}
+      states={states}
+      reload={reload}
+    />
+  );
 }

@@ -29,8 +29,10 @@ export function EnvInputField(props: {
   onChange: (value: EnvInput) => void;
 }) {
   const { envKey, source, value, problems, showProblems } = props;
-  const set = (patch: Partial<EnvInput>) => props.onChange({ ...value, ...patch });
-  const problemText = showProblems && problems.length ? problems.join('; ') : undefined;
+  const set = (patch: Partial<EnvInput>) =>
+    props.onChange({ ...value, ...patch });
+  const problemText =
+    showProblems && problems.length ? problems.join('; ') : undefined;
   const id = `shipyard-input-${envKey}`;
   return (
     <Box
@@ -46,9 +48,16 @@ export function EnvInputField(props: {
         <code>{envKey}</code> in {props.targetWorkspace}
       </Typography>
       <Typography id={`${id}-source`} variant="body2" color="textSecondary">
-        In {props.sourceWorkspace}: <code>{formatValue(source) || '(empty)'}</code>
+        In {props.sourceWorkspace}:{' '}
+        <code>{formatValue(source) || '(empty)'}</code>
       </Typography>
-      <Box display="flex" flexWrap="wrap" alignItems="flex-start" mt={1} style={{ gap: 8 }}>
+      <Box
+        display="flex"
+        flexWrap="wrap"
+        alignItems="flex-start"
+        mt={1}
+        style={{ gap: 8 }}
+      >
         <TextField
           select
           id={`${id}-kind`}

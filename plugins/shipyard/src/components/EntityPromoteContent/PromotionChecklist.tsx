@@ -9,13 +9,16 @@ export function PromotionChecklist(props: { items: string[]; target: string }) {
   const [done, setDone] = useState<Set<number>>(new Set());
   if (props.items.length === 0) {
     return (
-      <Typography variant="body2">Nothing to review: the plan left no open questions.</Typography>
+      <Typography variant="body2">
+        Nothing to review: the plan left no open questions.
+      </Typography>
     );
   }
   return (
     <Box component="section" aria-labelledby="shipyard-checklist-title">
       <Typography id="shipyard-checklist-title" variant="h6" component="h3">
-        After the promotion: check in {props.target} ({done.size} of {props.items.length} done)
+        After the promotion: check in {props.target} ({done.size} of{' '}
+        {props.items.length} done)
       </Typography>
       <Box component="ul" p={0} m={0} style={{ listStyle: 'none' }}>
         {props.items.map((item, index) => (

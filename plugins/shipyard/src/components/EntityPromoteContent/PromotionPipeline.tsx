@@ -37,17 +37,32 @@ export function PromotionPipeline(props: {
         return (
           <Fragment key={name}>
             {index > 0 && (
-              <Box component="li" aria-hidden display="flex" alignItems="center">
+              <Box
+                component="li"
+                aria-hidden
+                display="flex"
+                alignItems="center"
+              >
                 <ArrowForward color="action" />
               </Box>
             )}
             <Box component="li" minWidth={200} flex="1 1 200px" maxWidth={320}>
               <Paper
                 variant="outlined"
-                style={{ padding: 12, height: '100%', borderWidth: role ? 2 : 1 }}
-                aria-label={`Workspace ${name}${role ? `, promotion ${role}` : ''}`}
+                style={{
+                  padding: 12,
+                  height: '100%',
+                  borderWidth: role ? 2 : 1,
+                }}
+                aria-label={`Workspace ${name}${
+                  role ? `, promotion ${role}` : ''
+                }`}
               >
-                <Box display="flex" justifyContent="space-between" alignItems="baseline">
+                <Box
+                  display="flex"
+                  justifyContent="space-between"
+                  alignItems="baseline"
+                >
                   <Typography variant="h6" component="h3">
                     {name}
                   </Typography>
@@ -59,7 +74,11 @@ export function PromotionPipeline(props: {
                 </Box>
                 {state ? (
                   <>
-                    <Typography variant="caption" color="textSecondary" component="p">
+                    <Typography
+                      variant="caption"
+                      color="textSecondary"
+                      component="p"
+                    >
                       {state.workspace.environment}
                       {state.workspace.protected ? ' · protected' : ''}
                       {state.workspace.cluster && !state.workspace.notApplied
@@ -72,7 +91,8 @@ export function PromotionPipeline(props: {
                     </Typography>
                     {state.lease && (
                       <Typography variant="body2" component="p">
-                        Busy: {state.lease.operation} ({authorName(state.lease.holder)})
+                        Busy: {state.lease.operation} (
+                        {authorName(state.lease.holder)})
                       </Typography>
                     )}
                   </>

@@ -11,18 +11,47 @@ import Typography from '@material-ui/core/Typography';
 import ExpandMore from '@material-ui/icons/ExpandMore';
 import Alert from '@material-ui/lab/Alert';
 import AlertTitle from '@material-ui/lab/AlertTitle';
-import type { PlanAction, PlanChange, PlanIssue, PromotionPlan } from '@shipyard/backstage-plugin-common';
+import type {
+  PlanAction,
+  PlanChange,
+  PlanIssue,
+  PromotionPlan,
+} from '@shipyard/backstage-plugin-common';
 import { SpecValue } from '../shared/SpecValue';
 import { EnvInputField } from './EnvInputField';
 import { EMPTY_INPUT, EnvInput } from './envInputs';
 
 /** The groups of a plan, in the order a reviewer reads them. */
-export const PLAN_GROUPS: Array<{ action: PlanAction; title: string; description: string }> = [
-  { action: 'overwrite', title: 'Will change', description: 'taken from the source' },
-  { action: 'retain', title: 'Kept in target', description: 'the target keeps its own value' },
-  { action: 'needs-input', title: 'Needs your input', description: 'new in the source: give the value for the target' },
-  { action: 'remove', title: 'Removed', description: 'gone from the source, removed from the target' },
-  { action: 'unchanged', title: 'Unchanged', description: 'the same in source and target' },
+export const PLAN_GROUPS: Array<{
+  action: PlanAction;
+  title: string;
+  description: string;
+}> = [
+  {
+    action: 'overwrite',
+    title: 'Will change',
+    description: 'taken from the source',
+  },
+  {
+    action: 'retain',
+    title: 'Kept in target',
+    description: 'the target keeps its own value',
+  },
+  {
+    action: 'needs-input',
+    title: 'Needs your input',
+    description: 'new in the source: give the value for the target',
+  },
+  {
+    action: 'remove',
+    title: 'Removed',
+    description: 'gone from the source, removed from the target',
+  },
+  {
+    action: 'unchanged',
+    title: 'Unchanged',
+    description: 'the same in source and target',
+  },
 ];
 
 /** The env key of a plan path, `NEW_KEY` for `env.NEW_KEY`. */
@@ -31,12 +60,19 @@ export function envKeyOf(path: string | undefined): string | undefined {
 }
 
 /** Whether a blocker is one an input resolves, and it is resolved. */
-export function isResolvedBy(blocker: PlanIssue, resolvedKeys: Set<string>): boolean {
+export function isResolvedBy(
+  blocker: PlanIssue,
+  resolvedKeys: Set<string>,
+): boolean {
   const key = envKeyOf(blocker.path);
   return blocker.code === 'env-needs-input' && !!key && resolvedKeys.has(key);
 }
 
-function ChangesTable(props: { changes: PlanChange[]; plan: PromotionPlan; caption: string }) {
+function ChangesTable(props: {
+  changes: PlanChange[];
+  plan: PromotionPlan;
+  caption: string;
+}) {
   const { plan } = props;
   return (
     <Table size="small" aria-label={props.caption}>
@@ -56,13 +92,27 @@ function ChangesTable(props: { changes: PlanChange[]; plan: PromotionPlan; capti
               <code>{change.path}</code>
             </TableCell>
             <TableCell>
-              <SpecValue value={change.from} absentText={plan.firstPromotion ? 'empty workspace' : 'not set'} />
+              <SpecValue
+                value={change.from}
+                absentText={plan.firstPromotion ? 'empty workspace' : 'not set'}
+              />
             </TableCell>
             <TableCell>
-              <SpecValue value={change.to} absentText={change.action === 'remove' ? 'removed' : 'not set'} />
+              <SpecValue
+                value={change.to}
+                absentText={change.action === 'remove' ? 'removed' : 'not set'}
+              />
             </TableCell>
             <TableCell>
-              <SpecValue value={change.source ?? (change.action === 'overwrite' || change.action === 'unchanged' ? change.to : undefined)} />
+              <SpecValue
+                value={
+                  change.source ??
+                  (change.action === 'overwrite' ||
+                  change.action === 'unchanged'
+                    ? change.to
+                    : undefined)
+                }
+              />
             </TableCell>
             <TableCell>{change.reason}</TableCell>
           </TableRow>
@@ -88,8 +138,11 @@ export function PromotionPlanView(props: {
   const resolved = new Set(
     Object.keys(problems).filter(key => problems[key].length === 0),
   );
-  const unresolvedCount = plan.blockers.filter(b => !isResolvedBy(b, resolved)).length;
-  const byAction = (action: PlanAction) => plan.changes.filter(c => c.action === action);
+  const unresolvedCount = plan.blockers.filter(
+    b => !isResolvedBy(b, resolved),
+  ).length;
+  const byAction = (action: PlanAction) =>
+    plan.changes.filter(c => c.action === action);
   const source = `${plan.source.workspace} v${plan.source.version}`;
   const target = plan.target.version
     ? `${plan.target.workspace} v${plan.target.version}`
@@ -101,7 +154,10 @@ export function PromotionPlanView(props: {
         Plan: {source} → {target}
       </Typography>
       {plan.blockers.length > 0 && (
-        <Alert severity={unresolvedCount > 0 ? 'error' : 'success'} role="alert">
+        <Alert
+          severity={unresolvedCount > 0 ? 'error' : 'success'}
+          role="alert"
+        >
           <AlertTitle>
             {unresolvedCount > 0
               ? `Blockers (${unresolvedCount} unresolved)`
@@ -111,7 +167,9 @@ export function PromotionPlanView(props: {
             {plan.blockers.map(blocker => (
               <li key={`${blocker.code}:${blocker.path ?? ''}`}>
                 {blocker.message}
-                {isResolvedBy(blocker, resolved) ? ' — resolved by your input' : ''}
+                {isResolvedBy(blocker, resolved)
+                  ? ' — resolved by your input'
+                  : ''}
               </li>
             ))}
           </ul>
@@ -122,7 +180,9 @@ export function PromotionPlanView(props: {
           <AlertTitle>Warnings</AlertTitle>
           <ul aria-label="Warnings" style={{ margin: 0, paddingLeft: 20 }}>
             {plan.warnings.map(warning => (
-              <li key={`${warning.code}:${warning.path ?? ''}`}>{warning.message}</li>
+              <li key={`${warning.code}:${warning.path ?? ''}`}>
+                {warning.message}
+              </li>
             ))}
           </ul>
         </Alert>
@@ -140,11 +200,19 @@ export function PromotionPlanView(props: {
             data-testid={id}
             variant="outlined"
           >
-            <AccordionSummary expandIcon={<ExpandMore />} aria-controls={`${id}-content`} id={`${id}-header`}>
+            <AccordionSummary
+              expandIcon={<ExpandMore />}
+              aria-controls={`${id}-content`}
+              id={`${id}-header`}
+            >
               <Typography variant="subtitle1" component="h4">
                 {group.title} ({changes.length})
               </Typography>
-              <Typography variant="body2" color="textSecondary" style={{ marginLeft: 12, alignSelf: 'center' }}>
+              <Typography
+                variant="body2"
+                color="textSecondary"
+                style={{ marginLeft: 12, alignSelf: 'center' }}
+              >
                 {group.description}
               </Typography>
             </AccordionSummary>
@@ -161,13 +229,19 @@ export function PromotionPlanView(props: {
                       targetWorkspace={plan.target.workspace}
                       value={inputs[key] ?? EMPTY_INPUT}
                       problems={problems[key] ?? []}
-                      showProblems={props.showProblems || inputs[key] !== undefined}
+                      showProblems={
+                        props.showProblems || inputs[key] !== undefined
+                      }
                       onChange={value => props.onInputChange(key, value)}
                     />
                   );
                 })
               ) : (
-                <ChangesTable changes={changes} plan={plan} caption={`${group.title}: ${group.description}`} />
+                <ChangesTable
+                  changes={changes}
+                  plan={plan}
+                  caption={`${group.title}: ${group.description}`}
+                />
               )}
             </AccordionDetails>
           </Accordion>

@@ -9,7 +9,12 @@ export interface EnvInput {
 }
 
 /** An input not filled in yet. */
-export const EMPTY_INPUT: EnvInput = { kind: 'literal', value: '', name: '', key: '' };
+export const EMPTY_INPUT: EnvInput = {
+  kind: 'literal',
+  value: '',
+  name: '',
+  key: '',
+};
 
 /** The input that offers the source's value: its literal, or the same reference. */
 export function inputFromSource(source: unknown): EnvInput {
@@ -17,7 +22,10 @@ export function inputFromSource(source: unknown): EnvInput {
     return { ...EMPTY_INPUT, value: source };
   }
   const reference = source as
-    | { secretKeyRef?: { name: string; key: string }; configMapKeyRef?: { name: string; key: string } }
+    | {
+        secretKeyRef?: { name: string; key: string };
+        configMapKeyRef?: { name: string; key: string };
+      }
     | undefined;
   if (reference?.secretKeyRef) {
     return { ...EMPTY_INPUT, kind: 'secret', ...reference.secretKeyRef };
@@ -40,20 +48,28 @@ export function toEnvValue(input: EnvInput | undefined): EnvValue | undefined {
     return undefined;
   }
   const reference = { name: input.name.trim(), key: input.key.trim() };
-  return input.kind === 'secret' ? { secretKeyRef: reference } : { configMapKeyRef: reference };
+  return input.kind === 'secret'
+    ? { secretKeyRef: reference }
+    : { configMapKeyRef: reference };
 }
 
 /**
  * What is wrong with an input, by the shared spec schema (the same check the
  * backend runs), e.g. a Secret name that is not a DNS subdomain.
  */
-export function envInputProblems(key: string, input: EnvInput | undefined, image: string): string[] {
+export function envInputProblems(
+  key: string,
+  input: EnvInput | undefined,
+  image: string,
+): string[] {
   const value = toEnvValue(input);
   if (value === undefined) {
     return [
       input?.kind === 'literal' || !input
         ? 'Give a value'
-        : `Give the ${input.kind === 'secret' ? 'Secret' : 'ConfigMap'} name and key`,
+        : `Give the ${
+            input.kind === 'secret' ? 'Secret' : 'ConfigMap'
+          } name and key`,
     ];
   }
   const result = parseSpec({ image, env: { [key]: value } });
@@ -62,9 +78,14 @@ export function envInputProblems(key: string, input: EnvInput | undefined, image
   }
   const prefix = `env.${key}`;
   return result.errors
-    .filter(error => error.path === prefix || error.path.startsWith(`${prefix}.`))
+    .filter(
+      error => error.path === prefix || error.path.startsWith(`${prefix}.`),
+    )
     .map(error => {
-      const field = error.path.slice(prefix.length + 1).split('.').pop();
+      const field = error.path
+        .slice(prefix.length + 1)
+        .split('.')
+        .pop();
       return field ? `${field}: ${error.message}` : error.message;
     });
 }

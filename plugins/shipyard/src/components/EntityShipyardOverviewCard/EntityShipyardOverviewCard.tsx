@@ -1,5 +1,9 @@
 import { stringifyEntityRef } from '@backstage/catalog-model';
-import { InfoCard, Progress, ResponseErrorPanel } from '@backstage/core-components';
+import {
+  InfoCard,
+  Progress,
+  ResponseErrorPanel,
+} from '@backstage/core-components';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
@@ -24,13 +28,16 @@ export function EntityShipyardOverviewCard() {
 
   let content;
   if (error && !states) {
-    content = <ResponseErrorPanel error={error} title="Could not load deployments" />;
+    content = (
+      <ResponseErrorPanel error={error} title="Could not load deployments" />
+    );
   } else if (!states) {
     content = <Progress />;
   } else if (states.length === 0) {
     content = (
       <Typography variant="body2">
-        No Shipyard workspaces: add <code>shipyard/workspaces</code> to this entity.
+        No Shipyard workspaces: add <code>shipyard/workspaces</code> to this
+        entity.
       </Typography>
     );
   } else {
@@ -47,7 +54,10 @@ export function EntityShipyardOverviewCard() {
         </TableHead>
         <TableBody>
           {states.map(state => (
-            <TableRow key={state.workspace.name} data-testid={`overview-${state.workspace.name}`}>
+            <TableRow
+              key={state.workspace.name}
+              data-testid={`overview-${state.workspace.name}`}
+            >
               <TableCell>
                 {state.workspace.name}
                 {state.workspace.protected ? ' (protected)' : ''}
@@ -56,12 +66,18 @@ export function EntityShipyardOverviewCard() {
                 <WorkspaceHealth state={state} compact />
               </TableCell>
               <TableCell>
-                {state.currentVersion ? <OriginBadge origin={state.currentVersion.origin} /> : null}
+                {state.currentVersion ? (
+                  <OriginBadge origin={state.currentVersion.origin} />
+                ) : null}
               </TableCell>
               <TableCell>
-                {state.currentVersion ? <RelativeTime iso={state.currentVersion.createdAt} /> : null}
+                {state.currentVersion ? (
+                  <RelativeTime iso={state.currentVersion.createdAt} />
+                ) : null}
               </TableCell>
-              <TableCell>{state.currentVersion ? driftLabel(state) : ''}</TableCell>
+              <TableCell>
+                {state.currentVersion ? driftLabel(state) : ''}
+              </TableCell>
             </TableRow>
           ))}
         </TableBody>

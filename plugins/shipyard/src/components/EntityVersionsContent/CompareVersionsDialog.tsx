@@ -9,7 +9,10 @@ import DialogTitle from '@material-ui/core/DialogTitle';
 import MenuItem from '@material-ui/core/MenuItem';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
-import type { VersionAddress, VersionDiff } from '@shipyard/backstage-plugin-common';
+import type {
+  VersionAddress,
+  VersionDiff,
+} from '@shipyard/backstage-plugin-common';
 import { FormEvent, useCallback, useEffect, useState } from 'react';
 import { shipyardApiRef } from '../../api';
 import { SpecChangesTable } from '../shared/SpecChangesTable';
@@ -19,7 +22,10 @@ interface AddressInput {
   version: string;
 }
 
-function toInput(address?: VersionAddress, fallbackWorkspace = ''): AddressInput {
+function toInput(
+  address?: VersionAddress,
+  fallbackWorkspace = '',
+): AddressInput {
   return address
     ? { workspace: address.workspace, version: String(address.version) }
     : { workspace: fallbackWorkspace, version: '' };
@@ -32,7 +38,8 @@ function toAddress(input: AddressInput): VersionAddress | undefined {
     : undefined;
 }
 
-const label = (address: VersionAddress) => `${address.workspace} v${address.version}`;
+const label = (address: VersionAddress) =>
+  `${address.workspace} v${address.version}`;
 
 function AddressFields(props: {
   side: 'From' | 'To';
@@ -84,7 +91,9 @@ export function CompareVersionsDialog(props: {
 }) {
   const { entityRef, workspaces } = props;
   const api = useApi(shipyardApiRef);
-  const [from, setFrom] = useState(() => toInput(props.initialFrom, workspaces[0]));
+  const [from, setFrom] = useState(() =>
+    toInput(props.initialFrom, workspaces[0]),
+  );
   const [to, setTo] = useState(() => toInput(props.initialTo, workspaces[0]));
   const [diff, setDiff] = useState<VersionDiff>();
   const [error, setError] = useState<Error>();
@@ -121,7 +130,13 @@ export function CompareVersionsDialog(props: {
   };
 
   return (
-    <Dialog open onClose={props.onClose} aria-labelledby={titleId} maxWidth="lg" fullWidth>
+    <Dialog
+      open
+      onClose={props.onClose}
+      aria-labelledby={titleId}
+      maxWidth="lg"
+      fullWidth
+    >
       <DialogTitle id={titleId}>Compare versions</DialogTitle>
       <DialogContent dividers>
         <Box
@@ -134,9 +149,19 @@ export function CompareVersionsDialog(props: {
           mb={2}
           aria-label="Versions to compare"
         >
-          <AddressFields side="From" value={from} workspaces={workspaces} onChange={setFrom} />
+          <AddressFields
+            side="From"
+            value={from}
+            workspaces={workspaces}
+            onChange={setFrom}
+          />
           <Typography aria-hidden>→</Typography>
-          <AddressFields side="To" value={to} workspaces={workspaces} onChange={setTo} />
+          <AddressFields
+            side="To"
+            value={to}
+            workspaces={workspaces}
+            onChange={setTo}
+          />
           <Button
             type="submit"
             variant="contained"
@@ -147,14 +172,23 @@ export function CompareVersionsDialog(props: {
           </Button>
         </Box>
         {loading && <Progress />}
-        {error && <ResponseErrorPanel error={error} title="Could not compare these versions" />}
+        {error && (
+          <ResponseErrorPanel
+            error={error}
+            title="Could not compare these versions"
+          />
+        )}
         {diff && !loading && (
           <SpecChangesTable
             changes={diff.changes}
             beforeLabel={label(diff.from)}
             afterLabel={label(diff.to)}
-            caption={`Differences from ${label(diff.from)} to ${label(diff.to)}`}
-            emptyText={`${label(diff.from)} and ${label(diff.to)} have identical specs.`}
+            caption={`Differences from ${label(diff.from)} to ${label(
+              diff.to,
+            )}`}
+            emptyText={`${label(diff.from)} and ${label(
+              diff.to,
+            )} have identical specs.`}
           />
         )}
       </DialogContent>

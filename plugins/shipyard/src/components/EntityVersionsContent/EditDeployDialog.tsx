@@ -60,13 +60,18 @@ export function EditDeployDialog(props: {
   const classes = useStyles();
   const [base, setBase] = useState<Version | undefined>(props.current);
   const [text, setText] = useState(() =>
-    props.current ? stringifySpec(props.current.spec) : starterSpecYaml(props.serviceName),
+    props.current
+      ? stringifySpec(props.current.spec)
+      : starterSpecYaml(props.serviceName),
   );
   const [message, setMessage] = useState('');
   const [submitting, setSubmitting] = useState(false);
   const [failure, setFailure] = useState<string>();
   // Set when someone else deployed meanwhile: their version, to rebase on after "Reload".
-  const [conflict, setConflict] = useState<{ current?: Version; detail: string }>();
+  const [conflict, setConflict] = useState<{
+    current?: Version;
+    detail: string;
+  }>();
   const titleId = 'shipyard-edit-title';
   const errorsId = 'shipyard-edit-errors';
 
@@ -93,8 +98,12 @@ export function EditDeployDialog(props: {
       props.onDeployed(version);
     } catch (e) {
       if (isConflict(e) && !isBusy(e)) {
-        const states = await api.getServiceWorkspaces(entityRef).catch(() => undefined);
-        const current = states?.find(s => s.workspace.name === workspace)?.currentVersion;
+        const states = await api
+          .getServiceWorkspaces(entityRef)
+          .catch(() => undefined);
+        const current = states?.find(
+          s => s.workspace.name === workspace,
+        )?.currentVersion;
         setConflict({ current, detail: messageOf(e) });
       } else {
         setFailure(messageOf(e));
@@ -110,7 +119,13 @@ export function EditDeployDialog(props: {
   };
 
   return (
-    <Dialog open onClose={props.onClose} aria-labelledby={titleId} maxWidth="lg" fullWidth>
+    <Dialog
+      open
+      onClose={props.onClose}
+      aria-labelledby={titleId}
+      maxWidth="lg"
+      fullWidth
+    >
       <form onSubmit={onSubmit} aria-labelledby={titleId}>
         <DialogTitle id={titleId}>Edit and deploy to {workspace}</DialogTitle>
         <DialogContent dividers>
@@ -170,7 +185,10 @@ export function EditDeployDialog(props: {
                         ? 'The spec has 1 problem:'
                         : `The spec has ${parsed.errors.length} problems:`}
                     </Typography>
-                    <ul aria-label="Spec problems" style={{ margin: 0, paddingLeft: 20 }}>
+                    <ul
+                      aria-label="Spec problems"
+                      style={{ margin: 0, paddingLeft: 20 }}
+                    >
                       {parsed.errors.map((error, index) => (
                         <li key={index}>
                           {error.path ? <code>{error.path}</code> : null}
@@ -185,12 +203,15 @@ export function EditDeployDialog(props: {
             </Grid>
             <Grid item xs={12} md={6}>
               <Typography variant="subtitle2" component="h3" gutterBottom>
-                Changes from {base ? `v${base.number}` : 'nothing (first version)'}
+                Changes from{' '}
+                {base ? `v${base.number}` : 'nothing (first version)'}
               </Typography>
               {parsed.success ? (
                 <SpecChangesTable
                   changes={changes}
-                  beforeLabel={base ? `Current (v${base.number})` : 'Current (none)'}
+                  beforeLabel={
+                    base ? `Current (v${base.number})` : 'Current (none)'
+                  }
                   afterLabel="After deploy"
                   caption="What this deploy changes"
                   emptyText="No changes: deploying re-applies the current spec as a new version."

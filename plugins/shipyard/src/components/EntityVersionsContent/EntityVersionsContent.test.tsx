@@ -21,18 +21,28 @@ const v3 = version(3, {
 
 function devWithHistory() {
   return mockShipyardApi({
-    getServiceWorkspaces: jest.fn().mockResolvedValue([
-      state('dev', { currentVersion: v3, latestVersion: v3, versionCount: 3 }),
-      state('staging'),
-      state('prod'),
-    ]),
-    listVersions: jest.fn().mockResolvedValue({ items: [v3, v2, v1], totalCount: 3 }),
+    getServiceWorkspaces: jest
+      .fn()
+      .mockResolvedValue([
+        state('dev', {
+          currentVersion: v3,
+          latestVersion: v3,
+          versionCount: 3,
+        }),
+        state('staging'),
+        state('prod'),
+      ]),
+    listVersions: jest
+      .fn()
+      .mockResolvedValue({ items: [v3, v2, v1], totalCount: 3 }),
   });
 }
 
 describe('EntityVersionsContent', () => {
   it('shows progress while the workspaces load', async () => {
-    const api = mockShipyardApi({ getServiceWorkspaces: jest.fn(() => new Promise(() => {})) });
+    const api = mockShipyardApi({
+      getServiceWorkspaces: jest.fn(() => new Promise(() => {})),
+    });
     await renderForEntity(<EntityVersionsContent />, api);
     expect(screen.getByTestId('progress')).toBeInTheDocument();
   });
@@ -41,10 +51,19 @@ describe('EntityVersionsContent', () => {
     const api = mockShipyardApi({
       getServiceWorkspaces: jest
         .fn()
-        .mockRejectedValue(await responseError(403, 'NotAllowedError', 'shipyard.version.read is not allowed')),
+        .mockRejectedValue(
+          await responseError(
+            403,
+            'NotAllowedError',
+            'shipyard.version.read is not allowed',
+          ),
+        ),
     });
     await renderForEntity(<EntityVersionsContent />, api);
-    expect((await screen.findAllByText(/shipyard.version.read is not allowed/)).length).toBeGreaterThan(0);
+    expect(
+      (await screen.findAllByText(/shipyard.version.read is not allowed/))
+        .length,
+    ).toBeGreaterThan(0);
   });
 
   it('explains how to add workspaces when the service has none', async () => {
@@ -54,11 +73,17 @@ describe('EntityVersionsContent', () => {
 
   it('offers a first deploy in a workspace without versions', async () => {
     const api = mockShipyardApi({
-      getServiceWorkspaces: jest.fn().mockResolvedValue([state('dev'), state('prod')]),
+      getServiceWorkspaces: jest
+        .fn()
+        .mockResolvedValue([state('dev'), state('prod')]),
     });
     await renderForEntity(<EntityVersionsContent />, api);
-    expect(await screen.findByText('No versions in dev yet')).toBeInTheDocument();
-    expect(screen.getByRole('button', { name: 'Deploy first version' })).toBeInTheDocument();
+    expect(
+      await screen.findByText('No versions in dev yet'),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByRole('button', { name: 'Deploy first version' }),
+    ).toBeInTheDocument();
   });
 
   it('lists the history newest first with origin, author, message and status in words', async () => {
@@ -71,24 +96,44 @@ describe('EntityVersionsContent', () => {
     expect(screen.getAllByText('Succeeded').length).toBeGreaterThanOrEqual(3);
     expect(screen.getByText('ghcr.io/acme/payments:1.3.0')).toBeInTheDocument();
     expect(screen.getByText('3 versions, newest first')).toBeInTheDocument();
-    expect(api.listVersions).toHaveBeenCalledWith(ENTITY_REF, 'dev', { limit: 50, cursor: undefined });
+    expect(api.listVersions).toHaveBeenCalledWith(ENTITY_REF, 'dev', {
+      limit: 50,
+      cursor: undefined,
+    });
     // The current version cannot be rolled back to; the others can.
-    expect(screen.queryByRole('button', { name: 'Roll back to v3' })).not.toBeInTheDocument();
-    expect(screen.getByRole('button', { name: 'Roll back to v1' })).toBeInTheDocument();
+    expect(
+      screen.queryByRole('button', { name: 'Roll back to v3' }),
+    ).not.toBeInTheDocument();
+    expect(
+      screen.getByRole('button', { name: 'Roll back to v1' }),
+    ).toBeInTheDocument();
   });
 
   it('labels promotions and automatic rollbacks', async () => {
     const api = devWithHistory();
     api.listVersions.mockResolvedValue({
       items: [
-        version(9, { origin: { type: 'rollback', version: 7, automatic: 'rollout of v8 failed' } }),
-        version(8, { status: 'failed', statusMessage: 'progress deadline exceeded' }),
-        version(7, { origin: { type: 'promotion', workspace: 'staging', version: 7 } }),
+        version(9, {
+          origin: {
+            type: 'rollback',
+            version: 7,
+            automatic: 'rollout of v8 failed',
+          },
+        }),
+        version(8, {
+          status: 'failed',
+          statusMessage: 'progress deadline exceeded',
+        }),
+        version(7, {
+          origin: { type: 'promotion', workspace: 'staging', version: 7 },
+        }),
       ],
       totalCount: 3,
     });
     await renderForEntity(<EntityVersionsContent />, api);
-    expect(await screen.findByText('promoted from staging v7')).toBeInTheDocument();
+    expect(
+      await screen.findByText('promoted from staging v7'),
+    ).toBeInTheDocument();
     expect(screen.getByText('automatic rollback to v7')).toBeInTheDocument();
     expect(screen.getByText('Failed')).toBeInTheDocument();
     expect(screen.getByText('progress deadline exceeded')).toBeInTheDocument();
@@ -105,14 +150,23 @@ describe('EntityVersionsContent', () => {
         : { items: page1, nextCursor: 'c50', totalCount: 10_000 },
     );
     await renderForEntity(<EntityVersionsContent />, api);
-    expect(await screen.findByText('Versions 1–2 of 10,000')).toBeInTheDocument();
+    expect(
+      await screen.findByText('Versions 1–2 of 10,000'),
+    ).toBeInTheDocument();
     expect(screen.getByRole('button', { name: 'Newer' })).toBeDisabled();
     await userEvent.click(screen.getByRole('button', { name: 'Older' }));
-    expect(await screen.findByText('Versions 51–52 of 10,000')).toBeInTheDocument();
+    expect(
+      await screen.findByText('Versions 51–52 of 10,000'),
+    ).toBeInTheDocument();
     expect(screen.getByText('v9950')).toBeInTheDocument();
-    expect(api.listVersions).toHaveBeenLastCalledWith(ENTITY_REF, 'dev', { limit: 50, cursor: 'c50' });
+    expect(api.listVersions).toHaveBeenLastCalledWith(ENTITY_REF, 'dev', {
+      limit: 50,
+      cursor: 'c50',
+    });
     await userEvent.click(screen.getByRole('button', { name: 'Newer' }));
-    expect(await screen.findByText('Versions 1–2 of 10,000')).toBeInTheDocument();
+    expect(
+      await screen.findByText('Versions 1–2 of 10,000'),
+    ).toBeInTheDocument();
   });
 
   it('shows the rollout progress of a version that is rolling out, and polls until it finishes', async () => {
@@ -120,17 +174,32 @@ describe('EntityVersionsContent', () => {
     try {
       const rolling = version(4, {
         status: 'progressing',
-        rollout: { desiredReplicas: 4, updatedReplicas: 1, readyReplicas: 1, availableReplicas: 1 },
+        rollout: {
+          desiredReplicas: 4,
+          updatedReplicas: 1,
+          readyReplicas: 1,
+          availableReplicas: 1,
+        },
       });
       const api = devWithHistory();
-      api.listVersions.mockResolvedValue({ items: [rolling, v3], totalCount: 2 });
+      api.listVersions.mockResolvedValue({
+        items: [rolling, v3],
+        totalCount: 2,
+      });
       await renderForEntity(<EntityVersionsContent />, api);
-      const bar = await screen.findByRole('progressbar', { name: 'Rollout of v4' });
-      expect(bar).toHaveAttribute('aria-valuetext', '1 of 4 replicas updated, 1 ready');
+      const bar = await screen.findByRole('progressbar', {
+        name: 'Rollout of v4',
+      });
+      expect(bar).toHaveAttribute(
+        'aria-valuetext',
+        '1 of 4 replicas updated, 1 ready',
+      );
       expect(screen.getByText('Rolling out')).toBeInTheDocument();
       const calls = api.listVersions.mock.calls.length;
       jest.advanceTimersByTime(2100);
-      await waitFor(() => expect(api.listVersions.mock.calls.length).toBeGreaterThan(calls));
+      await waitFor(() =>
+        expect(api.listVersions.mock.calls.length).toBeGreaterThan(calls),
+      );
     } finally {
       jest.useRealTimers();
     }
@@ -140,9 +209,15 @@ describe('EntityVersionsContent', () => {
     const api = devWithHistory();
     api.getVersion.mockResolvedValue({ ...v2, manifests: [] });
     await renderForEntity(<EntityVersionsContent />, api);
-    await userEvent.click(await screen.findByRole('button', { name: 'View spec of v2' }));
-    const dialog = await screen.findByRole('dialog', { name: 'Spec of dev v2' });
-    await waitFor(() => expect(dialog).toHaveTextContent('image: ghcr.io/acme/payments:1.2.0'));
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'View spec of v2' }),
+    );
+    const dialog = await screen.findByRole('dialog', {
+      name: 'Spec of dev v2',
+    });
+    await waitFor(() =>
+      expect(dialog).toHaveTextContent('image: ghcr.io/acme/payments:1.2.0'),
+    );
     expect(api.getVersion).toHaveBeenCalledWith(ENTITY_REF, 'dev', 2);
   });
 
@@ -152,16 +227,31 @@ describe('EntityVersionsContent', () => {
       from: { workspace: 'dev', version: 1 },
       to: { workspace: 'dev', version: 3 },
       changes: [
-        { path: 'image', kind: 'changed', before: 'ghcr.io/acme/payments:1.1.0', after: 'ghcr.io/acme/payments:1.3.0' },
+        {
+          path: 'image',
+          kind: 'changed',
+          before: 'ghcr.io/acme/payments:1.1.0',
+          after: 'ghcr.io/acme/payments:1.3.0',
+        },
         { path: 'env.NEW_FLAG', kind: 'added', after: 'on' },
       ],
     });
     await renderForEntity(<EntityVersionsContent />, api);
-    await userEvent.click(await screen.findByRole('checkbox', { name: 'Select v3 to compare' }));
-    await userEvent.click(screen.getByRole('checkbox', { name: 'Select v1 to compare' }));
-    await userEvent.click(screen.getByRole('button', { name: 'Compare v1 and v3' }));
-    const dialog = await screen.findByRole('dialog', { name: 'Compare versions' });
-    const table = await within(dialog).findByRole('table', { name: 'Differences from dev v1 to dev v3' });
+    await userEvent.click(
+      await screen.findByRole('checkbox', { name: 'Select v3 to compare' }),
+    );
+    await userEvent.click(
+      screen.getByRole('checkbox', { name: 'Select v1 to compare' }),
+    );
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Compare v1 and v3' }),
+    );
+    const dialog = await screen.findByRole('dialog', {
+      name: 'Compare versions',
+    });
+    const table = await within(dialog).findByRole('table', {
+      name: 'Differences from dev v1 to dev v3',
+    });
     expect(api.diff).toHaveBeenCalledWith(
       ENTITY_REF,
       { workspace: 'dev', version: 1 },
@@ -171,24 +261,48 @@ describe('EntityVersionsContent', () => {
     expect(image).toHaveTextContent('changed');
     expect(image).toHaveTextContent('ghcr.io/acme/payments:1.1.0');
     expect(image).toHaveTextContent('ghcr.io/acme/payments:1.3.0');
-    expect(within(table).getByTestId('change-env.NEW_FLAG')).toHaveTextContent('added');
+    expect(within(table).getByTestId('change-env.NEW_FLAG')).toHaveTextContent(
+      'added',
+    );
   });
 
   it('diffs versions across workspaces from the selectors', async () => {
     const api = devWithHistory();
-    api.diff.mockImplementation(async (_ref, from, to) => ({ from, to, changes: [] }));
+    api.diff.mockImplementation(async (_ref, from, to) => ({
+      from,
+      to,
+      changes: [],
+    }));
     await renderForEntity(<EntityVersionsContent />, api);
-    await userEvent.click(await screen.findByRole('button', { name: 'Compare versions' }));
-    const dialog = await screen.findByRole('dialog', { name: 'Compare versions' });
-    await userEvent.click(within(dialog).getByRole('button', { name: /To workspace/ }));
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'Compare versions' }),
+    );
+    const dialog = await screen.findByRole('dialog', {
+      name: 'Compare versions',
+    });
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: /To workspace/ }),
+    );
     await userEvent.click(await screen.findByRole('option', { name: 'prod' }));
-    const toVersion = within(dialog).getByRole('spinbutton', { name: 'To version' });
+    const toVersion = within(dialog).getByRole('spinbutton', {
+      name: 'To version',
+    });
     await userEvent.clear(toVersion);
     await userEvent.type(toVersion, '2');
-    await userEvent.click(within(dialog).getByRole('button', { name: 'Compare' }));
-    expect(await within(dialog).findByText('dev v2 and prod v2 have identical specs.')).toBeInTheDocument();
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Compare' }),
+    );
+    expect(
+      await within(dialog).findByText(
+        'dev v2 and prod v2 have identical specs.',
+      ),
+    ).toBeInTheDocument();
     // Without a selection the dialog starts with the current version and its predecessor.
-    expect(api.diff).toHaveBeenCalledWith(ENTITY_REF, { workspace: 'dev', version: 2 }, { workspace: 'dev', version: 3 });
+    expect(api.diff).toHaveBeenCalledWith(
+      ENTITY_REF,
+      { workspace: 'dev', version: 2 },
+      { workspace: 'dev', version: 3 },
+    );
     expect(api.diff).toHaveBeenLastCalledWith(
       ENTITY_REF,
       { workspace: 'dev', version: 2 },
@@ -203,15 +317,32 @@ describe('EntityVersionsContent', () => {
       workspace: 'dev',
       fromVersion: 3,
       toVersion: 1,
-      changes: [{ path: 'image', kind: 'changed', before: 'ghcr.io/acme/payments:1.3.0', after: 'ghcr.io/acme/payments:1.1.0' }],
+      changes: [
+        {
+          path: 'image',
+          kind: 'changed',
+          before: 'ghcr.io/acme/payments:1.3.0',
+          after: 'ghcr.io/acme/payments:1.1.0',
+        },
+      ],
       warnings: [],
     });
-    api.rollback.mockResolvedValue(version(4, { origin: { type: 'rollback', version: 1 } }));
+    api.rollback.mockResolvedValue(
+      version(4, { origin: { type: 'rollback', version: 1 } }),
+    );
     await renderForEntity(<EntityVersionsContent />, api);
-    await userEvent.click(await screen.findByRole('button', { name: 'Roll back to v1' }));
-    const dialog = await screen.findByRole('dialog', { name: 'Roll back dev to v1' });
-    expect(await within(dialog).findByTestId('change-image')).toHaveTextContent('ghcr.io/acme/payments:1.1.0');
-    const submit = within(dialog).getByRole('button', { name: 'Roll back to v1' });
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'Roll back to v1' }),
+    );
+    const dialog = await screen.findByRole('dialog', {
+      name: 'Roll back dev to v1',
+    });
+    expect(await within(dialog).findByTestId('change-image')).toHaveTextContent(
+      'ghcr.io/acme/payments:1.1.0',
+    );
+    const submit = within(dialog).getByRole('button', {
+      name: 'Roll back to v1',
+    });
     expect(submit).toBeDisabled();
     // From the keyboard alone: Tab to the reason, type it, Tab to the button, Enter.
     const reason = within(dialog).getByRole('textbox', { name: /Reason/ });
@@ -232,33 +363,57 @@ describe('EntityVersionsContent', () => {
         expectedCurrentVersion: 3,
       }),
     );
-    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+    await waitFor(() =>
+      expect(screen.queryByRole('dialog')).not.toBeInTheDocument(),
+    );
   });
 
   it('says so when someone else deployed before the rollback ran (409)', async () => {
     const api = devWithHistory();
     api.previewRollback.mockResolvedValue({
-      service: ENTITY_REF, workspace: 'dev', fromVersion: 3, toVersion: 1, changes: [], warnings: [],
+      service: ENTITY_REF,
+      workspace: 'dev',
+      fromVersion: 3,
+      toVersion: 1,
+      changes: [],
+      warnings: [],
     });
     api.rollback.mockRejectedValue(
-      await responseError(409, 'ConflictError', 'expectedCurrentVersion is 3, but the current version of component:default/payments in dev is v4; reload and try again'),
+      await responseError(
+        409,
+        'ConflictError',
+        'expectedCurrentVersion is 3, but the current version of component:default/payments in dev is v4; reload and try again',
+      ),
     );
     await renderForEntity(<EntityVersionsContent />, api);
-    await userEvent.click(await screen.findByRole('button', { name: 'Roll back to v1' }));
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'Roll back to v1' }),
+    );
     const dialog = await screen.findByRole('dialog');
-    await userEvent.type(await within(dialog).findByRole('textbox', { name: /Reason/ }), 'revert');
-    await userEvent.click(within(dialog).getByRole('button', { name: 'Roll back to v1' }));
-    expect(await within(dialog).findByRole('alert')).toHaveTextContent(/Someone else deployed to dev in the meantime/);
+    await userEvent.type(
+      await within(dialog).findByRole('textbox', { name: /Reason/ }),
+      'revert',
+    );
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Roll back to v1' }),
+    );
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent(
+      /Someone else deployed to dev in the meantime/,
+    );
   });
 
   it('closes a dialog with Escape', async () => {
     const api = devWithHistory();
     api.getVersion.mockResolvedValue({ ...v2, manifests: [] });
     await renderForEntity(<EntityVersionsContent />, api);
-    await userEvent.click(await screen.findByRole('button', { name: 'View spec of v2' }));
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'View spec of v2' }),
+    );
     await screen.findByRole('dialog');
     await userEvent.keyboard('{Escape}');
-    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+    await waitFor(() =>
+      expect(screen.queryByRole('dialog')).not.toBeInTheDocument(),
+    );
   });
 
   it('shows a drift banner and the lease holder', async () => {
@@ -283,7 +438,9 @@ describe('EntityVersionsContent', () => {
     ]);
     await renderForEntity(<EntityVersionsContent />, api);
     const banner = await screen.findByRole('alert');
-    expect(banner).toHaveTextContent('Drift in dev: the cluster no longer matches v3');
+    expect(banner).toHaveTextContent(
+      'Drift in dev: the cluster no longer matches v3',
+    );
     expect(banner).toHaveTextContent('Deployment.spec.replicas');
     expect(screen.getByText(/held by/)).toHaveTextContent('user:default/carol');
   });
@@ -291,7 +448,11 @@ describe('EntityVersionsContent', () => {
   it('switches workspace and remembers it in the URL', async () => {
     const api = mockShipyardApi({
       getServiceWorkspaces: jest.fn().mockResolvedValue([
-        state('dev', { currentVersion: v3, latestVersion: v3, versionCount: 3 }),
+        state('dev', {
+          currentVersion: v3,
+          latestVersion: v3,
+          versionCount: 3,
+        }),
         state('staging', {
           currentVersion: version(7, { workspace: 'staging' }),
           latestVersion: version(7, { workspace: 'staging' }),
@@ -300,46 +461,83 @@ describe('EntityVersionsContent', () => {
       ]),
       listVersions: jest.fn().mockResolvedValue({ items: [v3], totalCount: 1 }),
     });
-    await renderForEntity(<EntityVersionsContent />, api, { routeEntries: ['/?workspace=staging'] });
-    expect(await screen.findByRole('tab', { name: /staging/, selected: true })).toBeInTheDocument();
-    await waitFor(() => expect(api.listVersions).toHaveBeenCalledWith(ENTITY_REF, 'staging', expect.anything()));
+    await renderForEntity(<EntityVersionsContent />, api, {
+      routeEntries: ['/?workspace=staging'],
+    });
+    expect(
+      await screen.findByRole('tab', { name: /staging/, selected: true }),
+    ).toBeInTheDocument();
+    await waitFor(() =>
+      expect(api.listVersions).toHaveBeenCalledWith(
+        ENTITY_REF,
+        'staging',
+        expect.anything(),
+      ),
+    );
     await userEvent.click(screen.getByRole('tab', { name: /dev/ }));
-    await waitFor(() => expect(api.listVersions).toHaveBeenLastCalledWith(ENTITY_REF, 'dev', expect.anything()));
+    await waitFor(() =>
+      expect(api.listVersions).toHaveBeenLastCalledWith(
+        ENTITY_REF,
+        'dev',
+        expect.anything(),
+      ),
+    );
   });
 });
 
 describe('EditDeployDialog (from the Versions tab)', () => {
   async function openEditor(api = devWithHistory()) {
     await renderForEntity(<EntityVersionsContent />, api);
-    await userEvent.click(await screen.findByRole('button', { name: 'Edit and deploy' }));
-    const dialog = await screen.findByRole('dialog', { name: 'Edit and deploy to dev' });
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'Edit and deploy' }),
+    );
+    const dialog = await screen.findByRole('dialog', {
+      name: 'Edit and deploy to dev',
+    });
     const editor = within(dialog).getByRole('textbox', { name: 'Spec (YAML)' });
     return { api, dialog, editor };
   }
 
   it('starts from the current spec and validates as you type, naming the field', async () => {
     const { dialog, editor } = await openEditor();
-    expect((editor as HTMLTextAreaElement).value).toContain('image: ghcr.io/acme/payments:1.3.0');
+    expect((editor as HTMLTextAreaElement).value).toContain(
+      'image: ghcr.io/acme/payments:1.3.0',
+    );
     expect(within(dialog).getByText('The spec is valid.')).toBeInTheDocument();
     await userEvent.clear(editor);
-    await userEvent.type(editor, 'image: ghcr.io/acme/payments:2.0.0{enter}replicas: -1');
-    const problems = await within(dialog).findByRole('list', { name: 'Spec problems' });
+    await userEvent.type(
+      editor,
+      'image: ghcr.io/acme/payments:2.0.0{enter}replicas: -1',
+    );
+    const problems = await within(dialog).findByRole('list', {
+      name: 'Spec problems',
+    });
     expect(problems).toHaveTextContent('replicas');
     expect(editor).toHaveAttribute('aria-invalid', 'true');
-    expect(within(dialog).getByRole('button', { name: 'Deploy to dev' })).toBeDisabled();
+    expect(
+      within(dialog).getByRole('button', { name: 'Deploy to dev' }),
+    ).toBeDisabled();
   });
 
   it('previews the diff and deploys with the expected current version', async () => {
     const { api, dialog, editor } = await openEditor();
     api.deploy.mockResolvedValue(version(4, { origin: { type: 'edit' } }));
-    const text = (editor as HTMLTextAreaElement).value.replace('1.3.0', '1.4.0');
+    const text = (editor as HTMLTextAreaElement).value.replace(
+      '1.3.0',
+      '1.4.0',
+    );
     await userEvent.clear(editor);
     await userEvent.paste(text);
     const change = await within(dialog).findByTestId('change-image');
     expect(change).toHaveTextContent('ghcr.io/acme/payments:1.3.0');
     expect(change).toHaveTextContent('ghcr.io/acme/payments:1.4.0');
-    await userEvent.type(within(dialog).getByRole('textbox', { name: 'Message' }), 'bump');
-    await userEvent.click(within(dialog).getByRole('button', { name: 'Deploy to dev' }));
+    await userEvent.type(
+      within(dialog).getByRole('textbox', { name: 'Message' }),
+      'bump',
+    );
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Deploy to dev' }),
+    );
     await waitFor(() =>
       expect(api.deploy).toHaveBeenCalledWith(ENTITY_REF, 'dev', {
         spec: expect.objectContaining({ image: 'ghcr.io/acme/payments:1.4.0' }),
@@ -353,25 +551,47 @@ describe('EditDeployDialog (from the Versions tab)', () => {
   it('says who won when someone else deployed in the meantime (409), and rebases on reload', async () => {
     const api = devWithHistory();
     const { dialog } = await openEditor(api);
-    const v4 = version(4, { spec: spec({ image: 'ghcr.io/acme/payments:9.9.9' }) });
+    const v4 = version(4, {
+      spec: spec({ image: 'ghcr.io/acme/payments:9.9.9' }),
+    });
     api.deploy.mockRejectedValueOnce(
-      await responseError(409, 'ConflictError', 'expectedCurrentVersion is 3, but the current version of component:default/payments in dev is v4; reload and try again'),
+      await responseError(
+        409,
+        'ConflictError',
+        'expectedCurrentVersion is 3, but the current version of component:default/payments in dev is v4; reload and try again',
+      ),
     );
     api.getServiceWorkspaces.mockResolvedValue([
       state('dev', { currentVersion: v4, latestVersion: v4, versionCount: 4 }),
     ]);
-    await userEvent.click(within(dialog).getByRole('button', { name: 'Deploy to dev' }));
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Deploy to dev' }),
+    );
     const alert = await within(dialog).findByRole('alert');
-    expect(alert).toHaveTextContent('Someone else deployed v4 in the meantime — reload');
-    expect(within(dialog).getByRole('button', { name: 'Deploy to dev' })).toBeDisabled();
-    await userEvent.click(within(alert).getByRole('button', { name: 'Reload' }));
+    expect(alert).toHaveTextContent(
+      'Someone else deployed v4 in the meantime — reload',
+    );
+    expect(
+      within(dialog).getByRole('button', { name: 'Deploy to dev' }),
+    ).toBeDisabled();
+    await userEvent.click(
+      within(alert).getByRole('button', { name: 'Reload' }),
+    );
     expect(within(dialog).queryByRole('alert')).not.toBeInTheDocument();
     // The diff is now against v4, and the next deploy expects v4.
-    expect(within(dialog).getByTestId('change-image')).toHaveTextContent('ghcr.io/acme/payments:9.9.9');
+    expect(within(dialog).getByTestId('change-image')).toHaveTextContent(
+      'ghcr.io/acme/payments:9.9.9',
+    );
     api.deploy.mockResolvedValue(version(5));
-    await userEvent.click(within(dialog).getByRole('button', { name: 'Deploy to dev' }));
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Deploy to dev' }),
+    );
     await waitFor(() =>
-      expect(api.deploy).toHaveBeenLastCalledWith(ENTITY_REF, 'dev', expect.objectContaining({ expectedCurrentVersion: 4 })),
+      expect(api.deploy).toHaveBeenLastCalledWith(
+        ENTITY_REF,
+        'dev',
+        expect.objectContaining({ expectedCurrentVersion: 4 }),
+      ),
     );
   });
 });

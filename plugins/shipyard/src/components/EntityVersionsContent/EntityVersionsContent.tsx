@@ -1,5 +1,9 @@
 import { stringifyEntityRef } from '@backstage/catalog-model';
-import { EmptyState, Progress, ResponseErrorPanel } from '@backstage/core-components';
+import {
+  EmptyState,
+  Progress,
+  ResponseErrorPanel,
+} from '@backstage/core-components';
 import { alertApiRef, useApi } from '@backstage/core-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import Box from '@material-ui/core/Box';
@@ -7,7 +11,11 @@ import Button from '@material-ui/core/Button';
 import Typography from '@material-ui/core/Typography';
 import CompareArrows from '@material-ui/icons/CompareArrows';
 import Edit from '@material-ui/icons/Edit';
-import { readShipyardAnnotations, type Version, type VersionAddress } from '@shipyard/backstage-plugin-common';
+import {
+  readShipyardAnnotations,
+  type Version,
+  type VersionAddress,
+} from '@shipyard/backstage-plugin-common';
 import { useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { useServiceWorkspaces } from '../../hooks/useServiceWorkspaces';
@@ -25,7 +33,9 @@ type OpenDialog =
   | { kind: 'rollback'; target: Version }
   | { kind: 'compare'; from?: VersionAddress; to?: VersionAddress };
 
-function serviceNameOf(entity: Parameters<typeof readShipyardAnnotations>[0]): string {
+function serviceNameOf(
+  entity: Parameters<typeof readShipyardAnnotations>[0],
+): string {
   try {
     return readShipyardAnnotations(entity).serviceName;
   } catch {
@@ -48,7 +58,12 @@ export function EntityVersionsContent() {
   const [dialog, setDialog] = useState<OpenDialog>();
 
   if (error && !states) {
-    return <ResponseErrorPanel error={error} title="Could not load this service's workspaces" />;
+    return (
+      <ResponseErrorPanel
+        error={error}
+        title="Could not load this service's workspaces"
+      />
+    );
   }
   if (!states) {
     return <Progress />;
@@ -64,7 +79,8 @@ export function EntityVersionsContent() {
   }
 
   const state =
-    states.find(s => s.workspace.name === searchParams.get('workspace')) ?? states[0];
+    states.find(s => s.workspace.name === searchParams.get('workspace')) ??
+    states[0];
   const workspace = state.workspace.name;
   const current = state.currentVersion;
 
@@ -91,13 +107,18 @@ export function EntityVersionsContent() {
   const compareSelected = () => {
     const [older, newer] = [...selected].sort((a, b) => a - b);
     const base = current?.number ?? state.latestVersion?.number;
-    const address = (n?: number) => (n && n >= 1 ? { workspace, version: n } : undefined);
+    const address = (n?: number) =>
+      n && n >= 1 ? { workspace, version: n } : undefined;
     if (selected.length === 2) {
       setDialog({ kind: 'compare', from: address(older), to: address(newer) });
     } else if (selected.length === 1) {
       setDialog({ kind: 'compare', from: address(older), to: address(base) });
     } else {
-      setDialog({ kind: 'compare', from: address(base ? base - 1 : undefined), to: address(base) });
+      setDialog({
+        kind: 'compare',
+        from: address(base ? base - 1 : undefined),
+        to: address(base),
+      });
     }
   };
 
@@ -113,7 +134,11 @@ export function EntityVersionsContent() {
 
   return (
     <Box display="flex" flexDirection="column" style={{ gap: 16 }}>
-      <WorkspaceSwitcher states={states} selected={workspace} onSelect={selectWorkspace} />
+      <WorkspaceSwitcher
+        states={states}
+        selected={workspace}
+        onSelect={selectWorkspace}
+      />
       <Box
         id="shipyard-workspace-panel"
         role="tabpanel"
@@ -124,9 +149,15 @@ export function EntityVersionsContent() {
       >
         <DriftBanner state={state} />
         <LeaseNotice state={state} />
-        <Box display="flex" alignItems="center" flexWrap="wrap" style={{ gap: 8 }}>
+        <Box
+          display="flex"
+          alignItems="center"
+          flexWrap="wrap"
+          style={{ gap: 8 }}
+        >
           <Typography variant="body1" style={{ flexGrow: 1 }}>
-            {state.workspace.environment} · namespace <code>{state.workspace.namespace}</code>
+            {state.workspace.environment} · namespace{' '}
+            <code>{state.workspace.namespace}</code>
             {state.workspace.notApplied || !state.workspace.cluster
               ? ` · versions are recorded, not applied: ${
                   state.workspace.notApplied ?? 'no cluster configured'
@@ -140,7 +171,9 @@ export function EntityVersionsContent() {
             disabled={state.versionCount === 0}
           >
             {selected.length === 2
-              ? `Compare v${Math.min(...selected)} and v${Math.max(...selected)}`
+              ? `Compare v${Math.min(...selected)} and v${Math.max(
+                  ...selected,
+                )}`
               : 'Compare versions'}
           </Button>
           <Button
@@ -167,7 +200,9 @@ export function EntityVersionsContent() {
             latestNumber={state.latestVersion?.number}
             selected={selected}
             onToggleSelected={toggleSelected}
-            onViewSpec={version => setDialog({ kind: 'spec', version: version.number })}
+            onViewSpec={version =>
+              setDialog({ kind: 'spec', version: version.number })
+            }
             onRollback={target => setDialog({ kind: 'rollback', target })}
           />
         )}

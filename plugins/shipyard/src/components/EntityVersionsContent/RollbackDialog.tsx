@@ -57,7 +57,9 @@ export function RollbackDialog(props: {
     } catch (e) {
       if (isConflict(e) && !isBusy(e)) {
         setFailure(
-          `Someone else deployed to ${workspace} in the meantime (${messageOf(e)}). Review the updated preview and roll back again.`,
+          `Someone else deployed to ${workspace} in the meantime (${messageOf(
+            e,
+          )}). Review the updated preview and roll back again.`,
         );
         setAttempt(n => n + 1);
       } else {
@@ -69,19 +71,30 @@ export function RollbackDialog(props: {
   };
 
   return (
-    <Dialog open onClose={props.onClose} aria-labelledby={titleId} maxWidth="md" fullWidth>
+    <Dialog
+      open
+      onClose={props.onClose}
+      aria-labelledby={titleId}
+      maxWidth="md"
+      fullWidth
+    >
       <form onSubmit={onSubmit} aria-labelledby={titleId}>
         <DialogTitle id={titleId}>
           Roll back {workspace} to v{target.number}
         </DialogTitle>
         <DialogContent dividers>
           <DialogContentText>
-            Creates a new version in {workspace} with the spec of v{target.number}
-            {from ? `, replacing the current v${from}` : ''}. Every version stays in the history.
+            Creates a new version in {workspace} with the spec of v
+            {target.number}
+            {from ? `, replacing the current v${from}` : ''}. Every version
+            stays in the history.
           </DialogContentText>
           {plan.loading && <Progress />}
           {plan.error && (
-            <ResponseErrorPanel error={plan.error} title="Could not preview the rollback" />
+            <ResponseErrorPanel
+              error={plan.error}
+              title="Could not preview the rollback"
+            />
           )}
           {plan.value && (
             <>

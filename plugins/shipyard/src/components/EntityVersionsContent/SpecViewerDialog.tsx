@@ -1,4 +1,8 @@
-import { CodeSnippet, Progress, ResponseErrorPanel } from '@backstage/core-components';
+import {
+  CodeSnippet,
+  Progress,
+  ResponseErrorPanel,
+} from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import Button from '@material-ui/core/Button';
 import Dialog from '@material-ui/core/Dialog';
@@ -30,7 +34,13 @@ export function SpecViewerDialog(props: {
   const titleId = 'shipyard-spec-viewer-title';
 
   return (
-    <Dialog open onClose={props.onClose} aria-labelledby={titleId} maxWidth="md" fullWidth>
+    <Dialog
+      open
+      onClose={props.onClose}
+      aria-labelledby={titleId}
+      maxWidth="md"
+      fullWidth
+    >
       <DialogTitle id={titleId}>
         Spec of {workspace} v{version}
       </DialogTitle>
@@ -41,10 +51,22 @@ export function SpecViewerDialog(props: {
           aria-label="Spec or rendered manifests"
           indicatorColor="primary"
         >
-          <Tab label="Spec (YAML)" id="shipyard-spec-tab-0" aria-controls="shipyard-spec-panel-0" />
-          <Tab label="Rendered manifests" id="shipyard-spec-tab-1" aria-controls="shipyard-spec-panel-1" />
+          <Tab
+            label="Spec (YAML)"
+            id="shipyard-spec-tab-0"
+            aria-controls="shipyard-spec-panel-0"
+          />
+          <Tab
+            label="Rendered manifests"
+            id="shipyard-spec-tab-1"
+            aria-controls="shipyard-spec-panel-1"
+          />
         </Tabs>
-        <div role="tabpanel" id={`shipyard-spec-panel-${tab}`} aria-labelledby={`shipyard-spec-tab-${tab}`}>
+        <div
+          role="tabpanel"
+          id={`shipyard-spec-panel-${tab}`}
+          aria-labelledby={`shipyard-spec-tab-${tab}`}
+        >
           {detail.loading && <Progress />}
           {detail.error && <ResponseErrorPanel error={detail.error} />}
           {detail.value && tab === 0 && (
@@ -57,7 +79,9 @@ export function SpecViewerDialog(props: {
           )}
           {detail.value && tab === 1 && (
             <CodeSnippet
-              text={detail.value.manifests.map(manifest => stringify(manifest)).join('---\n')}
+              text={detail.value.manifests
+                .map(manifest => stringify(manifest))
+                .join('---\n')}
               language="yaml"
               showCopyCodeButton
             />

@@ -1,4 +1,8 @@
-import { ResponseErrorPanel, Table, TableColumn } from '@backstage/core-components';
+import {
+  ResponseErrorPanel,
+  Table,
+  TableColumn,
+} from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
@@ -40,7 +44,9 @@ export function VersionHistory(props: {
   const { entityRef, workspace, currentNumber, latestNumber, selected } = props;
   const api = useApi(shipyardApiRef);
   // cursors[i] is the cursor of page i; page 0 (the newest) has none.
-  const [cursors, setCursors] = useState<Array<string | undefined>>([undefined]);
+  const [cursors, setCursors] = useState<Array<string | undefined>>([
+    undefined,
+  ]);
   const [page, setPage] = useState<VersionPage>();
   const [error, setError] = useState<Error>();
   const request = useRef(0);
@@ -49,7 +55,10 @@ export function VersionHistory(props: {
   const load = useCallback(async () => {
     const id = ++request.current;
     try {
-      const result = await api.listVersions(entityRef, workspace, { limit: PAGE_SIZE, cursor });
+      const result = await api.listVersions(entityRef, workspace, {
+        limit: PAGE_SIZE,
+        cursor,
+      });
       if (id === request.current) {
         setPage(result);
         setError(undefined);
@@ -75,7 +84,12 @@ export function VersionHistory(props: {
   }, [polling, load]);
 
   if (error && !page) {
-    return <ResponseErrorPanel error={error} title={`Could not load the history of ${workspace}`} />;
+    return (
+      <ResponseErrorPanel
+        error={error}
+        title={`Could not load the history of ${workspace}`}
+      />
+    );
   }
 
   const pageIndex = cursors.length - 1;
@@ -100,8 +114,17 @@ export function VersionHistory(props: {
       title: 'Version',
       field: 'number',
       render: version => (
-        <Box display="flex" flexDirection="column" alignItems="flex-start" style={{ gap: 4 }}>
-          <Box display="flex" alignItems="center" style={{ gap: 4, whiteSpace: 'nowrap' }}>
+        <Box
+          display="flex"
+          flexDirection="column"
+          alignItems="flex-start"
+          style={{ gap: 4 }}
+        >
+          <Box
+            display="flex"
+            alignItems="center"
+            style={{ gap: 4, whiteSpace: 'nowrap' }}
+          >
             <Typography variant="body2" component="span">
               <strong>v{version.number}</strong>
             </Typography>
@@ -126,7 +149,12 @@ export function VersionHistory(props: {
       render: version => (
         <>
           <RelativeTime iso={version.createdAt} />
-          <Typography variant="caption" color="textSecondary" component="div" title={version.createdBy}>
+          <Typography
+            variant="caption"
+            color="textSecondary"
+            component="div"
+            title={version.createdBy}
+          >
             by {authorName(version.createdBy)}
           </Typography>
         </>
@@ -177,7 +205,9 @@ export function VersionHistory(props: {
         title={`History of ${workspace}`}
         subtitle={
           page
-            ? `${page.totalCount.toLocaleString('en-US')} version${page.totalCount === 1 ? '' : 's'}, newest first`
+            ? `${page.totalCount.toLocaleString('en-US')} version${
+                page.totalCount === 1 ? '' : 's'
+              }, newest first`
             : undefined
         }
         isLoading={!page}
@@ -203,7 +233,8 @@ export function VersionHistory(props: {
           style={{ gap: 8 }}
         >
           <Typography variant="body2" role="status">
-            Versions {first.toLocaleString('en-US')}–{last.toLocaleString('en-US')} of{' '}
+            Versions {first.toLocaleString('en-US')}–
+            {last.toLocaleString('en-US')} of{' '}
             {page.totalCount.toLocaleString('en-US')}
           </Typography>
           <Button

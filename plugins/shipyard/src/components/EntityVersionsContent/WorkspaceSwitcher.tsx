@@ -26,7 +26,11 @@ export function WorkspaceSwitcher(props: {
           value={state.workspace.name}
           id={`shipyard-workspace-tab-${state.workspace.name}`}
           aria-controls="shipyard-workspace-panel"
-          style={{ textTransform: 'none', alignItems: 'flex-start', minWidth: 160 }}
+          style={{
+            textTransform: 'none',
+            alignItems: 'flex-start',
+            minWidth: 160,
+          }}
           label={
             <Box textAlign="left" width="100%">
               <Typography variant="subtitle2" component="span" display="block">

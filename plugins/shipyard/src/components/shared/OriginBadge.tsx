@@ -7,7 +7,9 @@ export function originLabel(origin: VersionOrigin): string {
   switch (origin.type) {
     case 'rollback':
       if (origin.automatic) {
-        return origin.version ? `automatic rollback to v${origin.version}` : 'automatic rollback';
+        return origin.version
+          ? `automatic rollback to v${origin.version}`
+          : 'automatic rollback';
       }
       return origin.version ? `rollback of v${origin.version}` : 'rollback';
     case 'promotion':
@@ -27,8 +29,14 @@ export function OriginBadge(props: { origin: VersionOrigin }) {
       size="small"
       variant="outlined"
       label={originLabel(origin)}
-      color={origin.type === 'rollback' && origin.automatic ? 'secondary' : 'default'}
+      color={
+        origin.type === 'rollback' && origin.automatic ? 'secondary' : 'default'
+      }
     />
   );
-  return origin.automatic ? <Tooltip title={origin.automatic}>{chip}</Tooltip> : chip;
+  return origin.automatic ? (
+    <Tooltip title={origin.automatic}>{chip}</Tooltip>
+  ) : (
+    chip
+  );
 }

@@ -35,7 +35,10 @@ export function RelativeTime(props: { iso: string }) {
   const absolute = formatAbsolute(props.iso);
   return (
     <Tooltip title={absolute}>
-      <time dateTime={props.iso} aria-label={`${formatRelative(props.iso)} (${absolute})`}>
+      <time
+        dateTime={props.iso}
+        aria-label={`${formatRelative(props.iso)} (${absolute})`}
+      >
         {formatRelative(props.iso)}
       </time>
     </Tooltip>

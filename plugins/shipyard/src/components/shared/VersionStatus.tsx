@@ -8,7 +8,10 @@ import {
 import Box from '@material-ui/core/Box';
 import LinearProgress from '@material-ui/core/LinearProgress';
 import Typography from '@material-ui/core/Typography';
-import type { Version, VersionStatus as Status } from '@shipyard/backstage-plugin-common';
+import type {
+  Version,
+  VersionStatus as Status,
+} from '@shipyard/backstage-plugin-common';
 
 const LABELS: Record<Status, string> = {
   pending: 'Pending',
@@ -29,7 +32,11 @@ const ICONS: Record<Status, typeof StatusOK> = {
 };
 
 /** The statuses of a version whose rollout is not finished yet. */
-export const ACTIVE_STATUSES: readonly Status[] = ['pending', 'applying', 'progressing'];
+export const ACTIVE_STATUSES: readonly Status[] = [
+  'pending',
+  'applying',
+  'progressing',
+];
 
 /** Whether a version is still being applied or rolled out. */
 export function isActive(version?: Pick<Version, 'status'>): boolean {
@@ -53,10 +60,14 @@ export function VersionStatus(props: {
   const { version, detailed } = props;
   const Icon = ICONS[version.status] ?? StatusPending;
   const rollout = version.rollout;
-  const showProgress = version.status === 'progressing' || version.status === 'applying';
+  const showProgress =
+    version.status === 'progressing' || version.status === 'applying';
   const progress =
     rollout && rollout.desiredReplicas > 0
-      ? Math.min(100, Math.round((100 * rollout.updatedReplicas) / rollout.desiredReplicas))
+      ? Math.min(
+          100,
+          Math.round((100 * rollout.updatedReplicas) / rollout.desiredReplicas),
+        )
       : undefined;
   return (
     <Box>
@@ -80,7 +91,8 @@ export function VersionStatus(props: {
           />
           {rollout && (
             <Typography variant="caption" color="textSecondary">
-              {rollout.updatedReplicas}/{rollout.desiredReplicas} updated, {rollout.readyReplicas} ready
+              {rollout.updatedReplicas}/{rollout.desiredReplicas} updated,{' '}
+              {rollout.readyReplicas} ready
             </Typography>
           )}
         </Box>

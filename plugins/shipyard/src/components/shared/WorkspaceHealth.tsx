@@ -16,11 +16,16 @@ export function driftLabel(state: ServiceWorkspaceState): string {
  * The health of a service in one workspace: its current version and status,
  * a newer version still rolling out or failed, and drift.
  */
-export function WorkspaceHealth(props: { state: ServiceWorkspaceState; compact?: boolean }) {
+export function WorkspaceHealth(props: {
+  state: ServiceWorkspaceState;
+  compact?: boolean;
+}) {
   const { state, compact } = props;
   const { currentVersion, latestVersion } = state;
   const pending =
-    latestVersion && latestVersion.number !== currentVersion?.number ? latestVersion : undefined;
+    latestVersion && latestVersion.number !== currentVersion?.number
+      ? latestVersion
+      : undefined;
   if (!currentVersion && !pending) {
     return (
       <Typography variant="body2" color="textSecondary" component="span">
@@ -32,7 +37,11 @@ export function WorkspaceHealth(props: { state: ServiceWorkspaceState; compact?:
     <Box display="flex" flexDirection="column" alignItems="flex-start">
       {currentVersion && (
         <Box display="flex" alignItems="baseline" style={{ gap: 6 }}>
-          <Typography variant="body2" component="span" style={{ whiteSpace: 'nowrap' }}>
+          <Typography
+            variant="body2"
+            component="span"
+            style={{ whiteSpace: 'nowrap' }}
+          >
             <strong>v{currentVersion.number}</strong>
           </Typography>
           <VersionStatus version={currentVersion} />
@@ -40,7 +49,8 @@ export function WorkspaceHealth(props: { state: ServiceWorkspaceState; compact?:
       )}
       {pending && (
         <Typography variant="caption" component="span">
-          v{pending.number} {isActive(pending) ? 'in progress' : ''}: {statusLabel(pending.status)}
+          v{pending.number} {isActive(pending) ? 'in progress' : ''}:{' '}
+          {statusLabel(pending.status)}
         </Typography>
       )}
       {!compact && state.drift?.drifted && (

@@ -19,8 +19,8 @@ export function DriftBanner(props: { state: ServiceWorkspaceState }) {
         {currentVersion ? ` v${currentVersion.number}` : ' the current version'}
       </AlertTitle>
       <Typography variant="body2">
-        Checked <RelativeTime iso={drift.checkedAt} />. Someone changed these objects outside
-        Shipyard; deploying again restores the version's spec.
+        Checked <RelativeTime iso={drift.checkedAt} />. Someone changed these
+        objects outside Shipyard; deploying again restores the version's spec.
       </Typography>
       {drift.fields.length > 0 && (
         <Box component="ul" my={0.5} pl={2}>
@@ -29,13 +29,16 @@ export function DriftBanner(props: { state: ServiceWorkspaceState }) {
               <code>{field.path}</code>
               {field.expected !== undefined || field.live !== undefined ? (
                 <>
-                  : expected <code>{formatValue(field.expected) || '(absent)'}</code>, live{' '}
+                  : expected{' '}
+                  <code>{formatValue(field.expected) || '(absent)'}</code>, live{' '}
                   <code>{formatValue(field.live) || '(absent)'}</code>
                 </>
               ) : null}
             </li>
           ))}
-          {drift.fields.length > 10 && <li>and {drift.fields.length - 10} more</li>}
+          {drift.fields.length > 10 && (
+            <li>and {drift.fields.length - 10} more</li>
+          )}
         </Box>
       )}
     </Alert>
@@ -50,9 +53,12 @@ export function LeaseNotice(props: { state: ServiceWorkspaceState }) {
   }
   return (
     <Alert severity="info" role="status">
-      An operation is running in {workspace.name}: <strong>{lease.operation}</strong>, held by{' '}
-      <strong>{lease.holder}</strong> since <RelativeTime iso={lease.acquiredAt} /> (the lease
-      expires by itself <RelativeTime iso={lease.expiresAt} />).
+      An operation is running in {workspace.name}:{' '}
+      <strong>{lease.operation}</strong>, held by{' '}
+      <strong>{lease.holder}</strong> since{' '}
+      <RelativeTime iso={lease.acquiredAt} /> (the lease expires by itself{' '}
+      <RelativeTime iso={lease.expiresAt} />
+      ).
     </Alert>
   );
 }

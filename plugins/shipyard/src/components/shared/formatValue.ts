@@ -20,7 +20,10 @@ export function formatValue(value: unknown): string {
   if (typeof value !== 'object') {
     return String(value);
   }
-  const reference = value as Record<string, { name?: string; key?: string } | undefined>;
+  const reference = value as Record<
+    string,
+    { name?: string; key?: string } | undefined
+  >;
   if (reference.secretKeyRef && Object.keys(reference).length === 1) {
     return `secret ${reference.secretKeyRef.name}/${reference.secretKeyRef.key}`;
   }

@@ -7,13 +7,19 @@ describe('originLabel', () => {
     expect(originLabel({ type: 'deploy' })).toBe('deploy');
     expect(originLabel({ type: 'edit' })).toBe('edit');
     expect(originLabel({ type: 'scaffolder' })).toBe('scaffolder');
-    expect(originLabel({ type: 'rollback', version: 5 })).toBe('rollback of v5');
-    expect(originLabel({ type: 'rollback', version: 5, automatic: 'rollout of v6 failed' })).toBe(
-      'automatic rollback to v5',
+    expect(originLabel({ type: 'rollback', version: 5 })).toBe(
+      'rollback of v5',
     );
-    expect(originLabel({ type: 'promotion', workspace: 'staging', version: 7 })).toBe(
-      'promoted from staging v7',
-    );
+    expect(
+      originLabel({
+        type: 'rollback',
+        version: 5,
+        automatic: 'rollout of v6 failed',
+      }),
+    ).toBe('automatic rollback to v5');
+    expect(
+      originLabel({ type: 'promotion', workspace: 'staging', version: 7 }),
+    ).toBe('promoted from staging v7');
   });
 });
 
@@ -28,8 +34,12 @@ describe('formatRelative', () => {
 
 describe('formatValue', () => {
   it('shows references as references and structures as YAML', () => {
-    expect(formatValue({ secretKeyRef: { name: 'db', key: 'password' } })).toBe('secret db/password');
-    expect(formatValue({ configMapKeyRef: { name: 'flags', key: 'x' } })).toBe('configMap flags/x');
+    expect(formatValue({ secretKeyRef: { name: 'db', key: 'password' } })).toBe(
+      'secret db/password',
+    );
+    expect(formatValue({ configMapKeyRef: { name: 'flags', key: 'x' } })).toBe(
+      'configMap flags/x',
+    );
     expect(formatValue(3)).toBe('3');
     expect(formatValue({ httpGet: { path: '/ready', port: 'http' } })).toBe(
       'httpGet:\n  path: /ready\n  port: http',
