@@ -86,7 +86,12 @@ async function runEndToEnd() {
     await waitForHttp('http://localhost:3000');
     const result = run('node', [join(root, 'packages', 'app', 'e2e-tests', 'run.mjs')], {
       allowFailure: true,
-      env: { ...process.env, SHIPYARD_E2E_BASE_URL: 'http://localhost:3000' },
+      env: {
+        ...process.env,
+        SHIPYARD_E2E_BASE_URL: 'http://localhost:3000',
+        // docs/screenshots are refreshed on purpose (SHIPYARD_E2E_SCREENSHOTS=docs/screenshots), not by every run.
+        SHIPYARD_E2E_SCREENSHOTS: process.env.SHIPYARD_E2E_SCREENSHOTS ?? join(root, '.cache', 'screenshots'),
+      },
     });
     return result.status === 0;
   } finally {

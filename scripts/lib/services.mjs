@@ -91,7 +91,9 @@ export function writeClusterConfig(clusters) {
           url: ${info.url}
           authProvider: serviceAccount
           serviceAccountToken: ${info.token}
-          caData: ${info.caData}`,
+          caData: ${info.caData}
+          # kwok nodes have no metrics API; without this the Kubernetes tab warns about it.
+          skipMetricsLookup: true`,
     )
     .join('\n');
   writeFileSync(

@@ -1,7 +1,7 @@
 import { mockCredentials, mockServices, startTestBackend, TestDatabases } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { ServiceSpec, Version } from '@shipyard/backstage-plugin-common';
+import { ServiceSpec } from '@shipyard/backstage-plugin-common';
 import request from 'supertest';
 import { shipyardPlugin } from '../plugin';
 import { clusterScriptRun, kubeApi, kubectl, LocalCluster, localCluster } from '../__testUtils__/localCluster';
