@@ -1,4 +1,4 @@
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { mockServices, startTestBackend, TestBackend } from '@backstage/backend-test-utils';
 import { createBackendModule } from '@backstage/backend-plugin-api';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
@@ -38,7 +38,6 @@ export const workspacesConfig = {
   },
 };
 
-
 /** Starts the plugin on one test database; `gateway` gives its workspaces a (fake) cluster. */
 export async function startShipyard(
   knex: Knex,
@@ -51,7 +50,7 @@ export async function startShipyard(
     /** More service factories or modules, e.g. an auditor mock. */
     features?: any[];
   } = {},
-) {
+): Promise<{ backend: TestBackend; server: TestBackend['server'] }> {
   const config: any = JSON.parse(JSON.stringify(options.config ?? workspacesConfig));
   if (options.gateway) {
     for (const ws of config.shipyard.workspaces) ws.cluster = 'test';
