@@ -39,6 +39,12 @@ if (secondary) process.env.SHIPYARD_TEST_CLUSTER_2 = secondary;
 if (inCI) process.env.SHIPYARD_REQUIRE_SERVICES = 'true';
 
 let failed = false;
+if (wants('static')) {
+  say(`Type-checking and linting (${elapsed()}) …`);
+  failed ||= run('npx', ['tsc', '--noEmit', '-p', 'tsconfig.json'], { allowFailure: true }).status !== 0;
+  failed ||= run('npx', ['backstage-cli', 'repo', 'lint'], { allowFailure: true }).status !== 0;
+}
+
 if (wants('unit')) {
   say(`Running package tests (${elapsed()}) …`);
   // The Kubernetes backend in the cluster tests imports ESM-only @kubernetes/client-node.
