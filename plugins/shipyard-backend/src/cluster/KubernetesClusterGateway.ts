@@ -135,13 +135,26 @@ export class KubernetesClusterGateway implements ClusterGateway {
     const rendered = new Set(manifests.map(m => m.kind));
     for (const kind of MANAGED_KINDS) {
       if (rendered.has(kind.kind)) continue;
-      const path = objectPath(kind, target.namespace, target.name);
-      const existing = await this.request(target.cluster, 'GET', path, { allow404: true });
-      if (existing?.metadata?.labels?.['app.kubernetes.io/managed-by'] === SHIPYARD_MANAGED_BY) {
-        await this.request(target.cluster, 'DELETE', path, { allow404: true });
+      if (await this.getManaged(target, kind)) {
+        await this.request(target.cluster, 'DELETE', objectPath(kind, target.namespace, target.name), {
+          allow404: true,
+        });
         this.deps.logger.info(`Pruned ${kind.kind} ${target.namespace}/${target.name} on ${target.cluster}`);
       }
     }
+  }
+
+  /**
+   * The workload's object of one kind, if Shipyard manages it. A labelled
+   * list rather than a GET by name, so an absent object is an empty answer
+   * and not a 404 that the Kubernetes plugin's proxy audits as a failure.
+   */
+  private async getManaged(target: WorkloadTarget, kind: ManagedKind): Promise<KubernetesObject | undefined> {
+    const selector = encodeURIComponent(
+      `app.kubernetes.io/managed-by=${SHIPYARD_MANAGED_BY},app.kubernetes.io/name=${target.name}`,
+    );
+    const list = await this.request(target.cluster, 'GET', `${objectPath(kind, target.namespace)}?labelSelector=${selector}`);
+    return (list?.items ?? []).find((o: KubernetesObject) => o.metadata.name === target.name);
   }
 
   async getRollout(target: WorkloadTarget): Promise<RolloutObservation> {
@@ -165,10 +178,7 @@ export class KubernetesClusterGateway implements ClusterGateway {
     const live = new Map<string, KubernetesObject | undefined>();
     await Promise.all(
       MANAGED_KINDS.map(async kind => {
-        const object = await this.request(target.cluster, 'GET', objectPath(kind, target.namespace, target.name), {
-          allow404: true,
-        });
-        live.set(kind.kind, object?.metadata?.labels?.['app.kubernetes.io/managed-by'] === SHIPYARD_MANAGED_BY ? object : undefined);
+        live.set(kind.kind, await this.getManaged(target, kind));
       }),
     );
     const deployment = live.get('Deployment');
