@@ -542,11 +542,14 @@ start_kwok() {
   comp_pid kwok >/dev/null && return 0
   # kwok also reads ~/.kwok/kwok.yaml if present: give it its own empty HOME.
   # kwok-pod-stages.yaml = kwok's default pod stages + pod-ready-again (see that file).
+  # Node leases: without them kwok heartbeats only about once a minute, longer than the
+  # controller manager's grace period, and nodes flap NotReady every few minutes.
   mkdir -p "$S/kwok-home"
   spawn kwok "$KWOK_PORT" env HOME="$S/kwok-home" "$BIN_DIR/kwok" \
     --kubeconfig="$S/kwok.kubeconfig" \
     --config="$HERE/kwok-pod-stages.yaml" \
     --manage-all-nodes=true \
+    --node-lease-duration-seconds=40 \
     --server-address="127.0.0.1:$KWOK_PORT" \
     --node-ip=127.0.0.1 \
     --node-port="$KWOK_PORT" \
