@@ -41,7 +41,7 @@ export interface Config {
         annotations?: 'merge-source-wins' | 'merge-target-wins' | 'source' | 'target';
       };
     };
-    /** How often a rollout is polled while it is followed. Default 1000. */
+    /** The longest wait between two looks at a rollout being followed (the first look comes after 50 ms). Default 1000. */
     rolloutPollMilliseconds?: number;
     /** How often rollouts and drift of every service are refreshed. Default 30. */
     refreshIntervalSeconds?: number;

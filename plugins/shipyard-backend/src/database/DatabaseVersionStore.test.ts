@@ -1,3 +1,4 @@
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
 import { ServiceSpec } from '@shipyard/backstage-plugin-common';
 import knexFactory, { Knex } from 'knex';
@@ -141,6 +142,16 @@ describe.each(databases.eachSupportedId())('DatabaseVersionStore (%s)', database
     const page = await store.listVersions(SERVICE, 'dev', { limit: 10 });
     expect(page.items.map(v => v.number)).toEqual([6, 5, 4, 1]);
     expect((await store.createVersion(deploy('7'), { retention: 3 })).number).toBe(7);
+  });
+
+  it('backfills the version count when the migration that keeps it runs on existing history', async () => {
+    for (let i = 1; i <= 4; i++) await store.createVersion(deploy(String(i)));
+    await store.createVersion(deploy('1', { workspace: 'prod' }));
+    const directory = resolvePackagePath('@shipyard/backstage-plugin-backend', 'migrations');
+    await knex.migrate.down({ directory });
+    await knex.migrate.up({ directory });
+    expect((await store.listVersions(SERVICE, 'dev', { limit: 1 })).totalCount).toBe(4);
+    expect((await store.getWorkspaceState(SERVICE, 'prod'))?.versionCount).toBe(1);
   });
 
   it('gives 64 concurrent deploys the numbers 1..64, unique and gap-free', async () => {

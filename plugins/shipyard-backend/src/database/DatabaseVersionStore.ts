@@ -55,6 +55,7 @@ type StateRow = {
   service_ref: string;
   workspace: string;
   latest_number: number;
+  version_count: number;
   current_number: number | null;
   drift: string | null;
   lease_holder: string | null;
@@ -129,6 +130,7 @@ function rowToState(row: StateRow, now = Date.now()): WorkspaceStateRow {
   const state: WorkspaceStateRow = {
     workspace: row.workspace,
     latestNumber: Number(row.latest_number),
+    versionCount: Number(row.version_count),
   };
   if (row.current_number !== null) state.currentNumber = Number(row.current_number);
   if (row.drift) state.drift = JSON.parse(row.drift);
@@ -204,7 +206,7 @@ export class DatabaseVersionStore implements VersionStore {
       // SQLite serialises whole write transactions, which gives the same.
       await tx('shipyard_workspace_state')
         .where({ service_ref: input.service, workspace: input.workspace })
-        .increment('latest_number', 1);
+        .increment({ latest_number: 1, version_count: 1 });
       const state = await tx<StateRow>('shipyard_workspace_state')
         .where({ service_ref: input.service, workspace: input.workspace })
         .first();
@@ -241,13 +243,18 @@ export class DatabaseVersionStore implements VersionStore {
           .update({ current_number: allocated });
       }
       if (options.retention !== undefined && allocated > options.retention) {
-        await tx('shipyard_versions')
+        const pruned = await tx('shipyard_versions')
           .where({ service_ref: input.service, workspace: input.workspace })
           .andWhere('number', '<=', allocated - options.retention)
           .andWhere(q =>
             q.whereNot('number', options.makeCurrent ? allocated : current),
           )
           .delete();
+        if (pruned > 0) {
+          await tx('shipyard_workspace_state')
+            .where({ service_ref: input.service, workspace: input.workspace })
+            .decrement('version_count', pruned);
+        }
       }
       return allocated;
     });
@@ -286,14 +293,14 @@ export class DatabaseVersionStore implements VersionStore {
       }
       query = query.andWhere('v.number', '<', before);
     }
-    const [rows, [{ count }]] = await Promise.all([
+    const [rows, state] = await Promise.all([
       query,
-      this.db('shipyard_versions')
+      this.db<StateRow>('shipyard_workspace_state')
         .where({ service_ref: service, workspace })
-        .count({ count: '*' }),
+        .first('version_count'),
     ]);
     const items = (rows as VersionRow[]).slice(0, options.limit).map(rowToVersion);
-    const page: VersionPage = { items, totalCount: Number(count) };
+    const page: VersionPage = { items, totalCount: Number(state?.version_count ?? 0) };
     if (rows.length > options.limit) {
       page.nextCursor = encodeCursor(items[items.length - 1].number);
     }

@@ -49,6 +49,8 @@ export interface VersionStatusUpdate {
 export interface WorkspaceStateRow {
   workspace: string;
   latestNumber: number;
+  /** Versions stored now (fewer than latestNumber once retention pruned some). */
+  versionCount: number;
   currentNumber?: number;
   drift?: DriftReport;
   lease?: Lease;

@@ -4,8 +4,7 @@ import { Lease } from '@shipyard/backstage-plugin-common';
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { VersionStore } from '../database/VersionStore';
-
-const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+import { sleep } from './sleep';
 
 /** A lease this process holds, renewed in the background until released. */
 export interface HeldLease {

@@ -9,6 +9,7 @@ import {
 import { ClusterGateway, RolloutObservation, WorkloadTarget } from '../cluster/ClusterGateway';
 import { VersionStore } from '../database/VersionStore';
 import { HeldLease, LeaseManager } from './LeaseManager';
+import { sleep } from './sleep';
 
 /** The service and workspace an operation acts on. */
 export interface OperationTarget {
@@ -29,6 +30,7 @@ export interface VersionRequest {
 }
 
 const ROLLOUT_GIVE_UP_MS = 15 * 60_000;
+const FIRST_ROLLOUT_POLL_MS = 50;
 
 /**
  * Creates versions and applies them: record, lease, dry run and apply,
@@ -167,7 +169,10 @@ export class VersionOperations {
     const { store, logger } = this.deps;
     const gateway = this.deps.gateway!;
     const ws = target.workspace.name;
-    const pollMs = this.deps.rolloutPollMs ?? 1000;
+    // Most rollouts finish within a second of the apply: look again soon,
+    // then back off to the configured interval for the slow ones.
+    const maxPollMs = this.deps.rolloutPollMs ?? 1000;
+    let pollMs = Math.min(FIRST_ROLLOUT_POLL_MS, maxPollMs);
     const giveUpAt = Date.now() + ROLLOUT_GIVE_UP_MS;
     let last: RolloutObservation | undefined;
     let lastProgress = '';
@@ -198,7 +203,8 @@ export class VersionOperations {
             statusMessage: last.message ?? 'Rolling out',
           });
         }
-        await new Promise(resolve => setTimeout(resolve, pollMs));
+        await sleep(pollMs);
+        pollMs = Math.min(Math.ceil(pollMs * 1.5), maxPollMs);
       }
       if (!last || last.state === 'progressing') {
         // The lease was lost; the scheduled refresh finishes the record.

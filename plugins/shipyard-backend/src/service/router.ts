@@ -176,14 +176,13 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
         const state = states.get(name);
         const item: ServiceWorkspaceState = { workspace, versionCount: 0 };
         if (!state) return item;
-        const [current, latest, page] = await Promise.all([
+        const [current, latest] = await Promise.all([
           state.currentNumber ? store.getVersion(service.entityRef, name, state.currentNumber) : undefined,
           state.latestNumber ? store.getVersion(service.entityRef, name, state.latestNumber) : undefined,
-          store.listVersions(service.entityRef, name, { limit: 1 }),
         ]);
         if (current) item.currentVersion = current;
         if (latest) item.latestVersion = latest;
-        item.versionCount = page.totalCount;
+        item.versionCount = state.versionCount;
         if (state.drift) item.drift = state.drift;
         if (state.lease) item.lease = state.lease;
         return item;
