@@ -1,9 +1,8 @@
-import { createBackendModule } from '@backstage/backend-plugin-api';
 import { databaseServiceFactory } from '@backstage/backend-defaults/database';
 import { mockCredentials, mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import shipyardPlugin, { ClusterGateway, shipyardClusterExtensionPoint } from '@shipyard/backstage-plugin-backend';
+import shipyardPlugin, { ClusterGateway, createShipyardClusterGatewayModule } from '@shipyard/backstage-plugin-backend';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,21 +97,7 @@ export async function startShipyardBackend(options: {
     features.push(import('@backstage/plugin-kubernetes-backend'));
   }
   if (options.gateway) {
-    const gateway = options.gateway;
-    features.push(
-      createBackendModule({
-        pluginId: 'shipyard',
-        moduleId: 'bench-cluster',
-        register(env) {
-          env.registerInit({
-            deps: { cluster: shipyardClusterExtensionPoint },
-            async init({ cluster }) {
-              cluster.setClusterGateway(gateway);
-            },
-          });
-        },
-      }),
-    );
+    features.push(createShipyardClusterGatewayModule(options.gateway, 'bench-cluster'));
   }
   const backend = await startTestBackend({ features });
   const { port } = backend.server.address() as AddressInfo;

@@ -5,7 +5,11 @@
  * @packageDocumentation
  */
 
-export { shipyardPlugin as default, shipyardClusterExtensionPoint } from './plugin';
+export {
+  shipyardPlugin as default,
+  shipyardClusterExtensionPoint,
+  createShipyardClusterGatewayModule,
+} from './plugin';
 export type { ShipyardClusterExtensionPoint } from './plugin';
 export type { ClusterGateway, WorkloadTarget, RolloutObservation, ObjectKeyReference } from './cluster/ClusterGateway';
 export { ClusterOperationError } from './cluster/ClusterGateway';

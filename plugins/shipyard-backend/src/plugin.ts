@@ -1,5 +1,6 @@
 import {
   coreServices,
+  createBackendModule,
   createBackendPlugin,
   createExtensionPoint,
 } from '@backstage/backend-plugin-api';
@@ -27,6 +28,26 @@ export interface ShipyardClusterExtensionPoint {
 export const shipyardClusterExtensionPoint = createExtensionPoint<ShipyardClusterExtensionPoint>({
   id: 'shipyard.cluster',
 });
+
+/**
+ * A backend module that makes Shipyard talk to clusters through `gateway`
+ * instead of the Kubernetes plugin's proxy.
+ * @public
+ */
+export function createShipyardClusterGatewayModule(gateway: ClusterGateway, moduleId = 'cluster-gateway') {
+  return createBackendModule({
+    pluginId: 'shipyard',
+    moduleId,
+    register(env) {
+      env.registerInit({
+        deps: { cluster: shipyardClusterExtensionPoint },
+        async init({ cluster }) {
+          cluster.setClusterGateway(gateway);
+        },
+      });
+    },
+  });
+}
 
 /**
  * Shipyard's backend plugin: versions in the Backstage database, applied to

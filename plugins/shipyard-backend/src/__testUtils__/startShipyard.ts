@@ -1,10 +1,9 @@
 import { mockServices, startTestBackend, TestBackend } from '@backstage/backend-test-utils';
-import { createBackendModule } from '@backstage/backend-plugin-api';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { ServiceSpec } from '@shipyard/backstage-plugin-common';
 import { Knex } from 'knex';
-import { shipyardClusterExtensionPoint, shipyardPlugin } from '../plugin';
+import { createShipyardClusterGatewayModule, shipyardPlugin } from '../plugin';
 import { FakeClusterGateway } from './FakeClusterGateway';
 
 /*
@@ -74,21 +73,7 @@ export async function startShipyard(
   ];
   features.push(...(options.features ?? []));
   if (options.gateway) {
-    const gateway = options.gateway;
-    features.push(
-      createBackendModule({
-        pluginId: 'shipyard',
-        moduleId: 'fake-cluster',
-        register(env) {
-          env.registerInit({
-            deps: { cluster: shipyardClusterExtensionPoint },
-            async init({ cluster }) {
-              cluster.setClusterGateway(gateway);
-            },
-          });
-        },
-      }),
-    );
+    features.push(createShipyardClusterGatewayModule(options.gateway, 'fake-cluster'));
   }
   const backend = await startTestBackend({ features });
   return { backend, server: backend.server };
