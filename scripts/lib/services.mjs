@@ -14,7 +14,7 @@ export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const inCI = process.env.CI === 'true' || process.env.CI === '1';
 const clusterScript = join(root, 'tools', 'local-cluster', 'cluster.sh');
 const cacheRoot = process.env.SHIPYARD_CACHE ?? join(homedir(), '.cache', 'shipyard');
-export const clusterStateRoot =
+const clusterStateRoot =
   process.env.SHIPYARD_CLUSTER_STATE ?? join(cacheRoot, 'local-cluster', 'state');
 
 export function say(message) {

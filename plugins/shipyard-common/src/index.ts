@@ -17,6 +17,7 @@ export {
 } from './spec/schema';
 export { parseSpecYaml, stringifySpec } from './spec/yaml';
 export { canonicalJson, sha256Hex, hashSpec } from './spec/canonical';
+export { envReference, type EnvObjectReference } from './spec/envReference';
 export {
   parseQuantity,
   compareQuantities,

@@ -199,7 +199,6 @@ export class KubernetesClusterGateway implements ClusterGateway {
     return {
       objects,
       rollout: rollout?.progress,
-      rolloutState: rollout?.state,
       drift: detectDrift(expected, live),
     };
   }

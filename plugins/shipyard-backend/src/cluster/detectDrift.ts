@@ -11,7 +11,8 @@ type Json = unknown;
 function specPathOf(kind: string, path: string): string {
   if (kind === 'Deployment') {
     if (path === 'spec.replicas') return 'replicas';
-    const container = /^spec\.template\.spec\.containers\[\d+\]\.(\w+)(.*)$/.exec(path);
+    // Containers are matched by name: spec.template.spec.containers.<name>.<field>…
+    const container = /^spec\.template\.spec\.containers\.[^.]+\.(\w+)(.*)$/.exec(path);
     if (container) {
       const [, field, rest] = container;
       if (field === 'env') return rest.startsWith('.') ? `env${rest}` : 'env';
@@ -123,7 +124,7 @@ export function detectDrift(
       const raw: Array<{ path: string; expected?: Json; live?: Json }> = [];
       compare(value, get(found, path), path, raw);
       for (const f of raw) {
-        fields.push({ ...f, path: specPathOf(object.kind, f.path.replace(/^spec\.template\.spec\.containers\.[^.]+/, 'spec.template.spec.containers[0]')) });
+        fields.push({ ...f, path: specPathOf(object.kind, f.path) });
       }
     }
   }

@@ -81,7 +81,7 @@ function encodeCursor(number: number): string {
 }
 
 /** Returns the version number the page starts below, or undefined for a malformed cursor. */
-export function decodeCursor(cursor: string): number | undefined {
+function decodeCursor(cursor: string): number | undefined {
   try {
     const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     const before = parsed?.before;

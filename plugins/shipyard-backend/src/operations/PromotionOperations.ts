@@ -1,6 +1,7 @@
 import { ConflictError, InputError } from '@backstage/errors';
 import {
   diffSpecs,
+  envReference,
   EnvValue,
   planPromotion,
   PlanIssue,
@@ -31,17 +32,14 @@ export interface ComputedPlan {
   targetVersion?: Version;
 }
 
+/** The references the preflight checks; an optional one may be missing. */
 function referencesOf(env: Record<string, EnvValue> | undefined): ObjectKeyReference[] {
-  const refs: ObjectKeyReference[] = [];
-  for (const [envName, value] of Object.entries(env ?? {})) {
-    if (typeof value === 'string') continue;
-    if ('secretKeyRef' in value && !value.secretKeyRef.optional) {
-      refs.push({ kind: 'Secret', name: value.secretKeyRef.name, key: value.secretKeyRef.key, envName });
-    } else if ('configMapKeyRef' in value && !value.configMapKeyRef.optional) {
-      refs.push({ kind: 'ConfigMap', name: value.configMapKeyRef.name, key: value.configMapKeyRef.key, envName });
-    }
-  }
-  return refs;
+  return Object.entries(env ?? {}).flatMap(([envName, value]) => {
+    const reference = envReference(value);
+    return reference && !reference.optional
+      ? [{ kind: reference.kind, name: reference.name, key: reference.key, envName }]
+      : [];
+  });
 }
 
 /**

@@ -26,6 +26,12 @@ export class RefreshTask {
   async run(): Promise<{ finished: number; drifted: number; checked: number }> {
     const { store, gateway, workspaces, logger } = this.deps;
     const configured = new Map(workspaces.list().map(w => [w.name, w]));
+    // One catalog lookup per service per run, however many workspaces it has.
+    const names = new Map<string, Promise<string | undefined>>();
+    const resolveName = (entityRef: string) => {
+      if (!names.has(entityRef)) names.set(entityRef, this.deps.resolveName(entityRef));
+      return names.get(entityRef)!;
+    };
     let finished = 0;
     let drifted = 0;
     let checked = 0;
@@ -44,7 +50,7 @@ export class RefreshTask {
         finished++;
         continue;
       }
-      const name = await this.deps.resolveName(active.service);
+      const name = await resolveName(active.service);
       if (!name) continue;
       try {
         const rollout = await gateway.getRollout({ cluster: workspace.cluster, namespace: workspace.namespace, name });
@@ -70,7 +76,7 @@ export class RefreshTask {
     for (const deployed of await store.listDeployedWorkspaces()) {
       const workspace = configured.get(deployed.workspace);
       if (!workspace?.cluster) continue;
-      const name = await this.deps.resolveName(deployed.service);
+      const name = await resolveName(deployed.service);
       const current = await store.getVersion(deployed.service, deployed.workspace, deployed.currentNumber);
       if (!name || !current) continue;
       try {

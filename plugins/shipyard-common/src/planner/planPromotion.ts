@@ -1,5 +1,6 @@
 import { sameValue, ownValue, unionOfKeys } from '../diff/diffSpecs';
 import { canonicalJson, hashSpec, sha256Hex } from '../spec/canonical';
+import { envReference } from '../spec/envReference';
 import { formatSpecErrors, parseSpec } from '../spec/schema';
 import type {
   EnvValue,
@@ -527,11 +528,8 @@ function referenceChecklistItem(
   value: Exclude<EnvValue, string>,
   target: Workspace,
 ): string {
-  const [kind, reference] =
-    'secretKeyRef' in value
-      ? ['Secret', value.secretKeyRef]
-      : ['ConfigMap', value.configMapKeyRef];
-  return `env.${key} reads ${kind} ${reference.name} (key ${reference.key}): make sure it exists in namespace ${target.namespace}`;
+  const reference = envReference(value)!;
+  return `env.${key} reads ${reference.kind} ${reference.name} (key ${reference.key}): make sure it exists in namespace ${target.namespace}`;
 }
 
 function scalingChecklist(
