@@ -176,10 +176,14 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
         const state = states.get(name);
         const item: ServiceWorkspaceState = { workspace, versionCount: 0 };
         if (!state) return item;
-        const [current, latest] = await Promise.all([
-          state.currentNumber ? store.getVersion(service.entityRef, name, state.currentNumber) : undefined,
-          state.latestNumber ? store.getVersion(service.entityRef, name, state.latestNumber) : undefined,
-        ]);
+        // Usually the latest version is the current one: read it once then.
+        const current = state.currentNumber
+          ? await store.getVersion(service.entityRef, name, state.currentNumber)
+          : undefined;
+        const latest =
+          state.latestNumber && state.latestNumber !== state.currentNumber
+            ? await store.getVersion(service.entityRef, name, state.latestNumber)
+            : current;
         if (current) item.currentVersion = current;
         if (latest) item.latestVersion = latest;
         item.versionCount = state.versionCount;
