@@ -6,10 +6,17 @@
  * the browser end-to-end tests against a running backend and app.
  *
  * On a laptop a missing service skips its suites with the reason printed;
- * with CI=true nothing may be skipped.
+ * with CI=true nothing may be skipped. Either way the suite runs once and
+ * the exit status says whether it passed, with or without a terminal.
+ *
+ *   node scripts/test.mjs [part …] [-- jest arguments]
+ *
+ * Parts: static, unit, cluster-tools, e2e (default: all). Jest arguments go
+ * to the unit part, e.g. `npm test -- unit -- plugins/shipyard-common`.
  */
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import {
   ensureCluster,
   ensureDependencies,
@@ -24,7 +31,10 @@ import {
   writeClusterConfig,
 } from './lib/services.mjs';
 
-const only = process.argv.slice(2);
+const argv = process.argv.slice(2);
+const dashes = argv.indexOf('--');
+const only = dashes < 0 ? argv : argv.slice(0, dashes);
+const jestArgs = dashes < 0 ? [] : argv.slice(dashes + 1);
 const wants = part => only.length === 0 || only.includes(part);
 const started = Date.now();
 const elapsed = () => `${Math.round((Date.now() - started) / 1000)}s`;
@@ -49,11 +59,28 @@ if (wants('unit')) {
   say(`Running package tests (${elapsed()}) …`);
   // The Kubernetes backend in the cluster tests imports ESM-only @kubernetes/client-node.
   const nodeOptions = `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules`.trim();
-  const result = run('npx', ['backstage-cli', 'repo', 'test', '--ci'], {
-    allowFailure: true,
-    env: { ...process.env, NODE_OPTIONS: nodeOptions },
-  });
+  const resultsFile = resolve(root, process.env.SHIPYARD_JEST_RESULTS ?? join('.cache', 'jest-results.json'));
+  rmSync(resultsFile, { force: true });
+  mkdirSync(dirname(resultsFile), { recursive: true });
+  const result = run(
+    'npx',
+    [
+      'backstage-cli',
+      'repo',
+      'test',
+      '--ci',
+      // `backstage-cli repo test` adds jest's --watch whenever CI is unset,
+      // and --ci does not stop it: a newcomer's terminal would run only the
+      // tests related to uncommitted changes and then wait for ever.
+      '--watchAll=false',
+      ...jestArgs,
+      '--json',
+      `--outputFile=${resultsFile}`,
+    ],
+    { allowFailure: true, env: { ...process.env, NODE_OPTIONS: nodeOptions } },
+  );
   failed ||= result.status !== 0;
+  reportJestResults(resultsFile);
 }
 
 if (wants('cluster-tools') && primary) {
@@ -74,6 +101,24 @@ if (wants('e2e')) {
 
 say(`${failed ? 'FAILED' : 'Passed'} after ${elapsed()}`);
 process.exit(failed ? 1 : 0);
+
+/** Prints the counts jest wrote to `file` (a run's results, or the files --listTests found). */
+function reportJestResults(file) {
+  if (!existsSync(file)) {
+    say('Package tests wrote no results.');
+    return;
+  }
+  const results = JSON.parse(readFileSync(file, 'utf8'));
+  if (Array.isArray(results)) {
+    say(`Package tests: ${results.length} test files listed (${file})`);
+    return;
+  }
+  const { numTotalTestSuites, numTotalTests, numPassedTests, numFailedTests, numPendingTests, numTodoTests } = results;
+  say(
+    `Package tests: ${numTotalTestSuites} suites, ${numTotalTests} tests: ${numPassedTests} passed, ` +
+      `${numFailedTests} failed, ${numPendingTests + numTodoTests} skipped (${file})`,
+  );
+}
 
 /** Starts backend and app on the local cluster with a fresh database, and runs the browser tests. */
 async function runEndToEnd() {
