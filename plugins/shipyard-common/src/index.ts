@@ -38,6 +38,8 @@ export {
   renderManifests,
   MANAGED_KINDS,
   SHIPYARD_MANAGED_BY,
+  ENTITY_REF_HASH_LABEL,
+  entityRefLabelValue,
   type ManagedKind,
   type RenderManifestsInput,
 } from './render/renderManifests';

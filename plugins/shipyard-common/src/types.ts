@@ -195,6 +195,10 @@ export interface Lease {
   operation: string;
   acquiredAt: string;
   expiresAt: string;
+  /** The fencing token: bumped by every acquisition. */
+  generation?: number;
+  /** `following` once the holder only follows a rollout; a rollback may then preempt it. */
+  phase?: 'following';
 }
 
 /** Drift between the live objects and what the current version rendered. @public */

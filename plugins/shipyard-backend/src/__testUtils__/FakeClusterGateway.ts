@@ -1,5 +1,7 @@
+import { ConflictError } from '@backstage/errors';
 import { DriftReport, KubernetesObject } from '@shipyard/backstage-plugin-common';
 import {
+  ApplyOptions,
   ClusterGateway,
   ClusterOperationError,
   ObjectKeyReference,
@@ -21,19 +23,47 @@ export class FakeClusterGateway implements ClusterGateway {
   existingKeys = new Set<string>();
   /** Holds every apply until released, to test concurrency. */
   gate?: Promise<void>;
+  /**
+   * Who owns the live objects of a name, `namespace/name` → entity ref, or
+   * `null` for objects Shipyard did not create. Applies record their owner.
+   */
+  readonly owners = new Map<string, string | null>();
 
-  async apply(target: WorkloadTarget, manifests: KubernetesObject[]) {
+  async assertOwnership(target: WorkloadTarget, options: ApplyOptions) {
+    const key = `${target.namespace}/${target.name}`;
+    if (!this.owners.has(key)) return;
+    const owner = this.owners.get(key);
+    if (owner === null && !options.adopt) {
+      throw new ConflictError(`Deployment ${key} exists and was not created by Shipyard`);
+    }
+    if (owner && owner !== options.entityRef) {
+      throw new ConflictError(`Deployment ${key} belongs to ${owner}`);
+    }
+  }
+
+  async apply(target: WorkloadTarget, manifests: KubernetesObject[], options: ApplyOptions) {
     if (this.gate) await this.gate;
+    await this.assertOwnership(target, options);
     if (this.failNextApply) {
       const error = this.failNextApply;
       this.failNextApply = undefined;
       throw error;
     }
     this.applied.push({ target, manifests });
+    this.owners.set(`${target.namespace}/${target.name}`, options.entityRef);
   }
 
-  async getRollout(): Promise<RolloutObservation> {
-    return this.rollouts.length > 1 ? this.rollouts.shift()! : this.rollouts[0];
+  /**
+   * The next scripted observation; unless it names a version, it reports the
+   * one the last apply to this workload carried, as a live Deployment would.
+   */
+  async getRollout(target: WorkloadTarget): Promise<RolloutObservation> {
+    const observation = this.rollouts.length > 1 ? this.rollouts.shift()! : this.rollouts[0];
+    const last = [...this.applied].reverse().find(
+      a => a.target.namespace === target.namespace && a.target.name === target.name,
+    );
+    const label = last?.manifests[0]?.metadata.labels?.['shipyard/version'];
+    return observation.version === undefined && label ? { ...observation, version: Number(label) } : observation;
   }
 
   async getLive(_target: WorkloadTarget, expected: KubernetesObject[]) {

@@ -20,6 +20,19 @@ export interface RolloutObservation {
   progress: RolloutProgress;
   /** The cluster's own message, e.g. the Progressing condition's. */
   message?: string;
+  /** The `shipyard/version` label of the live Deployment: the version the cluster runs. */
+  version?: number;
+}
+
+/** Options of {@link ClusterGateway.apply}. @public */
+export interface ApplyOptions {
+  /** The entity the objects belong to; objects of another entity are never touched. */
+  entityRef: string;
+  /**
+   * Take over objects of the same name that Shipyard did not create (no
+   * Shipyard labels). Objects of another entity are refused all the same.
+   */
+  adopt?: boolean;
 }
 
 /** A Secret or ConfigMap key that a spec references. @public */
@@ -33,11 +46,17 @@ export interface ObjectKeyReference {
 
 /**
  * A refusal or failure of the cluster, carrying the cluster's own message.
+ * `applied` lists the objects (`Kind/name`) that were applied before the
+ * failure: empty when nothing changed, otherwise a partial apply.
  * @public
  */
 export class ClusterOperationError extends Error {
   name = 'ClusterOperationError';
-  constructor(message: string, readonly reason: 'unreachable' | 'forbidden' | 'invalid' | 'failed') {
+  constructor(
+    message: string,
+    readonly reason: 'unreachable' | 'forbidden' | 'invalid' | 'failed',
+    readonly applied: string[] = [],
+  ) {
     super(message);
   }
 }
@@ -49,12 +68,19 @@ export class ClusterOperationError extends Error {
  */
 export interface ClusterGateway {
   /**
-   * Server-side dry run, then server-side apply of `manifests` under
-   * Shipyard's field manager, then pruning of Shipyard-managed objects of
-   * this workload that `manifests` no longer contains. Throws
-   * {@link ClusterOperationError}.
+   * Checks that every object of the workload's name is the entity's own (a
+   * ConflictError naming the owner otherwise, with nothing applied), then a
+   * server-side dry run, server-side apply of `manifests` under Shipyard's
+   * field manager, and pruning of the entity's objects that `manifests` no
+   * longer contains. Throws {@link ClusterOperationError}.
    */
-  apply(target: WorkloadTarget, manifests: KubernetesObject[]): Promise<void>;
+  /**
+   * A ConflictError naming the owner when an object of the workload's name
+   * exists and is not the entity's own: another entity's, or one Shipyard
+   * did not create (unless `adopt`). Reads only.
+   */
+  assertOwnership(target: WorkloadTarget, options: ApplyOptions): Promise<void>;
+  apply(target: WorkloadTarget, manifests: KubernetesObject[], options: ApplyOptions): Promise<void>;
   /** The rollout state of the workload's Deployment. */
   getRollout(target: WorkloadTarget): Promise<RolloutObservation>;
   /** The live objects and their drift against `expected` on the fields Shipyard manages. */

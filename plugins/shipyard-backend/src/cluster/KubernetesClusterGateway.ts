@@ -1,11 +1,15 @@
 import { AuthService, DiscoveryService, LoggerService } from '@backstage/backend-plugin-api';
+import { ConflictError } from '@backstage/errors';
 import {
+  ENTITY_REF_HASH_LABEL,
+  entityRefLabelValue,
   KubernetesObject,
   MANAGED_KINDS,
   ManagedKind,
   SHIPYARD_MANAGED_BY,
 } from '@shipyard/backstage-plugin-common';
 import {
+  ApplyOptions,
   ClusterGateway,
   ClusterOperationError,
   ObjectKeyReference,
@@ -17,6 +21,38 @@ import { rolloutStatus } from './rolloutStatus';
 
 /** The field manager of every server-side apply Shipyard makes. @public */
 export const SHIPYARD_FIELD_MANAGER = 'shipyard';
+
+/**
+ * The field manager that keeps `spec.replicas` when a service switches from
+ * `replicas` to `autoscaling`: without a second owner, server-side apply
+ * would reset the field and drop the running pods to one.
+ */
+const REPLICAS_HANDOFF_MANAGER = 'shipyard-replicas-handoff';
+const ENTITY_REF_ANNOTATION = 'shipyard/entity-ref';
+
+type LiveObjects = Map<string, KubernetesObject & { metadata: { uid?: string; managedFields?: any[] } }>;
+
+/** Why Shipyard may not write over `object` for `options.entityRef`, or undefined when it may. */
+function ownershipProblem(object: KubernetesObject, options: ApplyOptions): string | undefined {
+  const where = `${object.kind} ${object.metadata.namespace}/${object.metadata.name}`;
+  if (object.metadata.labels?.['app.kubernetes.io/managed-by'] !== SHIPYARD_MANAGED_BY) {
+    return options.adopt
+      ? undefined
+      : `${where} exists and was not created by Shipyard; Shipyard never takes it over silently (deploy with adopt: true to take it over)`;
+  }
+  const owner = object.metadata.annotations?.[ENTITY_REF_ANNOTATION];
+  if (owner !== options.entityRef) {
+    return `${where} belongs to ${owner ?? 'an unknown entity'}; ${options.entityRef} cannot deploy over it`;
+  }
+  return undefined;
+}
+
+/** True when Shipyard's apply owns the Deployment's `spec.replicas`. */
+function shipyardOwnsReplicas(deployment: { metadata: { managedFields?: any[] } } | undefined): boolean {
+  return (deployment?.metadata.managedFields ?? []).some(
+    f => f.manager === SHIPYARD_FIELD_MANAGER && f.operation === 'Apply' && f.fieldsV1?.['f:spec']?.['f:replicas'],
+  );
+}
 
 const REQUEST_TIMEOUT_MS = 15_000;
 
@@ -123,24 +159,103 @@ export class KubernetesClusterGateway implements ClusterGateway {
     );
   }
 
-  async apply(target: WorkloadTarget, manifests: KubernetesObject[]): Promise<void> {
+  /**
+   * Every object of the workload's name, whoever created it: a list by
+   * field selector, so an absent object is an empty answer and not a 404
+   * that the Kubernetes plugin's proxy audits as a failure.
+   */
+  private async readByName(target: WorkloadTarget): Promise<LiveObjects> {
+    const selector = encodeURIComponent(`metadata.name=${target.name}`);
+    const live: LiveObjects = new Map();
+    await Promise.all(
+      MANAGED_KINDS.map(async kind => {
+        const list = await this.request(target.cluster, 'GET', `${objectPath(kind, target.namespace)}?fieldSelector=${selector}`);
+        const object = (list?.items ?? [])[0];
+        if (object) live.set(kind.kind, { ...object, apiVersion: kind.apiVersion, kind: kind.kind });
+      }),
+    );
+    return live;
+  }
+
+  private static assertOwned(live: LiveObjects, options: ApplyOptions) {
+    const problems = [...live.values()].flatMap(o => ownershipProblem(o, options) ?? []);
+    if (problems.length > 0) {
+      throw new ConflictError(`${problems.join('; ')}. Nothing was applied.`);
+    }
+  }
+
+  async assertOwnership(target: WorkloadTarget, options: ApplyOptions): Promise<void> {
+    KubernetesClusterGateway.assertOwned(await this.readByName(target), options);
+  }
+
+  async apply(target: WorkloadTarget, manifests: KubernetesObject[], options: ApplyOptions): Promise<void> {
+    const live = await this.readByName(target);
+    KubernetesClusterGateway.assertOwned(live, options);
     // Dry-run everything first, so an admission rejection of the last object
     // fails the version before the first one changed anything.
     for (const object of manifests) {
       await this.apply1(target.cluster, object, true);
     }
+    const deployment = manifests.find(m => m.kind === 'Deployment');
+    const liveDeployment = live.get('Deployment');
+    if (deployment && (deployment.spec as any)?.replicas === undefined && shipyardOwnsReplicas(liveDeployment)) {
+      await this.request(
+        target.cluster,
+        'PATCH',
+        `${objectPath(MANAGED_KINDS[0], target.namespace, target.name)}?fieldManager=${REPLICAS_HANDOFF_MANAGER}&force=true`,
+        {
+          body: {
+            apiVersion: 'apps/v1',
+            kind: 'Deployment',
+            metadata: { name: target.name, namespace: target.namespace },
+            spec: { replicas: (liveDeployment as any).spec?.replicas ?? 1 },
+          },
+          contentType: 'application/apply-patch+yaml',
+        },
+      );
+    }
+    const applied: string[] = [];
+    const partial = (error: unknown, what: string): never => {
+      if (applied.length === 0) throw error;
+      const cause = error instanceof Error ? error.message : String(error);
+      throw new ClusterOperationError(
+        `Partially applied: ${applied.join(', ')} applied, then ${what} failed: ${cause}`,
+        error instanceof ClusterOperationError ? error.reason : 'failed',
+        [...applied],
+      );
+    };
     for (const object of manifests) {
-      await this.apply1(target.cluster, object, false);
+      try {
+        await this.apply1(target.cluster, object, false);
+      } catch (error) {
+        partial(error, `${object.kind}/${object.metadata.name}`);
+      }
+      applied.push(`${object.kind}/${object.metadata.name}`);
     }
     const rendered = new Set(manifests.map(m => m.kind));
+    const ownLabel = entityRefLabelValue(options.entityRef);
     for (const kind of MANAGED_KINDS) {
-      if (rendered.has(kind.kind)) continue;
-      if (await this.getManaged(target, kind)) {
+      const stale = live.get(kind.kind);
+      // Only this entity's own objects are pruned: Shipyard's label, the
+      // entity's label and annotation, and the very object that was checked.
+      if (
+        rendered.has(kind.kind) ||
+        !stale ||
+        stale.metadata.labels?.['app.kubernetes.io/managed-by'] !== SHIPYARD_MANAGED_BY ||
+        stale.metadata.labels?.[ENTITY_REF_HASH_LABEL] !== ownLabel ||
+        stale.metadata.annotations?.[ENTITY_REF_ANNOTATION] !== options.entityRef
+      ) {
+        continue;
+      }
+      try {
         await this.request(target.cluster, 'DELETE', objectPath(kind, target.namespace, target.name), {
+          body: { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid: stale.metadata.uid } },
           allow404: true,
         });
-        this.deps.logger.info(`Pruned ${kind.kind} ${target.namespace}/${target.name} on ${target.cluster}`);
+      } catch (error) {
+        partial(error, `pruning ${kind.kind}/${target.name}`);
       }
+      this.deps.logger.info(`Pruned ${kind.kind} ${target.namespace}/${target.name} on ${target.cluster}`);
     }
   }
 
@@ -171,7 +286,9 @@ export class KubernetesClusterGateway implements ClusterGateway {
         message: `Deployment ${target.namespace}/${target.name} does not exist`,
       };
     }
-    return rolloutStatus(deployment);
+    const observation = rolloutStatus(deployment);
+    const version = Number(deployment.metadata?.labels?.['shipyard/version']);
+    return Number.isInteger(version) && version > 0 ? { ...observation, version } : observation;
   }
 
   async getLive(target: WorkloadTarget, expected: KubernetesObject[]) {

@@ -46,6 +46,7 @@ describe.each(databases.eachSupportedId())('DatabaseVersionStore (%s)', database
     await knex('shipyard_versions').del();
     await knex('shipyard_workspace_state').del();
     await knex('shipyard_specs').del();
+    await knex('shipyard_object_claims').del();
   });
 
   it('numbers versions per service and workspace, starting at 1', async () => {
@@ -171,13 +172,98 @@ describe.each(databases.eachSupportedId())('DatabaseVersionStore (%s)', database
     expect(a.acquired).toBe(true);
     expect(b).toMatchObject({ acquired: false, lease: { holder: 'a', operation: 'deploy' } });
     expect((await store.getWorkspaceState(SERVICE, 'dev'))?.lease?.holder).toBe('a');
-    expect(await store.renewLease(SERVICE, 'dev', 'b', 60_000)).toBe(false);
-    expect(await store.releaseLease(SERVICE, 'dev', 'b')).toBeUndefined();
-    expect((await store.releaseLease(SERVICE, 'dev', 'a'))?.holder).toBe('a');
+    const fenceA = { holder: 'a', generation: a.lease.generation! };
+    expect(await store.renewLease(SERVICE, 'dev', { holder: 'b', generation: fenceA.generation }, 60_000)).toBe(false);
+    expect(await store.releaseLease(SERVICE, 'dev', { holder: 'b', generation: fenceA.generation })).toBeUndefined();
+    expect((await store.releaseLease(SERVICE, 'dev', fenceA))?.holder).toBe('a');
     expect((await store.acquireLease(SERVICE, 'dev', { holder: 'b', operation: 'x', ttlMs: 1 })).acquired).toBe(true);
     await new Promise(r => setTimeout(r, 20));
     // b's lease expired without being released: c takes it over.
     expect((await store.acquireLease(SERVICE, 'dev', { holder: 'c', operation: 'x', ttlMs: 60_000 })).acquired).toBe(true);
+  });
+
+  it('fences writes: a holder whose lease expired can neither store a version nor move the current one', async () => {
+    const first = await store.acquireLease(SERVICE, 'dev', { holder: 'slow', operation: 'deploy', ttlMs: 200 });
+    const slow = { holder: 'slow', generation: first.lease.generation! };
+    const v1 = await store.createVersion(deploy('1', { status: 'applying' }), { fence: slow });
+    await new Promise(r => setTimeout(r, 400));
+    // The database's clock says the lease expired; another operation takes it.
+    const next = await store.acquireLease(SERVICE, 'dev', { holder: 'fast', operation: 'rollback', ttlMs: 60_000 });
+    expect(next.acquired).toBe(true);
+    expect(next.lease.generation).toBe(slow.generation + 1);
+    await expect(
+      store.updateVersionStatus(SERVICE, 'dev', v1.number, { status: 'progressing', makeCurrent: true, fence: slow }),
+    ).rejects.toThrow(/no longer holds the lease/);
+    await expect(store.createVersion(deploy('2'), { fence: slow })).rejects.toThrow(/no longer holds the lease/);
+    expect(await store.getCurrentVersion(SERVICE, 'dev')).toBeUndefined();
+    expect((await store.getVersion(SERVICE, 'dev', v1.number))?.status).toBe('applying');
+    expect((await store.listVersions(SERVICE, 'dev', { limit: 10 })).totalCount).toBe(1);
+    expect(await store.isLeaseHeld(SERVICE, 'dev', slow)).toBe(false);
+    expect(await store.renewLease(SERVICE, 'dev', slow, 60_000)).toBe(false);
+    expect(await store.releaseLease(SERVICE, 'dev', slow)).toBeUndefined();
+    expect((await store.getWorkspaceState(SERVICE, 'dev'))?.lease?.holder).toBe('fast');
+  });
+
+  it('decides lease expiry by the database clock, not this process clock', async () => {
+    await store.acquireLease(SERVICE, 'dev', { holder: 'a', operation: 'deploy', ttlMs: 60_000 });
+    const realNow = Date.now;
+    // A replica whose clock runs two minutes fast must not think the lease expired.
+    Date.now = () => realNow() + 120_000;
+    try {
+      const b = await store.acquireLease(SERVICE, 'dev', { holder: 'b', operation: 'deploy', ttlMs: 60_000 });
+      expect(b.acquired).toBe(false);
+      expect((await store.getWorkspaceState(SERVICE, 'dev'))?.lease?.holder).toBe('a');
+    } finally {
+      Date.now = realNow;
+    }
+  });
+
+  it('lets a preempting acquisition take only a lease whose holder follows a rollout', async () => {
+    const a = await store.acquireLease(SERVICE, 'dev', { holder: 'a', operation: 'deploy', ttlMs: 60_000 });
+    const fenceA = { holder: 'a', generation: a.lease.generation! };
+    const preempt = { operation: 'rollback', ttlMs: 60_000, preemptFollowing: true };
+    expect((await store.acquireLease(SERVICE, 'dev', { holder: 'r1', ...preempt })).acquired).toBe(false);
+    expect(await store.markLeaseFollowing(SERVICE, 'dev', fenceA)).toBe(true);
+    expect((await store.getWorkspaceState(SERVICE, 'dev'))?.lease?.phase).toBe('following');
+    expect((await store.acquireLease(SERVICE, 'dev', { holder: 'd', operation: 'deploy', ttlMs: 60_000 })).acquired).toBe(false);
+    const r = await store.acquireLease(SERVICE, 'dev', { holder: 'r2', ...preempt });
+    expect(r.acquired).toBe(true);
+    expect(r.lease.phase).toBeUndefined();
+    expect(await store.isLeaseHeld(SERVICE, 'dev', fenceA)).toBe(false);
+  });
+
+  it('marks older active versions superseded when a newer one becomes current', async () => {
+    const v1 = await store.createVersion(deploy('1', { status: 'progressing' }));
+    const v2 = await store.createVersion(deploy('2', { status: 'applying' }));
+    await store.updateVersionStatus(SERVICE, 'dev', v2.number, { status: 'progressing', makeCurrent: true });
+    expect(await store.getVersion(SERVICE, 'dev', v1.number)).toMatchObject({
+      status: 'failed',
+      statusMessage: 'Superseded by v2 before its rollout finished',
+    });
+    expect((await store.getVersion(SERVICE, 'dev', v2.number))?.status).toBe('progressing');
+  });
+
+  it('claims object names for the first entity; another entity is refused and stores nothing', async () => {
+    const claim = { cluster: 'local', namespace: 'shipyard-dev', name: 'payments' };
+    await store.createVersion(deploy('1'), { claim });
+    await store.createVersion(deploy('2'), { claim });
+    await expect(
+      store.createVersion(deploy('1', { service: 'component:team-b/payments' }), { claim }),
+    ).rejects.toThrow(/belong to component:default\/payments/);
+    expect((await store.listVersions('component:team-b/payments', 'dev', { limit: 5 })).totalCount).toBe(0);
+    expect(await store.getClaimOwner(claim)).toBe(SERVICE);
+    // The same name in another namespace or cluster is a different object.
+    await store.createVersion(deploy('1', { service: 'component:team-b/payments' }), { claim: { ...claim, namespace: 'other' } });
+  });
+
+  it('stores drift only for the current version it was computed against', async () => {
+    await store.createVersion(deploy('1'), { makeCurrent: true });
+    await store.createVersion(deploy('2'), { makeCurrent: true });
+    const drift = { checkedAt: new Date().toISOString(), drifted: true, fields: [{ path: 'image' }] } as any;
+    await store.setDrift(SERVICE, 'dev', 1, drift);
+    expect((await store.getWorkspaceState(SERVICE, 'dev'))?.drift).toBeUndefined();
+    await store.setDrift(SERVICE, 'dev', 2, drift);
+    expect((await store.getWorkspaceState(SERVICE, 'dev'))?.drift?.drifted).toBe(true);
   });
 
   it('hands a contended lease to exactly one of many concurrent contenders', async () => {

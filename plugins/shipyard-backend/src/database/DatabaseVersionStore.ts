@@ -17,8 +17,11 @@ import { Knex } from 'knex';
 import {
   ActiveVersionRef,
   CreateVersionOptions,
+  LeaseFence,
+  LeaseLostError,
   LeaseResult,
   NewVersion,
+  ObjectClaim,
   VersionStatusUpdate,
   VersionStore,
   WorkspaceStateRow,
@@ -62,6 +65,10 @@ type StateRow = {
   lease_operation: string | null;
   lease_acquired_at: Date | string | number | null;
   lease_expires_at: Date | string | number | null;
+  lease_generation: number | string;
+  lease_phase: string | null;
+  /** Computed by the database: the lease is unexpired by its clock. */
+  lease_live?: boolean | number | null;
 };
 
 /**
@@ -118,15 +125,18 @@ function rowToVersion(row: VersionRow): Version {
 
 function rowToLease(row: StateRow): Lease | undefined {
   if (!row.lease_holder) return undefined;
-  return {
+  const lease: Lease = {
     holder: row.lease_holder,
     operation: row.lease_operation ?? 'unknown',
     acquiredAt: toIso(row.lease_acquired_at)!,
     expiresAt: toIso(row.lease_expires_at)!,
+    generation: Number(row.lease_generation),
   };
+  if (row.lease_phase === 'following') lease.phase = 'following';
+  return lease;
 }
 
-function rowToState(row: StateRow, now = Date.now()): WorkspaceStateRow {
+function rowToState(row: StateRow): WorkspaceStateRow {
   const state: WorkspaceStateRow = {
     workspace: row.workspace,
     latestNumber: Number(row.latest_number),
@@ -135,9 +145,11 @@ function rowToState(row: StateRow, now = Date.now()): WorkspaceStateRow {
   if (row.current_number !== null) state.currentNumber = Number(row.current_number);
   if (row.drift) state.drift = JSON.parse(row.drift);
   const lease = rowToLease(row);
-  if (lease && Date.parse(lease.expiresAt) > now) state.lease = lease;
+  if (lease && Boolean(row.lease_live)) state.lease = lease;
   return state;
 }
+
+const NOT_HELD = 'no longer holds the lease (it expired, was force-released or was taken by a rollback)';
 
 /**
  * The knex implementation of {@link VersionStore}, on SQLite and PostgreSQL.
@@ -156,7 +168,54 @@ export class DatabaseVersionStore implements VersionStore {
     return new DatabaseVersionStore(client);
   }
 
-  private constructor(private readonly db: Knex) {}
+  private readonly isPostgres: boolean;
+
+  private constructor(private readonly db: Knex) {
+    this.isPostgres = String(db.client.config.client).startsWith('p');
+  }
+
+  /**
+   * The database's clock, so every replica agrees when a lease expires.
+   * PostgreSQL compares timestamps; SQLite stores what knex binds for a
+   * Date, epoch milliseconds, so its clock is read in the same unit.
+   */
+  private now(offsetMs = 0): Knex.Raw {
+    if (this.isPostgres) {
+      return this.db.raw(`clock_timestamp() + (? * interval '1 millisecond')`, [offsetMs]);
+    }
+    return this.db.raw(`(CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER) + ?)`, [offsetMs]);
+  }
+
+  /** State rows with `lease_live` computed by the database's clock. */
+  private statesQuery(db: Knex | Knex.Transaction = this.db) {
+    return db<StateRow>('shipyard_workspace_state').select(
+      '*',
+      db.raw(`(lease_expires_at > ${this.isPostgres ? 'clock_timestamp()' : `CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER)`}) as lease_live`),
+    );
+  }
+
+  /** Rows of the lease `fence` as long as it is held, by the database's clock. */
+  private heldLease(db: Knex | Knex.Transaction, service: string, workspace: string, fence: LeaseFence) {
+    return db('shipyard_workspace_state')
+      .where({
+        service_ref: service,
+        workspace,
+        lease_holder: fence.holder,
+        lease_generation: fence.generation,
+      })
+      .andWhere('lease_expires_at', '>', this.now());
+  }
+
+  private async assertHeld(tx: Knex.Transaction, service: string, workspace: string, fence: LeaseFence) {
+    // Re-stamping the expiry takes the row lock (PostgreSQL), so a
+    // contender cannot take the lease between this check and the commit.
+    const held = await this.heldLease(tx, service, workspace, fence).update({
+      lease_holder: fence.holder,
+    });
+    if (held !== 1) {
+      throw new LeaseLostError(`${service} in ${workspace}: this operation ${NOT_HELD}; nothing was written`);
+    }
+  }
 
   private versionsQuery(db: Knex | Knex.Transaction = this.db) {
     return db<VersionRow>('shipyard_versions as v')
@@ -200,6 +259,12 @@ export class DatabaseVersionStore implements VersionStore {
         .onConflict('hash')
         .ignore();
       await this.ensureState(tx, input.service, input.workspace);
+      if (options.fence) {
+        await this.assertHeld(tx, input.service, input.workspace, options.fence);
+      }
+      if (options.claim) {
+        await this.claimObjects(tx, input.service, input.workspace, options.claim);
+      }
       // The increment takes PostgreSQL's row lock on the state row, so
       // concurrent transactions, in this process or another replica, queue
       // here and each reads the counter after the previous one committed.
@@ -260,6 +325,27 @@ export class DatabaseVersionStore implements VersionStore {
     });
 
     return (await this.getVersion(input.service, input.workspace, number))!;
+  }
+
+  private async claimObjects(tx: Knex.Transaction, service: string, workspace: string, claim: ObjectClaim) {
+    const key = { cluster: claim.cluster, namespace: claim.namespace, object_name: claim.name };
+    await tx('shipyard_object_claims')
+      .insert({ ...key, entity_ref: service, workspace, claimed_at: new Date() })
+      .onConflict(['cluster', 'namespace', 'object_name'])
+      .ignore();
+    const row = await tx('shipyard_object_claims').where(key).first('entity_ref');
+    if (row && row.entity_ref !== service) {
+      throw new ConflictError(
+        `The Kubernetes objects named '${claim.name}' in namespace ${claim.namespace} on cluster ${claim.cluster} belong to ${row.entity_ref}; ${service} cannot deploy over them (set shipyard/service-name to another name)`,
+      );
+    }
+  }
+
+  async getClaimOwner(claim: ObjectClaim) {
+    const row = await this.db('shipyard_object_claims')
+      .where({ cluster: claim.cluster, namespace: claim.namespace, object_name: claim.name })
+      .first('entity_ref');
+    return row?.entity_ref as string | undefined;
   }
 
   async getVersion(service: string, workspace: string, number: number) {
@@ -323,6 +409,9 @@ export class DatabaseVersionStore implements VersionStore {
     update: VersionStatusUpdate,
   ) {
     await this.db.transaction(async tx => {
+      if (update.fence) {
+        await this.assertHeld(tx, service, workspace, update.fence);
+      }
       const patch: Record<string, unknown> = { status: update.status };
       if (update.statusMessage !== undefined) patch.status_message = update.statusMessage;
       if (update.rollout !== undefined) {
@@ -336,32 +425,40 @@ export class DatabaseVersionStore implements VersionStore {
       if (update.makeCurrent) {
         // A version applied later is never displaced by an older one whose
         // apply finished late.
-        await tx('shipyard_workspace_state')
+        const moved = await tx('shipyard_workspace_state')
           .where({ service_ref: service, workspace })
           .andWhere(q => q.whereNull('current_number').orWhere('current_number', '<', number))
           .update({ current_number: number, drift: null });
+        if (moved === 1) {
+          // An older version still rolling out never finishes now: the
+          // cluster runs this one, so its rollout cannot be followed any more.
+          await tx('shipyard_versions')
+            .where({ service_ref: service, workspace })
+            .andWhere('number', '<', number)
+            .whereIn('status', ACTIVE_STATUSES)
+            .update({
+              status: 'failed',
+              status_message: `Superseded by v${number} before its rollout finished`,
+              finished_at: new Date(),
+            });
+        }
       }
     });
   }
 
   async getWorkspaceStates(service: string) {
-    const rows = await this.db<StateRow>('shipyard_workspace_state')
-      .where({ service_ref: service })
-      .orderBy('workspace');
-    const now = Date.now();
-    return rows.map(row => rowToState(row, now));
+    const rows = await this.statesQuery().where({ service_ref: service }).orderBy('workspace');
+    return (rows as StateRow[]).map(row => rowToState(row));
   }
 
   async getWorkspaceState(service: string, workspace: string) {
-    const row = await this.db<StateRow>('shipyard_workspace_state')
-      .where({ service_ref: service, workspace })
-      .first();
-    return row ? rowToState(row) : undefined;
+    const row = await this.statesQuery().where({ service_ref: service, workspace }).first();
+    return row ? rowToState(row as StateRow) : undefined;
   }
 
-  async setDrift(service: string, workspace: string, drift: DriftReport | undefined) {
+  async setDrift(service: string, workspace: string, currentNumber: number, drift: DriftReport | undefined) {
     await this.db('shipyard_workspace_state')
-      .where({ service_ref: service, workspace })
+      .where({ service_ref: service, workspace, current_number: currentNumber })
       .update({ drift: drift ? JSON.stringify(drift) : null });
   }
 
@@ -392,39 +489,56 @@ export class DatabaseVersionStore implements VersionStore {
   async acquireLease(
     service: string,
     workspace: string,
-    request: { holder: string; operation: string; ttlMs: number },
+    request: { holder: string; operation: string; ttlMs: number; preemptFollowing?: boolean },
   ): Promise<LeaseResult> {
     await this.ensureState(this.db, service, workspace);
-    const now = new Date();
-    const expiresAt = new Date(now.getTime() + request.ttlMs);
-    // One conditional UPDATE, so two contenders can never both win.
+    // One conditional UPDATE, so two contenders can never both win; the
+    // generation it bumps fences off whoever held the lease before.
     const updated = await this.db('shipyard_workspace_state')
       .where({ service_ref: service, workspace })
-      .andWhere(q => q.whereNull('lease_holder').orWhere('lease_expires_at', '<', now))
+      .andWhere(q => {
+        q.whereNull('lease_holder').orWhere('lease_expires_at', '<=', this.now());
+        if (request.preemptFollowing) q.orWhere('lease_phase', 'following');
+      })
       .update({
         lease_holder: request.holder,
-        lease_operation: request.operation,
-        lease_acquired_at: now,
-        lease_expires_at: expiresAt,
+        lease_operation: request.operation.slice(0, 255),
+        lease_acquired_at: this.now(),
+        lease_expires_at: this.now(request.ttlMs),
+        lease_generation: this.db.raw('lease_generation + 1'),
+        lease_phase: 'writing',
       });
-    const row = await this.db<StateRow>('shipyard_workspace_state')
-      .where({ service_ref: service, workspace })
-      .first();
-    const lease = rowToLease(row!)!;
-    return { acquired: updated === 1, lease };
+    const row = (await this.statesQuery().where({ service_ref: service, workspace }).first()) as StateRow;
+    const lease = rowToLease(row)!;
+    return { acquired: updated === 1 && lease.holder === request.holder, lease };
   }
 
-  async renewLease(service: string, workspace: string, holder: string, ttlMs: number) {
-    const updated = await this.db('shipyard_workspace_state')
-      .where({ service_ref: service, workspace, lease_holder: holder })
-      .update({ lease_expires_at: new Date(Date.now() + ttlMs) });
+  async renewLease(service: string, workspace: string, fence: LeaseFence, ttlMs: number) {
+    const updated = await this.heldLease(this.db, service, workspace, fence).update({
+      lease_expires_at: this.now(ttlMs),
+    });
     return updated === 1;
   }
 
-  async releaseLease(service: string, workspace: string, holder?: string) {
+  async markLeaseFollowing(service: string, workspace: string, fence: LeaseFence) {
+    const updated = await this.heldLease(this.db, service, workspace, fence).update({
+      lease_phase: 'following',
+    });
+    return updated === 1;
+  }
+
+  async isLeaseHeld(service: string, workspace: string, fence: LeaseFence) {
+    const row = await this.heldLease(this.db, service, workspace, fence).first('lease_holder');
+    return Boolean(row);
+  }
+
+  async releaseLease(service: string, workspace: string, fence?: LeaseFence) {
     return this.db.transaction(async tx => {
-      const where: Record<string, string> = { service_ref: service, workspace };
-      if (holder) where.lease_holder = holder;
+      const where: Record<string, string | number> = { service_ref: service, workspace };
+      if (fence) {
+        where.lease_holder = fence.holder;
+        where.lease_generation = fence.generation;
+      }
       const row = await tx<StateRow>('shipyard_workspace_state').where(where).first();
       if (!row?.lease_holder) return undefined;
       await tx('shipyard_workspace_state').where(where).update({
@@ -432,9 +546,9 @@ export class DatabaseVersionStore implements VersionStore {
         lease_operation: null,
         lease_acquired_at: null,
         lease_expires_at: null,
+        lease_phase: null,
       });
       return rowToLease(row);
     });
   }
 }
-

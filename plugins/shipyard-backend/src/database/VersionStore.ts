@@ -1,3 +1,4 @@
+import { ConflictError } from '@backstage/errors';
 import {
   DriftReport,
   Lease,
@@ -8,6 +9,16 @@ import {
   VersionPage,
   VersionStatus,
 } from '@shipyard/backstage-plugin-common';
+
+/**
+ * A write under a lease that is no longer held: it expired, was
+ * force-released or was preempted. Nothing was written. Answered as a 409.
+ * @public
+ */
+export class LeaseLostError extends ConflictError {
+  // Keeps the name Backstage's error handler turns into a 409.
+  name = 'ConflictError' as const;
+}
 
 /** A version to be stored; the store allocates its number. @public */
 export interface NewVersion {
@@ -21,6 +32,25 @@ export interface NewVersion {
   message?: string;
 }
 
+/**
+ * A lease as its holder knows it: the holder id and the generation
+ * (fencing token) it acquired. Writes made under a fence succeed only while
+ * the database still says this holder, this generation and not expired.
+ * @public
+ */
+export interface LeaseFence {
+  holder: string;
+  generation: number;
+}
+
+/** The Kubernetes objects of a version, claimed for its entity. @public */
+export interface ObjectClaim {
+  cluster: string;
+  namespace: string;
+  /** The objects' `metadata.name`. */
+  name: string;
+}
+
 /** Options of {@link VersionStore.createVersion}. @public */
 export interface CreateVersionOptions {
   /**
@@ -32,6 +62,13 @@ export interface CreateVersionOptions {
   makeCurrent?: boolean;
   /** Keep at most this many versions of the (service, workspace). */
   retention?: number;
+  /**
+   * Claim these objects for the service in the same transaction; a
+   * ConflictError naming the owner when another entity claimed them first.
+   */
+  claim?: ObjectClaim;
+  /** Store only while this lease is held. */
+  fence?: LeaseFence;
 }
 
 /** A status transition of a stored version. @public */
@@ -41,8 +78,13 @@ export interface VersionStatusUpdate {
   rollout?: RolloutProgress | null;
   appliedAt?: Date;
   finishedAt?: Date;
-  /** Move the workspace's current version to this one (its objects are now applied). */
+  /**
+   * Move the workspace's current version to this one (its objects are now
+   * applied). Versions before it that were still active are superseded.
+   */
   makeCurrent?: boolean;
+  /** Write only while this lease is held; {@link LeaseLostError} otherwise. */
+  fence?: LeaseFence;
 }
 
 /** The stored state of a service in one workspace. @public */
@@ -103,20 +145,35 @@ export interface VersionStore {
   ): Promise<void>;
   getWorkspaceStates(service: string): Promise<WorkspaceStateRow[]>;
   getWorkspaceState(service: string, workspace: string): Promise<WorkspaceStateRow | undefined>;
-  setDrift(service: string, workspace: string, drift: DriftReport | undefined): Promise<void>;
+  /**
+   * Stores a drift report computed against `currentNumber`; ignored when the
+   * current version moved on meanwhile, so an old report never lands on a new version.
+   */
+  setDrift(service: string, workspace: string, currentNumber: number, drift: DriftReport | undefined): Promise<void>;
   /** Versions in `pending`, `applying` or `progressing`, for the rollout follower. */
   listActiveVersions(): Promise<ActiveVersionRef[]>;
   /** Every (service, workspace) with a current version, for the drift check. */
   listDeployedWorkspaces(): Promise<Array<{ service: string; workspace: string; currentNumber: number }>>;
 
-  /** Takes the lease when it is free or expired; otherwise reports the holder. */
+  /** The entity that owns the objects of `claim`, if any entity claimed them. */
+  getClaimOwner(claim: ObjectClaim): Promise<string | undefined>;
+
+  /**
+   * Takes the lease when it is free or expired (by the database's clock),
+   * or, with `preemptFollowing`, when its holder only follows a rollout;
+   * otherwise reports the holder. Every acquisition bumps the generation.
+   */
   acquireLease(
     service: string,
     workspace: string,
-    request: { holder: string; operation: string; ttlMs: number },
+    request: { holder: string; operation: string; ttlMs: number; preemptFollowing?: boolean },
   ): Promise<LeaseResult>;
-  /** Extends a lease still held by `holder`; false when it was lost. */
-  renewLease(service: string, workspace: string, holder: string, ttlMs: number): Promise<boolean>;
-  /** Releases the lease; without `holder`, whoever holds it (force-release). Returns the released lease. */
-  releaseLease(service: string, workspace: string, holder?: string): Promise<Lease | undefined>;
+  /** Extends a lease still held under `fence`; false when it was lost. */
+  renewLease(service: string, workspace: string, fence: LeaseFence, ttlMs: number): Promise<boolean>;
+  /** Records that the holder stopped writing and only follows the rollout; false when the lease was lost. */
+  markLeaseFollowing(service: string, workspace: string, fence: LeaseFence): Promise<boolean>;
+  /** True while `fence` is the unexpired lease, by the database's clock. */
+  isLeaseHeld(service: string, workspace: string, fence: LeaseFence): Promise<boolean>;
+  /** Releases the lease; without `fence`, whoever holds it (force-release). Returns the released lease. */
+  releaseLease(service: string, workspace: string, fence?: LeaseFence): Promise<Lease | undefined>;
 }

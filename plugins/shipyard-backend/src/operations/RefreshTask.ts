@@ -1,14 +1,15 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { renderManifests } from '@shipyard/backstage-plugin-common';
-import { ClusterGateway } from '../cluster/ClusterGateway';
+import { ClusterGateway, RolloutObservation } from '../cluster/ClusterGateway';
 import { WorkspaceRegistry } from '../config/WorkspaceRegistry';
 import { VersionStore } from '../database/VersionStore';
-import { VersionOperations } from './VersionOperations';
+import { OperationTarget, VersionOperations } from './VersionOperations';
 
 /**
  * Keeps rollout and drift state fresh for every service. It runs from the
  * scheduler, so once across all backend replicas, and finishes what a dead
- * replica left: versions still `applying` or `progressing` whose lease expired.
+ * replica left: versions still `applying` or `progressing` whose lease
+ * expired are reconciled with what the cluster really runs.
  */
 export class RefreshTask {
   constructor(
@@ -41,33 +42,16 @@ export class RefreshTask {
       if (!workspace?.cluster) continue;
       const state = await store.getWorkspaceState(active.service, active.workspace);
       if (state?.lease) continue;
-      if (active.status !== 'progressing') {
-        await store.updateVersionStatus(active.service, active.workspace, active.number, {
-          status: 'failed',
-          statusMessage: 'Interrupted: the backend applying this version stopped before the cluster answered; deploy again',
-          finishedAt: new Date(),
-        });
-        finished++;
-        continue;
-      }
       const name = await resolveName(active.service);
       if (!name) continue;
+      const target = { entityRef: active.service, name, workspace };
       try {
         const rollout = await gateway.getRollout({ cluster: workspace.cluster, namespace: workspace.namespace, name });
-        if (rollout.state === 'progressing') continue;
-        await store.updateVersionStatus(active.service, active.workspace, active.number, {
-          status: rollout.state,
-          rollout: rollout.progress,
-          statusMessage: rollout.message ?? null,
-          finishedAt: new Date(),
-        });
-        finished++;
-        if (rollout.state === 'failed' && workspace.autoRollback) {
-          const version = await store.getVersion(active.service, active.workspace, active.number);
-          if (version) {
-            await this.deps.versions.rollBackAutomatically({ entityRef: active.service, name, workspace }, version);
-          }
-        }
+        const outcome =
+          active.status === 'progressing'
+            ? await this.finishRollout(target, active.number, rollout)
+            : await this.deps.versions.reconcileInterrupted(target, active.number, rollout);
+        if (outcome === 'finished') finished++;
       } catch (error) {
         logger.warn(`Refreshing ${active.service} v${active.number} in ${active.workspace}: ${error}`);
       }
@@ -88,7 +72,7 @@ export class RefreshTask {
           spec: current.spec,
         });
         const live = await gateway.getLive({ cluster: workspace.cluster, namespace: workspace.namespace, name }, expected);
-        await store.setDrift(deployed.service, deployed.workspace, live.drift);
+        await store.setDrift(deployed.service, deployed.workspace, current.number, live.drift);
         checked++;
         if (live.drift.drifted) drifted++;
       } catch (error) {
@@ -96,5 +80,36 @@ export class RefreshTask {
       }
     }
     return { finished, drifted, checked };
+  }
+
+  /** A rollout whose follower is gone (its replica died): record how it ended. */
+  private async finishRollout(
+    target: OperationTarget,
+    number: number,
+    rollout: RolloutObservation,
+  ): Promise<'finished' | 'unchanged'> {
+    const { store } = this.deps;
+    const ws = target.workspace.name;
+    if (rollout.version !== undefined && rollout.version !== number) {
+      // The Deployment carries another version: this rollout can never be observed.
+      await store.updateVersionStatus(target.entityRef, ws, number, {
+        status: 'failed',
+        statusMessage: `The cluster runs v${rollout.version}, not v${number}; its rollout can no longer be followed`,
+        finishedAt: new Date(),
+      });
+      return 'finished';
+    }
+    if (rollout.state === 'progressing') return 'unchanged';
+    await store.updateVersionStatus(target.entityRef, ws, number, {
+      status: rollout.state,
+      rollout: rollout.progress,
+      statusMessage: rollout.message ?? null,
+      finishedAt: new Date(),
+    });
+    if (rollout.state === 'failed' && target.workspace.autoRollback) {
+      const version = await store.getVersion(target.entityRef, ws, number);
+      if (version) await this.deps.versions.rollBackAutomatically(target, version);
+    }
+    return 'finished';
   }
 }

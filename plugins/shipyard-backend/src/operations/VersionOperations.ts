@@ -6,8 +6,13 @@ import {
   VersionOrigin,
   Workspace,
 } from '@shipyard/backstage-plugin-common';
-import { ClusterGateway, RolloutObservation, WorkloadTarget } from '../cluster/ClusterGateway';
-import { VersionStore } from '../database/VersionStore';
+import {
+  ClusterGateway,
+  ClusterOperationError,
+  RolloutObservation,
+  WorkloadTarget,
+} from '../cluster/ClusterGateway';
+import { LeaseLostError, VersionStore } from '../database/VersionStore';
 import { HeldLease, LeaseManager } from './LeaseManager';
 import { sleep } from './sleep';
 
@@ -27,6 +32,11 @@ export interface VersionRequest {
   createdBy: string;
   message?: string;
   expectedCurrentVersion?: number;
+  /**
+   * Take over objects of the service's name that Shipyard did not create;
+   * never objects of another entity. The caller audits it.
+   */
+  adopt?: boolean;
 }
 
 const ROLLOUT_GIVE_UP_MS = 15 * 60_000;
@@ -53,14 +63,15 @@ export class VersionOperations {
    * Stores the next version and applies it. Resolves once the objects are
    * applied (status `progressing`), or, with `wait`, once the rollout ended.
    * A cluster that refuses leaves the version `failed` and the current
-   * version where it was.
+   * version where it was; objects of another entity, or ones Shipyard did
+   * not create, are a ConflictError and nothing is stored.
    */
   async createAndApply(
     target: OperationTarget,
     request: VersionRequest,
     options: { wait?: boolean } = {},
   ): Promise<Version> {
-    const { store } = this.deps;
+    const { store, gateway } = this.deps;
     const { workspace } = target;
     const base = {
       service: target.entityRef,
@@ -71,7 +82,7 @@ export class VersionOperations {
       message: request.message,
     };
 
-    if (!workspace.cluster || !this.deps.gateway) {
+    if (!workspace.cluster || !gateway) {
       return store.createVersion(
         {
           ...base,
@@ -86,66 +97,81 @@ export class VersionOperations {
       );
     }
 
-    const lease = await this.deps.leases.acquire(
-      target.entityRef,
-      workspace.name,
-      `${request.origin.type} by ${request.createdBy}`,
-    );
-    let version: Version;
-    try {
-      version = await store.createVersion(
-        { ...base, status: 'applying' },
-        {
-          expectedCurrentVersion: request.expectedCurrentVersion,
-          retention: workspace.retention,
-        },
-      );
-    } catch (error) {
-      await lease.release();
-      throw error;
-    }
-
     const workload: WorkloadTarget = {
       cluster: workspace.cluster,
       namespace: workspace.namespace,
       name: target.name,
     };
+    const ownership = { entityRef: target.entityRef, adopt: request.adopt };
+    const lease = await this.deps.leases.acquire(
+      target.entityRef,
+      workspace.name,
+      `${request.origin.type} by ${request.createdBy}`,
+      // See LeaseManager: a person's rollback preempts a rollout that is only being followed.
+      { preemptFollowing: request.origin.type === 'rollback' && !request.origin.automatic },
+    );
+    let handedOff = false;
     try {
-      const manifests = renderManifests({
-        entityRef: target.entityRef,
-        name: target.name,
-        workspace,
-        version: version.number,
-        spec: version.spec,
-      });
-      await this.deps.gateway.apply(workload, manifests);
-    } catch (error) {
-      const message = `Apply failed: ${error instanceof Error ? error.message : String(error)}`;
-      await store.updateVersionStatus(target.entityRef, workspace.name, version.number, {
-        status: 'failed',
-        statusMessage: message,
-        finishedAt: new Date(),
-      });
-      await lease.release();
-      this.deps.logger.warn(
-        `${target.entityRef} v${version.number} in ${workspace.name}: ${message}`,
+      await gateway.assertOwnership(workload, ownership);
+      const version = await store.createVersion(
+        { ...base, status: 'applying' },
+        {
+          expectedCurrentVersion: request.expectedCurrentVersion,
+          retention: workspace.retention,
+          claim: workload,
+          fence: lease.fence,
+        },
       );
-      return (await store.getVersion(target.entityRef, workspace.name, version.number))!;
-    }
+      const number = version.number;
+      try {
+        const manifests = renderManifests({
+          entityRef: target.entityRef,
+          name: target.name,
+          workspace,
+          version: number,
+          spec: version.spec,
+        });
+        await lease.assertHeld();
+        await gateway.apply(workload, manifests, ownership);
+      } catch (error) {
+        const partial = error instanceof ClusterOperationError && error.applied.length > 0;
+        const message = `${partial ? '' : 'Apply failed: '}${error instanceof Error ? error.message : String(error)}`;
+        this.deps.logger.warn(`${target.entityRef} v${number} in ${workspace.name}: ${message}`);
+        // A partial apply changed the cluster: the version is current (what
+        // the cluster runs) and failed, like a failed rollout. Otherwise
+        // nothing changed and the current version stays where it was.
+        await store.updateVersionStatus(target.entityRef, workspace.name, number, {
+          status: 'failed',
+          statusMessage: message,
+          finishedAt: new Date(),
+          ...(partial ? { appliedAt: new Date(), makeCurrent: true, fence: lease.fence } : {}),
+        });
+        await lease.release();
+        const failed = (await store.getVersion(target.entityRef, workspace.name, number))!;
+        if (partial) await this.afterFailure(target, failed);
+        return (await store.getVersion(target.entityRef, workspace.name, number))!;
+      }
 
-    await store.updateVersionStatus(target.entityRef, workspace.name, version.number, {
-      status: 'progressing',
-      statusMessage: 'Applied; waiting for the rollout',
-      appliedAt: new Date(),
-      makeCurrent: true,
-    });
-
-    const following = this.followRollout(target, workload, version.number, lease);
-    this.track(following);
-    if (options.wait) {
-      return following;
+      await store.updateVersionStatus(target.entityRef, workspace.name, number, {
+        status: 'progressing',
+        statusMessage: 'Applied; waiting for the rollout',
+        appliedAt: new Date(),
+        makeCurrent: true,
+        fence: lease.fence,
+      });
+      await lease.markFollowing();
+      const following = this.followRollout(target, workload, number, lease);
+      handedOff = true;
+      this.track(following);
+      if (options.wait) {
+        return await following;
+      }
+      return (await store.getVersion(target.entityRef, workspace.name, number))!;
+    } finally {
+      // Every path that did not hand the lease to the rollout follower frees
+      // it here, so a database error mid-operation never leaves it renewing.
+      if (!handedOff) await lease.release();
     }
-    return (await store.getVersion(target.entityRef, workspace.name, version.number))!;
   }
 
   /** Waits for every background rollout this process follows (tests, shutdown). */
@@ -201,13 +227,14 @@ export class VersionOperations {
             status: 'progressing',
             rollout: last.progress,
             statusMessage: last.message ?? 'Rolling out',
+            fence: lease.fence,
           });
         }
         await sleep(pollMs);
         pollMs = Math.min(Math.ceil(pollMs * 1.5), maxPollMs);
       }
       if (!last || last.state === 'progressing') {
-        // The lease was lost; the scheduled refresh finishes the record.
+        // The lease was lost; whoever took it, or the scheduled refresh, finishes the record.
         return (await store.getVersion(target.entityRef, ws, number))!;
       }
       await store.updateVersionStatus(target.entityRef, ws, number, {
@@ -215,21 +242,89 @@ export class VersionOperations {
         rollout: last.progress,
         statusMessage: last.message ?? (last.state === 'succeeded' ? 'Rollout complete' : 'Rollout failed'),
         finishedAt: new Date(),
+        fence: lease.fence,
       });
+    } catch (error) {
+      if (!(error instanceof LeaseLostError)) throw error;
+      logger.info(`Stopped following ${target.entityRef} v${number} in ${ws}: ${error.message}`);
+      return (await store.getVersion(target.entityRef, ws, number))!;
     } finally {
       await lease.release();
     }
 
     const finished = (await store.getVersion(target.entityRef, ws, number))!;
-    if (finished.status === 'failed' && target.workspace.autoRollback) {
-      await this.rollBackAutomatically(target, finished);
-    }
+    if (finished.status === 'failed') await this.afterFailure(target, finished);
     return (await store.getVersion(target.entityRef, ws, number))!;
+  }
+
+  /**
+   * A version left `applying` by a backend that stopped between the apply
+   * and recording it: the cluster decides. When the live Deployment carries
+   * this version, the apply happened, so the version becomes current and
+   * takes the rollout's state; otherwise it never reached the cluster and
+   * fails. Runs under the lease, so it never races a new operation.
+   */
+  async reconcileInterrupted(
+    target: OperationTarget,
+    number: number,
+    rollout: RolloutObservation,
+  ): Promise<'finished' | 'unchanged'> {
+    const { store } = this.deps;
+    const ws = target.workspace.name;
+    const lease = await this.deps.leases.tryAcquire(target.entityRef, ws, `recovery of v${number}`);
+    if (!lease) return 'unchanged';
+    const applied = rollout.version === number;
+    try {
+      const version = await store.getVersion(target.entityRef, ws, number);
+      if (!version || (version.status !== 'applying' && version.status !== 'pending')) return 'unchanged';
+      if (applied) {
+        await store.updateVersionStatus(target.entityRef, ws, number, {
+          status: rollout.state,
+          rollout: rollout.progress,
+          statusMessage: `Recovered after the backend applying it stopped: ${rollout.message ?? rollout.state}`,
+          appliedAt: new Date(),
+          makeCurrent: true,
+          fence: lease.fence,
+          ...(rollout.state === 'progressing' ? {} : { finishedAt: new Date() }),
+        });
+      } else {
+        await store.updateVersionStatus(target.entityRef, ws, number, {
+          status: 'failed',
+          statusMessage: `Interrupted: the backend applying this version stopped before its objects reached the cluster, which runs ${rollout.version ? `v${rollout.version}` : 'no Deployment of it'}; deploy again`,
+          finishedAt: new Date(),
+          fence: lease.fence,
+        });
+      }
+    } finally {
+      await lease.release();
+    }
+    this.deps.logger.info(
+      `Recovered ${target.entityRef} v${number} in ${ws} from the cluster: ${applied ? `applied, ${rollout.state}` : 'not applied'}`,
+    );
+    if (applied && rollout.state === 'failed') {
+      await this.afterFailure(target, (await store.getVersion(target.entityRef, ws, number))!);
+    }
+    return 'finished';
+  }
+
+  /** Where the workspace rolls back automatically, a failed version is rolled back. */
+  private async afterFailure(target: OperationTarget, failed: Version) {
+    if (target.workspace.autoRollback) {
+      await this.rollBackAutomatically(target, failed);
+    }
   }
 
   /** After a failed rollout, a new version with the last succeeded spec. */
   async rollBackAutomatically(target: OperationTarget, failed: Version): Promise<Version | undefined> {
     const { store, logger } = this.deps;
+    if (failed.origin.automatic) {
+      // A failing restore would otherwise trigger another restore each
+      // progress deadline, without end: a person decides what happens next.
+      logger.warn(
+        `${target.entityRef} v${failed.number} in ${target.workspace.name} was itself an automatic rollback and failed; not rolling back again`,
+      );
+      return undefined;
+    }
     const good = await store.getLastSucceededVersion(
       target.entityRef,
       target.workspace.name,
@@ -253,6 +348,9 @@ export class VersionOperations {
       },
       createdBy: 'shipyard:auto-rollback',
       message: `Automatic rollback to v${good.number}: rollout of v${failed.number} failed`,
-    });
+    },
+    // It runs in the background of the failed rollout's follower; waiting
+    // means whoever waits for that rollout learns how the restore ended.
+    { wait: true });
   }
 }

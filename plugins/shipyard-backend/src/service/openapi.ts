@@ -132,6 +132,11 @@ export const shipyardOpenApiDocument = {
                   message,
                   expectedCurrentVersion: { type: 'integer', minimum: 0 },
                   origin: { type: 'string', enum: ['deploy', 'edit', 'scaffolder'] },
+                  adopt: {
+                    type: 'boolean',
+                    description:
+                      'Take over objects of the same name that Shipyard did not create (audited); objects of another entity are refused all the same',
+                  },
                 },
               },
             },

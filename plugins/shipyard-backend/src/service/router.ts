@@ -30,6 +30,7 @@ import {
   VersionAddress,
   Workspace,
 } from '@shipyard/backstage-plugin-common';
+import { stringifyEntityRef } from '@backstage/catalog-model';
 import express, { Request } from 'express';
 import { ClusterGateway } from '../cluster/ClusterGateway';
 import { WorkspaceRegistry } from '../config/WorkspaceRegistry';
@@ -38,6 +39,7 @@ import { PromotionOperations, ServiceContext } from '../operations/PromotionOper
 import { VersionOperations } from '../operations/VersionOperations';
 import { shipyardOpenApiDocument } from './openapi';
 import { createValidatedRouter } from './validation';
+import { databaseUnavailableHandler } from './databaseErrors';
 
 /** Everything the router needs. @public */
 export interface RouterOptions {
@@ -76,14 +78,17 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   const router = createValidatedRouter(shipyardOpenApiDocument);
 
   async function resolveService(req: Request, credentials: BackstageCredentials): Promise<ResolvedService> {
-    const entityRef = entityRefFromPath(req.params.kind, req.params.namespace, req.params.name);
-    const entity = await catalog.getEntityByRef(entityRef, { credentials });
+    const requested = entityRefFromPath(req.params.kind, req.params.namespace, req.params.name);
+    const entity = await catalog.getEntityByRef(requested, { credentials });
     if (!entity) {
-      throw new NotFoundError(`service: no catalog entity ${entityRef}`);
+      throw new NotFoundError(`service: no catalog entity ${requested}`);
     }
     const annotations = readShipyardAnnotations(entity);
     return {
-      entityRef,
+      // The catalog matches refs case-insensitively; keying everything on
+      // the ref as the catalog spells it gives one history per service
+      // however a caller spells its path.
+      entityRef: stringifyEntityRef(entity),
       name: annotations.serviceName,
       rules: annotations.rules,
       workspaces: annotations.workspaces,
@@ -232,7 +237,13 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const version = await audited(
       req,
       'version-deploy',
-      { service: service.entityRef, workspace: workspace.name, origin: originType, message: req.body.message ?? null },
+      {
+        service: service.entityRef,
+        workspace: workspace.name,
+        origin: originType,
+        message: req.body.message ?? null,
+        adopt: req.body.adopt === true,
+      },
       () =>
         versions.createAndApply(
           { entityRef: service.entityRef, name: service.name, workspace },
@@ -242,6 +253,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
             createdBy,
             message: req.body.message,
             expectedCurrentVersion: req.body.expectedCurrentVersion,
+            adopt: req.body.adopt === true,
           },
           { wait: wantsWait(req) },
         ),
@@ -386,9 +398,8 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       { cluster: workspace.cluster, namespace: workspace.namespace, name: service.name },
       expected,
     );
-    if (current) {
-      await store.setDrift(service.entityRef, workspace.name, observed.drift);
-    }
+    // Read-only: drift is stored by the refresh task, so reading a page never
+    // changes what a promotion plan was computed from.
     res.json({ ...live, ...observed });
   });
 
@@ -396,7 +407,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
     const service = await resolveService(req, credentials);
     const workspace = workspaceOf(service, req.params.workspace);
-    await authorize(shipyardLeaseReleasePermission, service.entityRef, credentials);
+    await authorize(shipyardLeaseReleasePermission, service.entityRef, credentials, workspace);
     const released = await audited(
       req,
       'lease-force-release',
@@ -413,6 +424,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   router.use((req, _res, next) => {
     next(new NotFoundError(`path: no Shipyard route ${req.method} ${req.path}; see /api/shipyard/openapi.json`));
   });
+  router.use(databaseUnavailableHandler());
 
   return router;
 }

@@ -1,4 +1,5 @@
 import { InputError } from '@backstage/errors';
+import { sha256Hex } from '../spec/canonical';
 import { dns1123LabelError } from '../spec/kubernetesNames';
 import type {
   EnvValue,
@@ -31,6 +32,19 @@ const DEFAULT_PROGRESS_DEADLINE_SECONDS = 120;
 /** The value of the `app.kubernetes.io/managed-by` label on every rendered object. @public */
 export const SHIPYARD_MANAGED_BY = 'shipyard';
 
+/** The label that carries {@link entityRefLabelValue} on every rendered object. @public */
+export const ENTITY_REF_HASH_LABEL = 'shipyard/entity-ref-hash';
+
+/**
+ * The entity ref as a label value (a ref has `:` and `/`, which label values
+ * cannot hold): the first 40 hex digits of its SHA-256. Prune selects on it,
+ * so Shipyard never deletes another entity's objects.
+ * @public
+ */
+export function entityRefLabelValue(entityRef: string): string {
+  return sha256Hex(entityRef).slice(0, 40);
+}
+
 /** What {@link renderManifests} renders from. @public */
 export interface RenderManifestsInput {
   /** Entity ref of the service, recorded in the `shipyard/entity-ref` annotation. */
@@ -61,6 +75,7 @@ export function renderManifests(
     'app.kubernetes.io/managed-by': SHIPYARD_MANAGED_BY,
     'shipyard/version': String(version),
     'shipyard/workspace': workspace.name,
+    [ENTITY_REF_HASH_LABEL]: entityRefLabelValue(entityRef),
   };
   const annotations = { ...spec.annotations, 'shipyard/entity-ref': entityRef };
   const metadata = () => ({
