@@ -29,7 +29,11 @@ export class FakeClusterGateway implements ClusterGateway {
    */
   readonly owners = new Map<string, string | null>();
 
+  /** Awaited at the start of every ownership check, to hold an operation before it writes. */
+  beforeOwnershipCheck?: () => Promise<void>;
+
   async assertOwnership(target: WorkloadTarget, options: ApplyOptions) {
+    await this.beforeOwnershipCheck?.();
     const key = `${target.namespace}/${target.name}`;
     if (!this.owners.has(key)) return;
     const owner = this.owners.get(key);
@@ -43,7 +47,11 @@ export class FakeClusterGateway implements ClusterGateway {
 
   async apply(target: WorkloadTarget, manifests: KubernetesObject[], options: ApplyOptions) {
     if (this.gate) await this.gate;
-    await this.assertOwnership(target, options);
+    const key = `${target.namespace}/${target.name}`;
+    const owner = this.owners.get(key);
+    if (owner === null ? !options.adopt : owner !== undefined && owner !== options.entityRef) {
+      throw new ConflictError(`Deployment ${key} is not ${options.entityRef}'s`);
+    }
     if (this.failNextApply) {
       const error = this.failNextApply;
       this.failNextApply = undefined;

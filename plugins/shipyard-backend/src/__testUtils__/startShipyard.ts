@@ -2,6 +2,7 @@ import { mockServices, startTestBackend, TestBackend } from '@backstage/backend-
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { ServiceSpec } from '@shipyard/backstage-plugin-common';
+import { stringifyEntityRef } from '@backstage/catalog-model';
 import { Knex } from 'knex';
 import { createShipyardClusterGatewayModule, shipyardPlugin } from '../plugin';
 import { FakeClusterGateway } from './FakeClusterGateway';
@@ -11,10 +12,10 @@ import { FakeClusterGateway } from './FakeClusterGateway';
  * catalog and permissions mocked and, optionally, a fake cluster.
  */
 
-const component = (name: string, annotations: Record<string, string> = {}) => ({
+const component = (name: string, annotations: Record<string, string> = {}, namespace = 'default') => ({
   apiVersion: 'backstage.io/v1alpha1',
   kind: 'Component',
-  metadata: { name, namespace: 'default', annotations },
+  metadata: { name, namespace, annotations },
   spec: { type: 'service', owner: 'team-a', lifecycle: 'production' },
 });
 
@@ -25,7 +26,22 @@ export const entities = [
   }),
   component('ledger'),
   component('dev-only', { 'shipyard/workspaces': 'dev' }),
+  // Two other teams' services whose Kubernetes objects would be named `payments` too.
+  component('payments', {}, 'team-b'),
+  component('impostor', { 'shipyard/service-name': 'payments' }),
 ];
+
+/**
+ * The catalog finds entities whatever the case of the ref, as the real one
+ * does; the stock mock matches names exactly.
+ */
+function caseInsensitiveCatalog() {
+  const byRef = new Map(entities.map(e => [stringifyEntityRef(e).toLocaleLowerCase('en-US'), e]));
+  return catalogServiceMock.mock({
+    getEntityByRef: async (ref: any) =>
+      byRef.get((typeof ref === 'string' ? ref : stringifyEntityRef(ref)).toLocaleLowerCase('en-US')) as any,
+  }).factory;
+}
 
 export const workspacesConfig = {
   shipyard: {
@@ -64,7 +80,7 @@ export async function startShipyard(
     shipyardPlugin,
     mockServices.database.factory({ knex }),
     mockServices.rootConfig.factory({ data: config }),
-    catalogServiceMock.factory({ entities: entities as any }),
+    caseInsensitiveCatalog(),
     options.policy
       ? mockServices.permissions.mock({
           authorize: async requests => requests.map(r => ({ result: options.policy!(r.permission.name) })) as any,

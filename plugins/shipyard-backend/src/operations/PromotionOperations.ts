@@ -1,4 +1,4 @@
-import { ConflictError, InputError } from '@backstage/errors';
+import { ConflictError, InputError, ServiceUnavailableError } from '@backstage/errors';
 import {
   diffSpecs,
   envReference,
@@ -84,12 +84,11 @@ export class PromotionOperations {
         message: `${m.kind} ${m.name} key '${m.key}' in namespace ${workspace.namespace}: ${m.problem}`,
       }));
     } catch (error) {
-      return [
-        {
-          code: 'preflight-failed',
-          message: `Could not check Secret and ConfigMap references in ${workspace.name}: ${error instanceof Error ? error.message : error}`,
-        },
-      ];
+      // Not a blocker: one baked into the plan hash would make the plan read
+      // as stale once the cluster answers again. The caller retries instead.
+      throw new ServiceUnavailableError(
+        `Could not check Secret and ConfigMap references in ${workspace.name}; retry the plan: ${error instanceof Error ? error.message : error}`,
+      );
     }
   }
 
