@@ -107,6 +107,9 @@ export class SamplePermissionPolicy implements PermissionPolicy {
     if (ownershipEntityRefs.includes(releaseManagers)) {
       return ALLOW;
     }
+    if (isPermission(permission, shipyardProtectedWorkspacePermission)) {
+      return DENY;
+    }
     if (
       OWNER_PERMISSIONS.some(p => isPermission(permission, p)) &&
       isResourcePermission(permission, 'catalog-entity')
@@ -116,8 +119,8 @@ export class SamplePermissionPolicy implements PermissionPolicy {
         catalogConditions.isEntityOwner({ claims: ownershipEntityRefs }),
       );
     }
-    // shipyard.workspace.protected.update, and any Shipyard permission this
-    // file does not know yet, stays with the release managers.
+    // A Shipyard permission this file does not know yet stays with the
+    // release managers until the policy names it.
     return DENY;
   }
 }
