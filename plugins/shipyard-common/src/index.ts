@@ -10,11 +10,21 @@ export {
   serviceSpecSchema,
   parseSpec,
   validateSpec,
+  checkSpecForWorkspace,
+  envValueErrors,
   formatSpecErrors,
   RESERVED_LABEL_KEYS,
   RESERVED_ANNOTATION_KEYS,
   type ParseSpecResult,
+  type ParseSpecOptions,
 } from './spec/schema';
+export { SPEC_LIMITS, INT32_MAX, unstorableTextError } from './spec/limits';
+export {
+  DEFAULT_LABEL_POLICY,
+  reservedKeyError,
+  labelPolicyConfigErrors,
+} from './spec/labelPolicy';
+export { specWarnings, looksLikeSecretName } from './spec/specWarnings';
 export { parseSpecYaml, stringifySpec } from './spec/yaml';
 export { canonicalJson, sha256Hex, hashSpec } from './spec/canonical';
 export { envReference, type EnvObjectReference } from './spec/envReference';
@@ -32,6 +42,7 @@ export {
 } from './planner/rules';
 export {
   planPromotion,
+  validatePromotionInputs,
   type PlanPromotionInput,
 } from './planner/planPromotion';
 export {
@@ -43,6 +54,12 @@ export {
   type ManagedKind,
   type RenderManifestsInput,
 } from './render/renderManifests';
+export {
+  DEFAULT_POD_SECURITY_CONTEXT,
+  DEFAULT_CONTAINER_SECURITY_CONTEXT,
+  POD_SECURITY_CONTEXT_FIELDS,
+  CONTAINER_SECURITY_CONTEXT_FIELDS,
+} from './render/securityContext';
 export {
   SHIPYARD_WORKSPACES_ANNOTATION,
   SHIPYARD_PROMOTION_ANNOTATION,

@@ -104,11 +104,42 @@ export interface Workspace {
   progressDeadlineSeconds?: number;
   /** Why versions of this workspace are recorded but not applied, when they are. */
   notApplied?: string;
+  /** Label and annotation keys this workspace permits or refuses beyond the default policy. */
+  labelPolicy?: LabelPolicy;
+  /** The security contexts rendered pods get here instead of the restricted defaults. */
+  securityContext?: WorkspaceSecurityContext;
+}
+
+/**
+ * Label and annotation keys a workspace permits or refuses in specs, on top
+ * of the default policy (Kubernetes' and Shipyard's reserved prefixes). An
+ * entry ending in `/` is a domain with its subdomains (`k8s.io/`); any other
+ * entry is one exact key (`kubernetes.io/change-cause`).
+ * @public
+ */
+export interface LabelPolicy {
+  /** Keys permitted although the default policy reserves them. */
+  allow?: string[];
+  /** Keys refused in addition to the default policy. */
+  deny?: string[];
+}
+
+/**
+ * An operator's replacement for the restricted security contexts Shipyard
+ * renders by default; each given level replaces the default entirely, and an
+ * empty object renders none. Specs cannot set security contexts.
+ * @public
+ */
+export interface WorkspaceSecurityContext {
+  /** The pod's `spec.template.spec.securityContext` (a Kubernetes PodSecurityContext). */
+  pod?: Record<string, unknown>;
+  /** The container's `securityContext` (a Kubernetes SecurityContext). */
+  container?: Record<string, unknown>;
 }
 
 /** Where a version came from. @public */
 export interface VersionOrigin {
-  type: 'deploy' | 'edit' | 'rollback' | 'promotion' | 'scaffolder';
+  type: 'deploy' | 'edit' | 'rollback' | 'promotion' | 'scaffolder' | 'cli';
   /** For a rollback: the version rolled back to. For a promotion: the source version. */
   version?: number;
   /** For a promotion: the source workspace. */
@@ -344,8 +375,8 @@ export interface DeployRequest {
   spec: ServiceSpec;
   message?: string;
   expectedCurrentVersion?: number;
-  /** `edit` when the UI's Edit action deploys; `deploy` by default. */
-  origin?: 'deploy' | 'edit' | 'scaffolder';
+  /** `edit` when the UI's Edit action deploys, `cli` from the CLI; `deploy` by default. */
+  origin?: 'deploy' | 'edit' | 'scaffolder' | 'cli';
 }
 
 /** @public */

@@ -9,6 +9,7 @@
 
 const int32 = { type: 'integer', minimum: -2147483648, maximum: 2147483647 };
 const nonNegativeInt32 = { ...int32, minimum: 0 };
+const int64 = { type: 'integer' };
 const positiveInt32 = { ...int32, minimum: 1 };
 const portNumber = { type: 'integer', minimum: 1, maximum: 65535 };
 const dns1123Label = {
@@ -155,6 +156,55 @@ const definitions = {
       failureThreshold: positiveInt32,
     },
   },
+  SeccompProfile: {
+    type: 'object',
+    required: ['type'],
+    additionalProperties: false,
+    properties: {
+      type: {
+        type: 'string',
+        enum: ['Localhost', 'RuntimeDefault', 'Unconfined'],
+      },
+      localhostProfile: { type: 'string' },
+    },
+  },
+  PodSecurityContext: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      fsGroup: int64,
+      fsGroupChangePolicy: {
+        type: 'string',
+        enum: ['Always', 'OnRootMismatch'],
+      },
+      runAsGroup: int64,
+      runAsNonRoot: { type: 'boolean' },
+      runAsUser: int64,
+      seccompProfile: { $ref: '#/definitions/SeccompProfile' },
+      supplementalGroups: { type: 'array', items: int64 },
+    },
+  },
+  SecurityContext: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      allowPrivilegeEscalation: { type: 'boolean' },
+      capabilities: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          add: { type: 'array', items: { type: 'string' } },
+          drop: { type: 'array', items: { type: 'string' } },
+        },
+      },
+      privileged: { type: 'boolean' },
+      readOnlyRootFilesystem: { type: 'boolean' },
+      runAsGroup: int64,
+      runAsNonRoot: { type: 'boolean' },
+      runAsUser: int64,
+      seccompProfile: { $ref: '#/definitions/SeccompProfile' },
+    },
+  },
   Container: {
     type: 'object',
     required: ['name', 'image'],
@@ -170,6 +220,7 @@ const definitions = {
       readinessProbe: { $ref: '#/definitions/Probe' },
       livenessProbe: { $ref: '#/definitions/Probe' },
       startupProbe: { $ref: '#/definitions/Probe' },
+      securityContext: { $ref: '#/definitions/SecurityContext' },
     },
   },
 };
@@ -205,6 +256,7 @@ export const deploymentSchema = {
               required: ['containers'],
               additionalProperties: false,
               properties: {
+                securityContext: { $ref: '#/definitions/PodSecurityContext' },
                 containers: {
                   type: 'array',
                   minItems: 1,

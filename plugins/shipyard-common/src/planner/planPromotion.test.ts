@@ -6,7 +6,12 @@ import {
 } from '../__testUtils__/arbitraries';
 import { validateSpec } from '../spec/schema';
 import type { EnvValue, PlanChange, ServiceSpec } from '../types';
-import { planPromotion, type PlanPromotionInput } from './planPromotion';
+import { InputError } from '@backstage/errors';
+import {
+  planPromotion,
+  validatePromotionInputs,
+  type PlanPromotionInput,
+} from './planPromotion';
 import { defaultPromotionRules, resolvePromotionRules } from './rules';
 
 const dev = workspaceFor(0);
@@ -245,6 +250,91 @@ describe('planPromotion', () => {
         message: expect.stringContaining('env.NEW_SECRET.secretKeyRef.name'),
       },
     ]);
+  });
+
+  it('warns about secret-looking env vars with literal values in the planned spec, in the hash', () => {
+    const withLiteral = (spec: ServiceSpec, value: string) => ({
+      ...spec,
+      env: { ...spec.env, STRIPE_API_KEY: value },
+    });
+    const plan = planPromotion(
+      input({
+        source: {
+          workspace: staging,
+          version: 7,
+          spec: withLiteral(stagingSpec, 'sk_test_1'),
+        },
+        target: {
+          workspace: prod,
+          version: 3,
+          spec: withLiteral(prodSpec, 'sk_live_1'),
+        },
+      }),
+    );
+    expect(changeAt(plan.changes, 'env.STRIPE_API_KEY').action).toBe('retain');
+    expect(plan.warnings).toContainEqual({
+      code: 'secret-literal',
+      path: 'env.STRIPE_API_KEY',
+      message: expect.stringContaining('secretKeyRef'),
+    });
+    expect(JSON.stringify(plan.warnings)).not.toMatch(/sk_(live|test)_1/);
+    expect(plan.planHash).not.toBe(planPromotion(input()).planHash);
+  });
+
+  it('warns about a literal input for a secret-looking key, keeping the plan hash', () => {
+    const source = {
+      ...stagingSpec,
+      env: {
+        ...stagingSpec.env,
+        NEW_TOKEN: { secretKeyRef: { name: 's', key: 'k' } },
+      },
+    };
+    const base = input({
+      source: { workspace: staging, version: 7, spec: source },
+    });
+    const planned = planPromotion(base);
+    const given = planPromotion({
+      ...base,
+      inputs: {
+        env: {
+          NEW_FLAG: 'x',
+          NEW_SECRET: { secretKeyRef: { name: 'stripe', key: 'token' } },
+          NEW_TOKEN: 'tok_literal',
+        },
+      },
+    });
+    expect(given.planHash).toBe(planned.planHash);
+    expect(given.blockers).toEqual([]);
+    expect(given.warnings.filter(w => w.code === 'secret-literal')).toEqual([
+      {
+        code: 'secret-literal',
+        path: 'env.NEW_TOKEN',
+        message: expect.stringContaining('secretKeyRef'),
+      },
+    ]);
+  });
+
+  it("validates the planned spec with the target workspace's label policy", () => {
+    const source = { ...stagingSpec, labels: { 'k8s.io/gpu': 'a100' } };
+    const plan = (labelPolicy?: { allow: string[] }) =>
+      planPromotion(
+        input({
+          source: { workspace: staging, version: 7, spec: source },
+          target: {
+            workspace: { ...prod, labelPolicy },
+            version: 3,
+            spec: prodSpec,
+          },
+        }),
+      );
+    expect(plan().blockers).toContainEqual({
+      code: 'invalid-result',
+      path: 'labels.k8s.io/gpu',
+      message: expect.stringContaining('reserved prefix k8s.io/'),
+    });
+    expect(
+      plan({ allow: ['k8s.io/'] }).blockers.map(b => b.code),
+    ).not.toContain('invalid-result');
   });
 
   it('copies new env keys when the rules say so, and keeps removed ones', () => {
@@ -728,7 +818,9 @@ describe('planPromotion', () => {
             target: { workspace: prod, version: 1, spec: target },
             rules,
           });
-          const resultIsValid = !plan.blockers.some(b => b.code === 'invalid-result');
+          const resultIsValid = !plan.blockers.some(
+            b => b.code === 'invalid-result',
+          );
           const roundTripped = resultIsValid
             ? validateSpec(JSON.parse(JSON.stringify(plan.spec)))
             : plan.spec;
@@ -769,5 +861,60 @@ describe('planPromotion', () => {
     const elapsed = performance.now() - start;
     expect(plan.changes).toHaveLength(2500 + 12);
     expect(elapsed).toBeLessThan(500);
+  });
+});
+
+describe('validatePromotionInputs', () => {
+  it('returns valid inputs, and none for undefined', () => {
+    const inputs = {
+      env: {
+        A: 'x',
+        B: { secretKeyRef: { name: 'db.prod', key: 'password' } },
+        C: {
+          configMapKeyRef: { name: 'flags', key: 'a_b-c.d', optional: true },
+        },
+      },
+    };
+    expect(validatePromotionInputs(inputs)).toEqual(inputs);
+    expect(validatePromotionInputs(undefined)).toEqual({});
+    expect(validatePromotionInputs({})).toEqual({});
+  });
+
+  it.each([
+    [
+      'a Secret name of "."',
+      { env: { DB: { secretKeyRef: { name: '.', key: 'password' } } } },
+      /^inputs\.env\.DB\.secretKeyRef\.name: must be a DNS-1123 subdomain/,
+    ],
+    [
+      'a ConfigMap name with a slash',
+      { env: { F: { configMapKeyRef: { name: 'a/b', key: 'k' } } } },
+      /^inputs\.env\.F\.configMapKeyRef\.name: must be a DNS-1123 subdomain/,
+    ],
+    [
+      'a key with a space',
+      { env: { DB: { secretKeyRef: { name: 'db', key: 'pass word' } } } },
+      /^inputs\.env\.DB\.secretKeyRef\.key: must consist of/,
+    ],
+    [
+      'a key over 253 characters',
+      { env: { DB: { secretKeyRef: { name: 'db', key: 'k'.repeat(254) } } } },
+      /^inputs\.env\.DB\.secretKeyRef\.key: must be at most 253 characters/,
+    ],
+    [
+      'an env name that is not one',
+      { env: { 'not a name': 'x' } },
+      /^inputs\.env\."not a name": must be a C identifier/,
+    ],
+    [
+      'a NUL in a literal',
+      { env: { A: 'x\u0000' } },
+      /^inputs\.env\.A: must not contain the NUL/,
+    ],
+    ['an unknown field', { values: {} }, /^inputs\.values: unknown field/],
+    ['env that is a list', { env: [] }, /^inputs\.env: must be an object/],
+  ])('refuses %s with an InputError naming the field', (_, inputs, message) => {
+    expect(() => validatePromotionInputs(inputs)).toThrow(InputError);
+    expect(() => validatePromotionInputs(inputs)).toThrow(message);
   });
 });

@@ -1,7 +1,10 @@
 import { sameValue, ownValue, unionOfKeys } from '../diff/diffSpecs';
 import { canonicalJson, hashSpec, sha256Hex } from '../spec/canonical';
 import { envReference } from '../spec/envReference';
-import { formatSpecErrors, parseSpec } from '../spec/schema';
+import { envNameError } from '../spec/kubernetesNames';
+import { envValueErrors, formatSpecErrors, parseSpec } from '../spec/schema';
+import { secretLiteralWarning, specWarnings } from '../spec/specWarnings';
+import { InputError } from '@backstage/errors';
 import type {
   EnvValue,
   FieldStrategy,
@@ -297,10 +300,13 @@ export function planPromotion(input: PlanPromotionInput): PromotionPlan {
   }
 
   const baseSpec = spec as unknown as ServiceSpec;
-  const validation = parseSpec(baseSpec);
+  const validation = parseSpec(baseSpec, {
+    labelPolicy: target.workspace.labelPolicy,
+  });
   if (!validation.success) {
     blockers.push(invalidResult(validation.errors));
   }
+  warnings.push(...specWarnings(baseSpec));
   blockers.push(...(input.extraBlockers ?? []));
   warnings.push(...(input.extraWarnings ?? []));
 
@@ -333,6 +339,7 @@ export function planPromotion(input: PlanPromotionInput): PromotionPlan {
     needsInput,
     changes,
     blockers,
+    warnings,
     target.workspace,
     checklist,
   );
@@ -362,6 +369,7 @@ function applyInputs(
   needsInput: Set<string>,
   changes: PlanChange[],
   blockers: PlanIssue[],
+  warnings: PlanIssue[],
   targetWorkspace: Workspace,
   checklist: string[],
 ): ServiceSpec {
@@ -384,6 +392,10 @@ function applyInputs(
     }
     env[key] = value;
     resolved.add(key);
+    const warning = secretLiteralWarning(key, value);
+    if (warning) {
+      warnings.push(warning);
+    }
   }
   if (resolved.size === 0) {
     return baseSpec;
@@ -554,4 +566,52 @@ function scalingChecklist(
     );
   }
   return items;
+}
+
+/**
+ * Checks promotion inputs before anything uses them, e.g. before the
+ * preflight looks Secrets and ConfigMaps up in the target: every key an env
+ * var name, every value a string or a reference whose name is a DNS-1123
+ * subdomain and whose key a valid Secret or ConfigMap key. Throws an
+ * InputError naming each bad field, e.g. `inputs.env.DB_PASSWORD.secretKeyRef.name: …`.
+ * @public
+ */
+export function validatePromotionInputs(inputs: unknown): PromotionInputs {
+  if (inputs === undefined) {
+    return {};
+  }
+  const fail = (message: string): never => {
+    throw new InputError(message);
+  };
+  if (typeof inputs !== 'object' || inputs === null || Array.isArray(inputs)) {
+    return fail('inputs: must be an object');
+  }
+  const { env, ...rest } = inputs as Record<string, unknown>;
+  const unknown = Object.keys(rest);
+  if (unknown.length) {
+    fail(`inputs.${unknown[0]}: unknown field`);
+  }
+  if (env === undefined) {
+    return {};
+  }
+  if (typeof env !== 'object' || env === null || Array.isArray(env)) {
+    return fail('inputs.env: must be an object of env var names to values');
+  }
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(env)) {
+    const nameError = envNameError(key);
+    if (nameError) {
+      problems.push(`inputs.env.${JSON.stringify(key)}: ${nameError}`);
+      continue;
+    }
+    problems.push(
+      ...envValueErrors(value, `inputs.env.${key}`).map(
+        e => `${e.path}: ${e.message}`,
+      ),
+    );
+  }
+  if (problems.length) {
+    fail(problems.join('; '));
+  }
+  return { env: env as Record<string, EnvValue> };
 }

@@ -1,14 +1,25 @@
 import Ajv from 'ajv';
 import fc from 'fast-check';
 import { InputError } from '@backstage/errors';
-import { serviceSpecArbitrary, workspaceFor } from '../__testUtils__/arbitraries';
+import {
+  serviceSpecArbitrary,
+  workspaceFor,
+} from '../__testUtils__/arbitraries';
 import {
   deploymentSchema,
   horizontalPodAutoscalerSchema,
   serviceSchema,
 } from '../__testUtils__/kubernetesSchemas';
 import type { KubernetesObject, ServiceSpec } from '../types';
-import { MANAGED_KINDS, renderManifests } from './renderManifests';
+import {
+  entityRefLabelValue,
+  MANAGED_KINDS,
+  renderManifests,
+} from './renderManifests';
+import {
+  DEFAULT_CONTAINER_SECURITY_CONTEXT,
+  DEFAULT_POD_SECURITY_CONTEXT,
+} from './securityContext';
 
 const prod = workspaceFor(2);
 const ajv = new Ajv({
@@ -102,6 +113,9 @@ describe('renderManifests', () => {
           'app.kubernetes.io/managed-by': 'shipyard',
           'shipyard/version': '4',
           'shipyard/workspace': 'prod',
+          'shipyard/entity-ref-hash': entityRefLabelValue(
+            'component:default/payments',
+          ),
         },
         annotations: {
           'example.com/owner': 'alice',
@@ -165,7 +179,79 @@ describe('renderManifests', () => {
       resources: spec.resources,
       readinessProbe: spec.readinessProbe,
       livenessProbe: spec.livenessProbe,
+      securityContext: {
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ['ALL'] },
+      },
     });
+  });
+
+  it('gives the pod the restricted security context by default', () => {
+    const podSpec = (render()[0].spec as any).template.spec;
+    expect(podSpec.securityContext).toEqual({
+      runAsNonRoot: true,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(podSpec.containers[0].securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+    });
+  });
+
+  it("uses the workspace's security contexts instead of the defaults, and none for an empty one", () => {
+    const renderIn = (securityContext: typeof prod.securityContext) =>
+      (
+        renderManifests({
+          entityRef: 'component:default/payments',
+          name: 'payments',
+          workspace: { ...prod, securityContext },
+          version: 1,
+          spec,
+        })[0].spec as any
+      ).template.spec;
+    const replaced = renderIn({
+      pod: { runAsNonRoot: true, runAsUser: 10001, fsGroup: 10001 },
+      container: {
+        readOnlyRootFilesystem: true,
+        allowPrivilegeEscalation: false,
+      },
+    });
+    expect(replaced.securityContext).toEqual({
+      runAsNonRoot: true,
+      runAsUser: 10001,
+      fsGroup: 10001,
+    });
+    expect(replaced.containers[0].securityContext).toEqual({
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+    });
+
+    const podOnly = renderIn({ pod: {} });
+    expect(podOnly).not.toHaveProperty('securityContext');
+    expect(podOnly.containers[0].securityContext).toEqual(
+      DEFAULT_CONTAINER_SECURITY_CONTEXT,
+    );
+
+    const off = renderIn({ pod: {}, container: {} });
+    expect(off).not.toHaveProperty('securityContext');
+    expect(off.containers[0]).not.toHaveProperty('securityContext');
+  });
+
+  it('does not let a render change the default security contexts', () => {
+    const podSpec = (render()[0].spec as any).template.spec;
+    podSpec.securityContext.runAsNonRoot = false;
+    podSpec.containers[0].securityContext.capabilities.drop.push('NONE');
+    expect(DEFAULT_POD_SECURITY_CONTEXT).toEqual({
+      runAsNonRoot: true,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(DEFAULT_CONTAINER_SECURITY_CONTEXT).toEqual({
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+    });
+    expect((render()[0].spec as any).template.spec.securityContext).toEqual(
+      DEFAULT_POD_SECURITY_CONTEXT,
+    );
   });
 
   it('renders the Service with target ports by name', () => {
@@ -328,6 +414,19 @@ describe('renderManifests', () => {
       'an unknown metric target type',
       (o: any) => {
         o[2].spec.metrics[0].resource.target.type = 'Percent';
+      },
+    ],
+    [
+      'a seccomp profile of an unknown type',
+      (o: any) => {
+        o[0].spec.template.spec.securityContext.seccompProfile.type = 'Strict';
+      },
+    ],
+    [
+      'a container security context with a misspelt field',
+      (o: any) => {
+        o[0].spec.template.spec.containers[0].securityContext.allowPrivilegeEscalaton =
+          false;
       },
     ],
     [

@@ -7,6 +7,7 @@ import type {
   ServiceSpec,
   Workspace,
 } from '../types';
+import { securityContextsFor } from './securityContext';
 
 /** A kind of object Shipyard renders, with what is needed to list and prune it. @public */
 export interface ManagedKind {
@@ -56,7 +57,14 @@ export interface RenderManifestsInput {
   spec: ServiceSpec;
 }
 
-/** Renders a version to its Kubernetes objects: a Deployment, a Service when ports exist, an HPA when autoscaling is set. @public */
+/**
+ * Renders a version to its Kubernetes objects: a Deployment, a Service when
+ * ports exist, an HPA when autoscaling is set. Pods get the restricted
+ * security contexts ({@link DEFAULT_POD_SECURITY_CONTEXT},
+ * {@link DEFAULT_CONTAINER_SECURITY_CONTEXT}) unless the workspace's
+ * `securityContext` replaces them; a spec cannot.
+ * @public
+ */
 export function renderManifests(
   input: RenderManifestsInput,
 ): KubernetesObject[] {
@@ -85,6 +93,7 @@ export function renderManifests(
     annotations: { ...annotations },
   });
   const ports = spec.ports ?? [];
+  const securityContexts = securityContextsFor(workspace);
 
   const container: Record<string, unknown> = { name, image: spec.image };
   if (spec.command) {
@@ -119,6 +128,9 @@ export function renderManifests(
       container[field] = copyJson(spec[field]!);
     }
   }
+  if (securityContexts.container) {
+    container.securityContext = securityContexts.container;
+  }
 
   const deployment: KubernetesObject = {
     apiVersion: 'apps/v1',
@@ -127,11 +139,15 @@ export function renderManifests(
     spec: compact({
       replicas: spec.autoscaling ? undefined : spec.replicas,
       revisionHistoryLimit: 3,
-      progressDeadlineSeconds: workspace.progressDeadlineSeconds ?? DEFAULT_PROGRESS_DEADLINE_SECONDS,
+      progressDeadlineSeconds:
+        workspace.progressDeadlineSeconds ?? DEFAULT_PROGRESS_DEADLINE_SECONDS,
       selector: { matchLabels: { ...selector } },
       template: {
         metadata: { labels: { ...labels }, annotations: { ...annotations } },
-        spec: { containers: [container] },
+        spec: compact({
+          securityContext: securityContexts.pod,
+          containers: [container],
+        }),
       },
     }),
   };

@@ -1,6 +1,7 @@
 import { InputError } from '@backstage/errors';
 import { z } from 'zod';
-import type { ServiceSpec, SpecError } from '../types';
+import type { LabelPolicy, ServiceSpec, SpecError, Workspace } from '../types';
+import { canonicalJson } from './canonical';
 import { imageReferenceError } from './imageReference';
 import {
   configMapKeyError,
@@ -10,6 +11,8 @@ import {
   portNameError,
   qualifiedNameError,
 } from './kubernetesNames';
+import { labelPolicyErrors } from './labelPolicy';
+import { SPEC_LIMITS, unstorableTextError } from './limits';
 import { compareQuantities, parseQuantity, quantityError } from './quantity';
 
 const MAX_REPLICAS = 1000;
@@ -22,6 +25,7 @@ export const RESERVED_LABEL_KEYS: readonly string[] = [
   'backstage.io/kubernetes-id',
   'app.kubernetes.io/managed-by',
   'app.kubernetes.io/name',
+  'shipyard/entity-ref-hash',
 ];
 
 /** Annotation keys Shipyard sets on every rendered object, refused in a spec. @public */
@@ -118,9 +122,14 @@ const resourceList = z.strictObject({
   'ephemeral-storage': quantity.optional(),
 });
 
-/** The zod schema of a service spec (DESIGN §4), field by field; {@link parseSpec} adds the rules across fields. @public */
+/** The zod schema of a service spec (DESIGN §4), field by field; {@link parseSpec} adds the rules across fields and the size limits. @public */
 export const serviceSpecSchema = z.strictObject({
-  image: checked(imageReferenceError),
+  image: checked(value =>
+    // The size limit reports a longer one; parsing it would only add noise.
+    value.length > SPEC_LIMITS.imageLength
+      ? undefined
+      : imageReferenceError(value),
+  ),
   command: z.array(z.string()).optional(),
   args: z.array(z.string()).optional(),
   ports: z
@@ -165,8 +174,21 @@ export type ParseSpecResult =
   | { success: true; spec: ServiceSpec }
   | { success: false; errors: SpecError[] };
 
+/** What {@link parseSpec} checks beyond the spec itself. @public */
+export interface ParseSpecOptions {
+  /** The workspace's label policy, on top of the default one that every spec obeys. */
+  labelPolicy?: LabelPolicy;
+}
+
 /** Parses and validates a spec, reporting every problem with its field path. @public */
-export function parseSpec(input: unknown): ParseSpecResult {
+export function parseSpec(
+  input: unknown,
+  options: ParseSpecOptions = {},
+): ParseSpecResult {
+  const bounds = boundErrors(input);
+  if (bounds.tooDeep) {
+    return { success: false, errors: bounds.errors };
+  }
   const result = serviceSpecSchema.safeParse(input, {
     error: issueMessage,
     reportInput: true,
@@ -174,21 +196,84 @@ export function parseSpec(input: unknown): ParseSpecResult {
   const protoErrors = protoKeyErrors(input);
   if (result.success) {
     const spec = result.data as ServiceSpec;
-    const errors = [...protoErrors, ...crossFieldErrors(spec)];
-    return errors.length ? { success: false, errors } : { success: true, spec };
+    const errors = [
+      ...bounds.errors,
+      ...protoErrors,
+      ...crossFieldErrors(spec, options),
+    ];
+    return errors.length
+      ? { success: false, errors: dedupe(errors) }
+      : { success: true, spec };
   }
-  const errors = result.error.issues.flatMap(issue => specErrors(issue, []));
-  errors.push(...protoErrors, ...crossFieldErrors(validFields(input)));
+  // A field the limits already refused (a NUL, a huge string) needs no
+  // second message from the field's own rule.
+  const bounded = new Set(bounds.errors.map(error => error.path));
+  const errors = result.error.issues
+    .flatMap(issue => specErrors(issue, []))
+    .filter(error => !bounded.has(error.path));
+  errors.push(
+    ...bounds.errors,
+    ...protoErrors,
+    ...crossFieldErrors(validFields(input), options),
+  );
   return { success: false, errors: dedupe(errors) };
 }
 
 /** Validates a spec, throwing an InputError that names each bad field, e.g. `Invalid spec: replicas: must be >= 0`. @public */
-export function validateSpec(input: unknown): ServiceSpec {
-  const result = parseSpec(input);
+export function validateSpec(
+  input: unknown,
+  options: ParseSpecOptions = {},
+): ServiceSpec {
+  const result = parseSpec(input, options);
   if (!result.success) {
     throw new InputError(`Invalid spec: ${formatSpecErrors(result.errors)}`);
   }
   return result.spec;
+}
+
+/**
+ * Validates a spec for deployment into `workspace`: everything
+ * {@link validateSpec} checks, with the workspace's label policy (which may
+ * permit or refuse more keys than the default). Throws an InputError naming
+ * each bad field, e.g. `Invalid spec: labels.kubernetes.io/foo: uses the
+ * reserved prefix kubernetes.io/; …`.
+ * @public
+ */
+export function checkSpecForWorkspace(
+  spec: unknown,
+  workspace: Pick<Workspace, 'name' | 'labelPolicy'>,
+): ServiceSpec {
+  const result = parseSpec(spec, { labelPolicy: workspace.labelPolicy });
+  if (!result.success) {
+    throw new InputError(
+      `Invalid spec for workspace '${workspace.name}': ${formatSpecErrors(
+        result.errors,
+      )}`,
+    );
+  }
+  return result.spec;
+}
+
+/** Problems of one env value (a literal or a reference), with paths under `path`, e.g. `inputs.env.DB_URL`. @public */
+export function envValueErrors(value: unknown, path: string): SpecError[] {
+  const bounds = boundErrors({ env: { X: value } });
+  const prefix = (error: SpecError) => ({
+    path: `${path}${error.path.slice('env.X'.length)}`,
+    message: error.message,
+  });
+  if (bounds.errors.length) {
+    return bounds.errors.map(prefix);
+  }
+  const result = envValue.safeParse(value, {
+    error: issueMessage,
+    reportInput: true,
+  });
+  if (result.success) {
+    return [];
+  }
+  return dedupe(
+    result.error.issues.flatMap(issue => specErrors(issue, ['env', 'X'])),
+  ).map(prefix);
 }
 
 /** Formats spec errors as `path: message`, joined with '; '. @public */
@@ -207,7 +292,8 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
     if (typeof segment === 'number') {
       text += `[${segment}]`;
     } else {
-      text += text ? `.${String(segment)}` : String(segment);
+      const name = printable(String(segment));
+      text += text ? `.${name}` : name;
     }
   }
   return text;
@@ -325,7 +411,10 @@ function dedupe(errors: SpecError[]): SpecError[] {
   });
 }
 
-function crossFieldErrors(spec: Partial<ServiceSpec>): SpecError[] {
+function crossFieldErrors(
+  spec: Partial<ServiceSpec>,
+  options: ParseSpecOptions,
+): SpecError[] {
   const errors: SpecError[] = [];
   if (spec.replicas !== undefined && spec.autoscaling !== undefined) {
     errors.push({
@@ -345,6 +434,7 @@ function crossFieldErrors(spec: Partial<ServiceSpec>): SpecError[] {
   errors.push(...portErrors(spec));
   errors.push(...probeErrors(spec));
   errors.push(...resourceErrors(spec));
+  errors.push(...labelPolicyErrors(spec, options.labelPolicy));
   if (spec.annotations) {
     let size = 0;
     for (const [key, value] of Object.entries(spec.annotations)) {
@@ -485,4 +575,114 @@ function resourceErrors(spec: Partial<ServiceSpec>): SpecError[] {
     }
   }
   return errors;
+}
+
+const MAP_LIMITS: Record<string, [number, string]> = {
+  env: [SPEC_LIMITS.envEntries, 'entries'],
+  labels: [SPEC_LIMITS.labelEntries, 'labels'],
+  annotations: [SPEC_LIMITS.annotationEntries, 'annotations'],
+};
+
+/** A key as it may appear in a message: control characters and lone surrogates escaped. */
+function printable(key: string): string {
+  return key.replace(
+    // eslint-disable-next-line no-control-regex
+    /[\u0000-\u001f\u007f]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g,
+    char => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/**
+ * The size limits ({@link SPEC_LIMITS}) and storable text, checked on the
+ * raw input before the schema so that an oversized part is reported once
+ * and not walked further. `tooDeep` input is not parsed at all.
+ */
+function boundErrors(input: unknown): {
+  errors: SpecError[];
+  tooDeep: boolean;
+} {
+  const errors: SpecError[] = [];
+  let tooDeep = false;
+  const visit = (value: unknown, path: PropertyKey[]): void => {
+    const at = () => formatPath(path);
+    if (path.length > SPEC_LIMITS.depth) {
+      tooDeep = true;
+      errors.push({
+        path: at(),
+        message: `must not nest deeper than ${SPEC_LIMITS.depth} levels`,
+      });
+      return;
+    }
+    if (typeof value === 'string') {
+      const max =
+        path.length === 1 && path[0] === 'image'
+          ? SPEC_LIMITS.imageLength
+          : SPEC_LIMITS.stringLength;
+      const message =
+        value.length > max
+          ? `must be at most ${max} characters (has ${value.length})`
+          : unstorableTextError(value);
+      if (message) {
+        errors.push({ path: at(), message });
+      }
+      return;
+    }
+    if (typeof value !== 'object' || value === null) {
+      return;
+    }
+    if (Array.isArray(value)) {
+      if (value.length > SPEC_LIMITS.listItems) {
+        errors.push({
+          path: at(),
+          message: `must have at most ${SPEC_LIMITS.listItems} items (has ${value.length})`,
+        });
+        return;
+      }
+      value.forEach((item, index) => visit(item, [...path, index]));
+      return;
+    }
+    const keys = Object.keys(value);
+    const mapLimit =
+      path.length === 1 && Object.hasOwn(MAP_LIMITS, path[0])
+        ? MAP_LIMITS[path[0] as string]
+        : undefined;
+    if (mapLimit && keys.length > mapLimit[0]) {
+      errors.push({
+        path: at(),
+        message: `must have at most ${mapLimit[0]} ${mapLimit[1]} (has ${keys.length})`,
+      });
+      return;
+    }
+    for (const key of keys) {
+      const keyPath = [...path, key];
+      const message =
+        key.length > SPEC_LIMITS.stringLength
+          ? `name must be at most ${SPEC_LIMITS.stringLength} characters (has ${key.length})`
+          : unstorableTextError(key);
+      if (message) {
+        errors.push({
+          path: formatPath(keyPath),
+          message: message.startsWith('name') ? message : `name ${message}`,
+        });
+        continue;
+      }
+      visit((value as Record<string, unknown>)[key], keyPath);
+    }
+  };
+  visit(input, []);
+  if (!tooDeep && typeof input === 'object' && input !== null) {
+    let bytes = 0;
+    try {
+      bytes = new TextEncoder().encode(canonicalJson(input)).length;
+    } catch {
+      // Not JSON (a bigint): the schema says what is wrong with it.
+    }
+    if (bytes > SPEC_LIMITS.specBytes) {
+      errors.unshift({
+        path: '',
+        message: `the spec is ${bytes} bytes as canonical JSON; at most ${SPEC_LIMITS.specBytes} (256 KiB) are allowed`,
+      });
+    }
+  }
+  return { errors, tooDeep };
 }
