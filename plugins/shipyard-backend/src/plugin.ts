@@ -122,11 +122,13 @@ export const shipyardPlugin = createBackendPlugin({
           },
         });
         if (workspaces.list().some(w => w.cluster)) {
+          const refreshSeconds = config.getOptionalNumber('shipyard.refreshIntervalSeconds') ?? 30;
           await deps.scheduler.scheduleTask({
             id: 'shipyard-refresh-rollouts-and-drift',
-            frequency: { seconds: config.getOptionalNumber('shipyard.refreshIntervalSeconds') ?? 30 },
+            frequency: { seconds: refreshSeconds },
             timeout: { minutes: 5 },
-            initialDelay: { seconds: 10 },
+            // Soon after a start, so versions a dead backend left are reconciled promptly.
+            initialDelay: { seconds: Math.min(10, refreshSeconds) },
             fn: async () => {
               const result = await refresh.run();
               if (result.finished || result.drifted) {

@@ -1,6 +1,8 @@
 import { mockServices, startTestBackend, TestBackend } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { createServiceFactory } from '@backstage/backend-plugin-api';
 import { ServiceSpec } from '@shipyard/backstage-plugin-common';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { Knex } from 'knex';
@@ -37,10 +39,11 @@ export const entities = [
  */
 function caseInsensitiveCatalog() {
   const byRef = new Map(entities.map(e => [stringifyEntityRef(e).toLocaleLowerCase('en-US'), e]));
-  return catalogServiceMock.mock({
-    getEntityByRef: async (ref: any) =>
-      byRef.get((typeof ref === 'string' ? ref : stringifyEntityRef(ref)).toLocaleLowerCase('en-US')) as any,
-  }).factory;
+  // No jest.fn: backendProcess.ts runs this outside jest.
+  const catalog = catalogServiceMock({ entities: entities as any });
+  catalog.getEntityByRef = async (ref: any) =>
+    byRef.get((typeof ref === 'string' ? ref : stringifyEntityRef(ref)).toLocaleLowerCase('en-US')) as any;
+  return createServiceFactory({ service: catalogServiceRef, deps: {}, factory: () => catalog });
 }
 
 export const workspacesConfig = {

@@ -4,6 +4,7 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { ServiceSpec } from '@shipyard/backstage-plugin-common';
 import request from 'supertest';
 import { shipyardPlugin } from '../plugin';
+import { manualScheduler } from '../__testUtils__/manualScheduler';
 import { clusterScriptRun, kubeApi, kubectl, LocalCluster, localCluster } from '../__testUtils__/localCluster';
 
 /*
@@ -25,6 +26,15 @@ const run = Math.random().toString(36).slice(2, 7);
 const NAME = `it-${run}`;
 const SERVICE = `/api/shipyard/services/component/default/${NAME}`;
 const auth = mockCredentials.user.header();
+
+const HAND_MADE = `${NAME}-hand`;
+const scheduler = manualScheduler();
+const component = (name: string) => ({
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: { name, namespace: 'default', annotations: { 'backstage.io/kubernetes-id': name } },
+  spec: { type: 'service', owner: 'team-b', lifecycle: 'production' },
+});
 
 const clusterEntry = (name: string, c: LocalCluster) => ({
   name,
@@ -55,9 +65,13 @@ onLocalClusters('KubernetesClusterGateway on the local control plane', () => {
         shipyardPlugin,
         import('@backstage/plugin-kubernetes-backend'),
         mockServices.database.factory({ knex }),
+        scheduler.factory,
         mockServices.permissions.factory({ result: AuthorizeResult.ALLOW }),
         catalogServiceMock.factory({
           entities: [
+            // Another team's service with the same name, and one named like a hand-made Deployment.
+            { ...component(NAME), metadata: { ...component(NAME).metadata, namespace: 'team-b' } },
+            component(HAND_MADE),
             {
               apiVersion: 'backstage.io/v1alpha1',
               kind: 'Component',
@@ -107,6 +121,7 @@ onLocalClusters('KubernetesClusterGateway on the local control plane', () => {
     for (const [c, ns] of [[first!, 'shipyard-dev'], [first!, 'shipyard-staging'], [second!, 'shipyard-prod']] as const) {
       kubectl(c, 'delete', 'deployment,service,hpa,secret', '-n', ns, '-l', `backstage.io/kubernetes-id=${NAME}`, '--ignore-not-found');
     }
+    kubectl(first!, 'delete', 'deployment', HAND_MADE, '-n', 'shipyard-dev', '--ignore-not-found');
   });
 
   const deploy = (ws: string, body: ServiceSpec) =>
@@ -158,6 +173,51 @@ onLocalClusters('KubernetesClusterGateway on the local control plane', () => {
     expect(await kubeApi(first!, `/apis/autoscaling/v2/namespaces/shipyard-dev/horizontalpodautoscalers/${NAME}`)).toBeDefined();
   });
 
+  it('refuses another entity whose objects have the same name and leaves the owner’s objects untouched', async () => {
+    const before = await deployment(first!, 'shipyard-dev');
+    const hpaBefore = await kubeApi(first!, `/apis/autoscaling/v2/namespaces/shipyard-dev/horizontalpodautoscalers/${NAME}`);
+    const res = await request(server)
+      .post(`/api/shipyard/services/component/team-b/${NAME}/workspaces/dev/versions?wait=true`)
+      .set('Authorization', auth)
+      // Without autoscaling: the old prune would also have deleted the owner's HPA.
+      .send({ spec: { ...spec, image: 'ghcr.io/acme/evil:1.0.0', autoscaling: undefined, replicas: 1 } });
+    expect(res.status).toBe(409);
+    expect(res.body.error.message).toContain(`component:default/${NAME}`);
+    const after = await deployment(first!, 'shipyard-dev');
+    expect(after.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
+    expect(after.spec.template.spec.containers[0].image).toBe(before.spec.template.spec.containers[0].image);
+    const hpaAfter = await kubeApi(first!, `/apis/autoscaling/v2/namespaces/shipyard-dev/horizontalpodautoscalers/${NAME}`);
+    expect(hpaAfter?.metadata.uid).toBe(hpaBefore.metadata.uid);
+  });
+
+  it('never takes over a hand-made Deployment of the same name, unless told to adopt it', async () => {
+    kubectl(first!, 'create', 'deployment', HAND_MADE, '--image=ghcr.io/acme/by-hand:1.0.0', '-n', 'shipyard-dev');
+    const path = `/api/shipyard/services/component/default/${HAND_MADE}/workspaces/dev/versions?wait=true`;
+    const refused = await request(server).post(path).set('Authorization', auth).send({ spec });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toMatch(/was not created by Shipyard/);
+    const untouched = await kubeApi(first!, `/apis/apps/v1/namespaces/shipyard-dev/deployments/${HAND_MADE}`);
+    expect(untouched.spec.template.spec.containers[0].image).toBe('ghcr.io/acme/by-hand:1.0.0');
+    expect(untouched.metadata.labels['app.kubernetes.io/managed-by']).toBeUndefined();
+
+    // kubectl create deployment selects on app=<name>; Shipyard's selector differs, and a
+    // Deployment's selector is immutable, so adopting it is refused by the cluster with its reason.
+    const adopted = await request(server).post(path).set('Authorization', auth).send({ spec, adopt: true });
+    expect(adopted.status).toBe(201);
+    expect(adopted.body.status).toBe('failed');
+    expect(adopted.body.statusMessage).toMatch(/field is immutable/);
+  });
+
+  it('keeps the running replica count when a service switches from replicas to autoscaling', async () => {
+    const fixed = await deploy('dev', { ...spec, autoscaling: undefined, replicas: 3 });
+    expect(fixed.body.status).toBe('succeeded');
+    expect((await deployment(first!, 'shipyard-dev')).spec.replicas).toBe(3);
+    const scaled = await deploy('dev', { ...spec, autoscaling: { minReplicas: 2, maxReplicas: 5, targetCPUUtilizationPercentage: 70 } });
+    expect(scaled.body.status).toBe('succeeded');
+    // Server-side apply would reset an unowned spec.replicas to 1; the handoff keeps it.
+    expect((await deployment(first!, 'shipyard-dev')).spec.replicas).toBe(3);
+  });
+
   it('detects drift made with kubectl scale and kubectl set image', async () => {
     kubectl(first!, 'patch', 'hpa', NAME, '-n', 'shipyard-dev', '--type=merge', '-p', '{"spec":{"maxReplicas":9}}');
     kubectl(first!, 'set', 'image', `deployment/${NAME}`, `${NAME}=ghcr.io/acme/payments:hotfix`, '-n', 'shipyard-dev');
@@ -168,8 +228,14 @@ onLocalClusters('KubernetesClusterGateway on the local control plane', () => {
     expect(live.body.objects).toEqual(
       expect.arrayContaining([expect.objectContaining({ kind: 'Deployment', exists: true })]),
     );
-    const preview = await request(server).get(`${SERVICE}/workspaces/dev/versions/1/rollback-plan`).set('Authorization', auth);
-    expect(preview.body.warnings.map((w: any) => w.code)).toContain('target-drift');
+    const previewWarnings = async () =>
+      (await request(server).get(`${SERVICE}/workspaces/dev/versions/1/rollback-plan`).set('Authorization', auth)).body.warnings.map(
+        (w: any) => w.code,
+      );
+    // Reading /live stores nothing; the refresh task stores the drift plans warn about.
+    expect(await previewWarnings()).not.toContain('target-drift');
+    await scheduler.trigger('shipyard-refresh-rollouts-and-drift');
+    expect(await previewWarnings()).toContain('target-drift');
     // Deploying again repairs the drift.
     expect((await deploy('dev', spec)).body.status).toBe('succeeded');
     const repaired = await request(server).get(`${SERVICE}/workspaces/dev/live`).set('Authorization', auth);

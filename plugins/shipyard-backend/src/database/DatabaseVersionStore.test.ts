@@ -172,7 +172,7 @@ describe.each(databases.eachSupportedId())('DatabaseVersionStore (%s)', database
     expect(a.acquired).toBe(true);
     expect(b).toMatchObject({ acquired: false, lease: { holder: 'a', operation: 'deploy' } });
     expect((await store.getWorkspaceState(SERVICE, 'dev'))?.lease?.holder).toBe('a');
-    const fenceA = { holder: 'a', generation: a.lease.generation! };
+    const fenceA = { holder: 'a', generation: a.lease!.generation! };
     expect(await store.renewLease(SERVICE, 'dev', { holder: 'b', generation: fenceA.generation }, 60_000)).toBe(false);
     expect(await store.releaseLease(SERVICE, 'dev', { holder: 'b', generation: fenceA.generation })).toBeUndefined();
     expect((await store.releaseLease(SERVICE, 'dev', fenceA))?.holder).toBe('a');
@@ -184,13 +184,13 @@ describe.each(databases.eachSupportedId())('DatabaseVersionStore (%s)', database
 
   it('fences writes: a holder whose lease expired can neither store a version nor move the current one', async () => {
     const first = await store.acquireLease(SERVICE, 'dev', { holder: 'slow', operation: 'deploy', ttlMs: 200 });
-    const slow = { holder: 'slow', generation: first.lease.generation! };
+    const slow = { holder: 'slow', generation: first.lease!.generation! };
     const v1 = await store.createVersion(deploy('1', { status: 'applying' }), { fence: slow });
     await new Promise(r => setTimeout(r, 400));
     // The database's clock says the lease expired; another operation takes it.
     const next = await store.acquireLease(SERVICE, 'dev', { holder: 'fast', operation: 'rollback', ttlMs: 60_000 });
     expect(next.acquired).toBe(true);
-    expect(next.lease.generation).toBe(slow.generation + 1);
+    expect(next.lease!.generation).toBe(slow.generation + 1);
     await expect(
       store.updateVersionStatus(SERVICE, 'dev', v1.number, { status: 'progressing', makeCurrent: true, fence: slow }),
     ).rejects.toThrow(/no longer holds the lease/);
@@ -220,7 +220,7 @@ describe.each(databases.eachSupportedId())('DatabaseVersionStore (%s)', database
 
   it('lets a preempting acquisition take only a lease whose holder follows a rollout', async () => {
     const a = await store.acquireLease(SERVICE, 'dev', { holder: 'a', operation: 'deploy', ttlMs: 60_000 });
-    const fenceA = { holder: 'a', generation: a.lease.generation! };
+    const fenceA = { holder: 'a', generation: a.lease!.generation! };
     const preempt = { operation: 'rollback', ttlMs: 60_000, preemptFollowing: true };
     expect((await store.acquireLease(SERVICE, 'dev', { holder: 'r1', ...preempt })).acquired).toBe(false);
     expect(await store.markLeaseFollowing(SERVICE, 'dev', fenceA)).toBe(true);
@@ -228,7 +228,7 @@ describe.each(databases.eachSupportedId())('DatabaseVersionStore (%s)', database
     expect((await store.acquireLease(SERVICE, 'dev', { holder: 'd', operation: 'deploy', ttlMs: 60_000 })).acquired).toBe(false);
     const r = await store.acquireLease(SERVICE, 'dev', { holder: 'r2', ...preempt });
     expect(r.acquired).toBe(true);
-    expect(r.lease.phase).toBeUndefined();
+    expect(r.lease!.phase).toBeUndefined();
     expect(await store.isLeaseHeld(SERVICE, 'dev', fenceA)).toBe(false);
   });
 

@@ -92,7 +92,8 @@ function decodeCursor(cursor: string): number | undefined {
   try {
     const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     const before = parsed?.before;
-    return Number.isInteger(before) && before > 0 ? before : undefined;
+    // Version numbers are int32; PostgreSQL refuses to compare with a larger one.
+    return Number.isInteger(before) && before > 0 && before <= 2147483647 ? before : undefined;
   } catch {
     return undefined;
   }
@@ -509,8 +510,9 @@ export class DatabaseVersionStore implements VersionStore {
         lease_phase: 'writing',
       });
     const row = (await this.statesQuery().where({ service_ref: service, workspace }).first()) as StateRow;
-    const lease = rowToLease(row)!;
-    return { acquired: updated === 1 && lease.holder === request.holder, lease };
+    const lease = rowToLease(row);
+    if (updated === 1 && lease?.holder === request.holder) return { acquired: true, lease };
+    return { acquired: false, lease };
   }
 
   async renewLease(service: string, workspace: string, fence: LeaseFence, ttlMs: number) {

@@ -101,7 +101,8 @@ export interface WorkspaceStateRow {
 /** The outcome of a lease acquisition. @public */
 export type LeaseResult =
   | { acquired: true; lease: Lease }
-  | { acquired: false; lease: Lease };
+  /** `lease` is absent when it was freed between the attempt and the read: try again. */
+  | { acquired: false; lease?: Lease };
 
 /** A version whose rollout is still being followed. @public */
 export interface ActiveVersionRef {

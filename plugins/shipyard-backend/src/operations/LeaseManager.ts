@@ -43,6 +43,18 @@ export class LeaseManager {
     private readonly options: { ttlMs: number; waitMs: number },
   ) {}
 
+  private async releaseLater(service: string, workspace: string, fence: LeaseFence, until: number) {
+    for (let delay = 250; Date.now() + delay < until; delay = Math.min(delay * 2, 2000)) {
+      await sleep(delay);
+      try {
+        await this.store.releaseLease(service, workspace, fence);
+        return;
+      } catch {
+        // Still unavailable; the lease expires by itself at `until` anyway.
+      }
+    }
+  }
+
   /** Takes the lease if it is free now, without waiting; undefined when busy. */
   async tryAcquire(service: string, workspace: string, operation: string): Promise<HeldLease | undefined> {
     try {
@@ -137,8 +149,11 @@ export class LeaseManager {
           await this.store.releaseLease(service, workspace, fence);
         } catch (error) {
           this.logger.warn(
-            `Could not release the lease on ${service} in ${workspace}; it expires within ${this.options.ttlMs / 1000}s: ${error}`,
+            `Could not release the lease on ${service} in ${workspace}; retrying until it expires within ${this.options.ttlMs / 1000}s: ${error}`,
           );
+          // In the background: the caller's answer must not wait for the
+          // database to come back, but the workspace should not wait a TTL.
+          void this.releaseLater(service, workspace, fence, Date.now() + this.options.ttlMs);
         }
       },
     };

@@ -1,4 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
+import { ConflictError } from '@backstage/errors';
 import {
   renderManifests,
   ServiceSpec,
@@ -112,7 +113,13 @@ export class VersionOperations {
     );
     let handedOff = false;
     try {
-      await gateway.assertOwnership(workload, ownership);
+      try {
+        await gateway.assertOwnership(workload, ownership);
+      } catch (error) {
+        // Another owner is a refusal with nothing stored; an unreachable
+        // cluster is recorded as a failed version by the apply below.
+        if (error instanceof ConflictError) throw error;
+      }
       const version = await store.createVersion(
         { ...base, status: 'applying' },
         {
