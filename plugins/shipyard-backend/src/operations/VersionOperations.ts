@@ -1,6 +1,7 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { ConflictError } from '@backstage/errors';
 import {
+  checkSpecForWorkspace,
   renderManifests,
   ServiceSpec,
   Version,
@@ -74,6 +75,9 @@ export class VersionOperations {
   ): Promise<Version> {
     const { store, gateway } = this.deps;
     const { workspace } = target;
+    // Every way a spec reaches a workspace (deploy, rollback, promotion)
+    // meets the workspace's label policy; a refusal stores nothing.
+    checkSpecForWorkspace(request.spec, workspace);
     const base = {
       service: target.entityRef,
       workspace: workspace.name,

@@ -25,7 +25,8 @@ import {
   shipyardVersionDeployPermission,
   shipyardVersionReadPermission,
   shipyardVersionRollbackPermission,
-  validateSpec,
+  checkSpecForWorkspace,
+  specWarnings,
   Version,
   VersionAddress,
   Workspace,
@@ -66,6 +67,10 @@ function parseAddress(field: string, value: string): VersionAddress {
   const version = match ? Number(match[2]) : NaN;
   if (!match || !Number.isSafeInteger(version) || version < 1) {
     throw new InputError(`${field}: expected <workspace>:<version>, e.g. dev:3, got '${value}'`);
+  }
+  // Version numbers are int32 in the database; PostgreSQL refuses a larger one with a 500.
+  if (version > 2147483647) {
+    throw new InputError(`${field}: the version must be at most 2147483647, got '${value}'`);
   }
   return { workspace: match[1], version };
 }
@@ -230,7 +235,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
     const service = await resolveService(req, credentials);
     const workspace = workspaceOf(service, req.params.workspace);
-    const spec = validateSpec(req.body.spec);
+    const spec = checkSpecForWorkspace(req.body.spec, workspace);
     await authorize(shipyardVersionDeployPermission, service.entityRef, credentials, workspace);
     const createdBy = actorOf(credentials);
     const originType = req.body.origin ?? 'deploy';
@@ -259,7 +264,9 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
         ),
       versionMeta,
     );
-    res.status(201).json(version);
+    // Deployed all the same: e.g. a literal value in an env var named like a secret.
+    const warnings = specWarnings(spec);
+    res.status(201).json(warnings.length ? { ...version, warnings } : version);
   });
 
   async function versionToRollBackTo(req: Request, service: ResolvedService, workspace: Workspace) {

@@ -198,6 +198,20 @@ describe.each(databases.eachSupportedId())('Shipyard safety (%s)', databaseId =>
     expect(await count('component:default/payments')).toBe(3);
   });
 
+  it('warns on deploy about a literal value in an env var named like a secret, never echoing the value', async () => {
+    const res = await deploy(PAYMENTS, { ...baseSpec, env: { ...baseSpec.env, DB_PASSWORD: 'hunter2' } });
+    expect(res.status).toBe(201);
+    expect(res.body.warnings).toEqual([expect.objectContaining({ code: 'secret-literal', path: 'env.DB_PASSWORD' })]);
+    expect(JSON.stringify(res.body.warnings)).not.toContain('hunter2');
+  });
+
+  it('refuses reserved label prefixes in a spec, whichever way it arrives, and stores nothing', async () => {
+    const res = await deploy(PAYMENTS, { ...baseSpec, labels: { 'node.kubernetes.io/pool': 'gpu' } });
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(/labels\.node\.kubernetes\.io\/pool/);
+    expect(await count('component:default/payments')).toBe(0);
+  });
+
   it('serves /live without writing drift, so reading never makes a plan stale', async () => {
     expect((await deploy(PAYMENTS)).status).toBe(201);
     gateway.getLive = async () => ({
