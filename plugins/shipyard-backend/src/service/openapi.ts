@@ -131,7 +131,7 @@ export const shipyardOpenApiDocument = {
                   spec: { $ref: '#/components/schemas/ServiceSpec' },
                   message,
                   expectedCurrentVersion: { type: 'integer', minimum: 0 },
-                  origin: { type: 'string', enum: ['deploy', 'edit', 'scaffolder'] },
+                  origin: { type: 'string', enum: ['deploy', 'edit', 'scaffolder', 'cli'] },
                   adopt: {
                     type: 'boolean',
                     description:

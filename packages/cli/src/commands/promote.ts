@@ -1,0 +1,99 @@
+import type {
+  EnvValue,
+  PlanIssue,
+  PromotionPlan,
+} from '@shipyard/backstage-plugin-common';
+import { CliError, ExitCode } from '../lib/errors';
+import { formatPlan, issueText } from '../lib/format';
+import {
+  type CommandContext,
+  settleVersion,
+  type WaitOptions,
+} from './context';
+
+/** Options of `shipyard promote`. */
+export interface PromoteOptions extends WaitOptions {
+  service: string;
+  from: string;
+  to: string;
+  sourceVersion?: number;
+  /** Values for env keys the plan needs input for (`--set-env`, `--set-env-secret`). */
+  env: Record<string, EnvValue>;
+  reason?: string;
+  planOnly?: boolean;
+  json?: boolean;
+}
+
+/**
+ * Plans the promotion and prints the plan; unless --plan-only, executes it
+ * with the plan's hash, so what runs is exactly what was printed.
+ */
+export async function promote(
+  context: CommandContext,
+  options: PromoteOptions,
+): Promise<number> {
+  const plan = await context.client.planPromotion(options.service, {
+    source: options.from,
+    target: options.to,
+    sourceVersion: options.sourceVersion,
+  });
+  context.print(
+    options.json ? JSON.stringify(plan, null, 2) : `${formatPlan(plan)}\n`,
+  );
+  const unresolved = unresolvedBlockers(plan, options.env);
+  if (unresolved.length) {
+    throw new CliError(
+      `the plan has ${unresolved.length} unresolved blocker${
+        unresolved.length === 1 ? '' : 's'
+      }: ${unresolved.map(issueText).join('; ')}`,
+      ExitCode.Failed,
+    );
+  }
+  if (options.planOnly) {
+    return ExitCode.Ok;
+  }
+  const inputs = Object.keys(options.env).length
+    ? { env: options.env }
+    : undefined;
+  const version = await context.client.promote(options.service, {
+    source: options.from,
+    target: options.to,
+    sourceVersion: plan.source.version,
+    planHash: plan.planHash,
+    inputs,
+    reason: options.reason,
+  });
+  return settleVersion(context, version, options);
+}
+
+/**
+ * The blockers the given env values do not resolve, and a blocker for each
+ * value the plan did not ask for; the backend checks the same again.
+ */
+export function unresolvedBlockers(
+  plan: PromotionPlan,
+  env: Record<string, EnvValue>,
+): PlanIssue[] {
+  const given = new Set(Object.keys(env).map(key => `env.${key}`));
+  const asked = new Set(
+    plan.changes.filter(c => c.action === 'needs-input').map(c => c.path),
+  );
+  const open = plan.blockers.filter(
+    blocker =>
+      !(
+        blocker.code === 'env-needs-input' &&
+        blocker.path !== undefined &&
+        given.has(blocker.path)
+      ),
+  );
+  for (const path of given) {
+    if (!asked.has(path)) {
+      open.push({
+        code: 'unexpected-input',
+        path,
+        message: `${path} does not need input: the plan does not ask for it`,
+      });
+    }
+  }
+  return open;
+}
