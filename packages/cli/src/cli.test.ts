@@ -289,10 +289,10 @@ describe('shipyard against a running backend', () => {
       'Promotion plan for component:default/payments: staging v1 -> prod v1',
     );
     expect(blocked.stdout).toMatch(
-      /will change +image +ghcr\.io\/acme\/payments:0\.9\.0 -> ghcr\.io\/acme\/payments:1\.1\.0/,
+      /will change \(from source\) +image +ghcr\.io\/acme\/payments:0\.9\.0 -> ghcr\.io\/acme\/payments:1\.1\.0/,
     );
     expect(blocked.stdout).toMatch(
-      /needs input +env\.FLAGS_URL +source has https:\/\/flags\.staging\.acme\.com/,
+      /needs your input +env\.FLAGS_URL +source has https:\/\/flags\.staging\.acme\.com/,
     );
     expect(blocked.stderr).toMatch(
       /^error: the plan has 1 unresolved blocker: env\.FLAGS_URL .*\n$/,
@@ -318,6 +318,8 @@ describe('shipyard against a running backend', () => {
     expect(promoted.stdout.trim().split('\n').pop()).toBe(
       'component:default/payments v2 in prod (promoted from staging v1): succeeded',
     );
+    // A literal given with --set-env may be a secret: never echoed.
+    expect(promoted.stdout).not.toContain('https://flags.acme.com');
     const prod = JSON.parse(
       (await shipyard('history', ...PAYMENTS, '--workspace', 'prod', '--json'))
         .stdout,

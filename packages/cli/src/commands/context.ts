@@ -39,7 +39,9 @@ export async function settleVersion(
       progress: context.progress(),
       timeoutSeconds: options.timeoutSeconds,
     });
-    context.print(describeVersion(version));
+    if (version.status !== 'failed') {
+      context.print(describeVersion(version));
+    }
   }
   if (version.status === 'failed') {
     throw new CliError(describeRollout(version), ExitCode.Failed);

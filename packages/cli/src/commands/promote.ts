@@ -37,10 +37,12 @@ export async function promote(
     target: options.to,
     sourceVersion: options.sourceVersion,
   });
-  context.print(
-    options.json ? JSON.stringify(plan, null, 2) : `${formatPlan(plan)}\n`,
-  );
   const unresolved = unresolvedBlockers(plan, options.env);
+  context.print(
+    options.json
+      ? JSON.stringify(plan, null, 2)
+      : `${formatPlan(plan, { env: options.env, blockers: unresolved })}\n`,
+  );
   if (unresolved.length) {
     throw new CliError(
       `the plan has ${unresolved.length} unresolved blocker${

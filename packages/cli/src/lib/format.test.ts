@@ -144,9 +144,9 @@ describe('formatPlan', () => {
       'Promotion plan for component:default/payments: staging v3 -> prod v2',
       '',
       'Changes:',
-      '  will change  image          ghcr.io/acme/payments:1.4.2 -> ghcr.io/acme/payments:1.5.0  from source',
-      '  kept         replicas       3                                                           kept in target',
-      '  needs input  env.FLAGS_URL  source has https://flags.staging                            new in source: give its value for prod',
+      '  will change (from source)  image          ghcr.io/acme/payments:1.4.2 -> ghcr.io/acme/payments:1.5.0  from source',
+      '  kept in target             replicas       3                                                           kept in target',
+      '  needs your input           env.FLAGS_URL  source has https://flags.staging                            new in source: give its value for prod',
       '  (1 unchanged field not shown)',
       '',
       'Blockers:',
@@ -158,6 +158,36 @@ describe('formatPlan', () => {
       'Checklist:',
       '  - Check the scaling of prod',
     ]);
+  });
+
+  it('shows given values as answered, hiding literals, and only the open blockers', () => {
+    const text = formatPlan(
+      {
+        ...plan,
+        changes: [
+          ...plan.changes,
+          {
+            path: 'env.API_KEY',
+            action: 'needs-input',
+            source: { secretKeyRef: { name: 'api', key: 'key' } },
+            reason: 'new in source: give its value for prod',
+          },
+        ],
+      },
+      {
+        env: {
+          FLAGS_URL: 'https://flags.acme.com',
+          API_KEY: { secretKeyRef: { name: 'payments-api', key: 'key' } },
+        },
+        blockers: [],
+      },
+    );
+    expect(text).toContain('env.FLAGS_URL  -> (given with --set-env)');
+    expect(text).toContain(
+      'env.API_KEY    -> {"secretKeyRef":{"name":"payments-api","key":"key"}}',
+    );
+    expect(text).not.toContain('flags.acme.com');
+    expect(text).not.toContain('Blockers:');
   });
 });
 

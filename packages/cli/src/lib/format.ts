@@ -1,4 +1,5 @@
 import type {
+  EnvValue,
   PlanChange,
   PlanIssue,
   PromotionPlan,
@@ -83,16 +84,27 @@ export function formatHistory(
   return `${table}${footer}`;
 }
 
+// DESIGN §1's labels, as the Promote tab shows them.
 const ACTION_LABELS: Record<PlanChange['action'], string> = {
-  overwrite: 'will change',
-  retain: 'kept',
-  'needs-input': 'needs input',
+  overwrite: 'will change (from source)',
+  retain: 'kept in target',
+  'needs-input': 'needs your input',
   remove: 'removed',
   unchanged: 'unchanged',
 };
 
-/** A promotion plan as the Promote tab shows it: changes, blockers, warnings, checklist. */
-export function formatPlan(plan: PromotionPlan): string {
+/**
+ * A promotion plan as the Promote tab shows it: changes, blockers, warnings,
+ * checklist. Keys in `given` are shown as answered, their literal values
+ * hidden since they may be secrets; blockers are the ones still open.
+ */
+export function formatPlan(
+  plan: PromotionPlan,
+  given: { env: Record<string, EnvValue>; blockers: PlanIssue[] } = {
+    env: {},
+    blockers: plan.blockers,
+  },
+): string {
   const target = plan.target.version
     ? `${plan.target.workspace} v${plan.target.version}`
     : `${plan.target.workspace} (empty)`;
@@ -112,7 +124,7 @@ export function formatPlan(plan: PromotionPlan): string {
           visible.map(c => [
             ACTION_LABELS[c.action],
             c.path,
-            describeChange(c),
+            describeChange(c, given.env),
             c.reason,
           ]),
         ),
@@ -124,8 +136,12 @@ export function formatPlan(plan: PromotionPlan): string {
       `  (${unchanged} unchanged field${unchanged === 1 ? '' : 's'} not shown)`,
     );
   }
-  if (plan.blockers.length) {
-    lines.push('', 'Blockers:', ...plan.blockers.map(b => `  ${issueText(b)}`));
+  if (given.blockers.length) {
+    lines.push(
+      '',
+      'Blockers:',
+      ...given.blockers.map(b => `  ${issueText(b)}`),
+    );
   }
   if (plan.warnings.length) {
     lines.push('', 'Warnings:', ...plan.warnings.map(w => `  ${issueText(w)}`));
@@ -143,12 +159,21 @@ export function issueText(issue: PlanIssue): string {
     : issue.message;
 }
 
-function describeChange(change: PlanChange): string {
+function describeChange(
+  change: PlanChange,
+  env: Record<string, EnvValue>,
+): string {
   switch (change.action) {
-    case 'needs-input':
-      return change.to !== undefined
-        ? `-> ${formatValue(change.to)} (given)`
-        : `source has ${formatValue(change.source)}`;
+    case 'needs-input': {
+      const key = change.path.replace(/^env\./, '');
+      if (change.path.startsWith('env.') && Object.hasOwn(env, key)) {
+        const value = env[key];
+        return typeof value === 'string'
+          ? '-> (given with --set-env)'
+          : `-> ${formatValue(value)}`;
+      }
+      return `source has ${formatValue(change.source)}`;
+    }
     case 'remove':
       return formatValue(change.from);
     case 'retain':

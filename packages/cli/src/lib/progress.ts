@@ -28,7 +28,8 @@ export function createProgressReporter(
     return {
       update(state) {
         const line = `${state} (${elapsed()})`;
-        const width = (stream.columns ?? 80) - 1;
+        // A pseudo-terminal may report 0 columns.
+        const width = (stream.columns || 80) - 1;
         stream.write(
           `\r\x1b[2K${
             line.length > width ? `${line.slice(0, width - 1)}…` : line

@@ -1,6 +1,6 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseSpecText, readSpecFile } from './specFile';
 
 describe('parseSpecText', () => {
@@ -108,6 +108,16 @@ describe('readSpecFile', () => {
     ).rejects.toMatchObject({
       exitCode: 2,
       message: expect.stringMatching(/^shipyard\.yaml:2: replicas: /),
+    });
+  });
+
+  it('accepts the spec of the GitHub Actions example', async () => {
+    const example = resolve(
+      __dirname,
+      '../../../../examples/github-actions/shipyard.yaml',
+    );
+    await expect(readSpecFile(example)).resolves.toMatchObject({
+      image: 'ghcr.io/acme/payments:1.4.2',
     });
   });
 
