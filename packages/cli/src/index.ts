@@ -7,6 +7,14 @@
 
 import { runCli } from './program';
 
+// `shipyard history | head` closes the pipe early: stop quietly, as other tools do.
+process.stdout.on('error', error => {
+  if ((error as NodeJS.ErrnoException).code === 'EPIPE') {
+    process.exit(0);
+  }
+  throw error;
+});
+
 runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
