@@ -1,5 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { ConflictError } from '@backstage/errors';
+import { ConflictError, ServiceUnavailableError } from '@backstage/errors';
 import {
   checkSpecForWorkspace,
   renderManifests,
@@ -15,6 +15,7 @@ import {
   WorkloadTarget,
 } from '../cluster/ClusterGateway';
 import { LeaseLostError, VersionStore } from '../database/VersionStore';
+import { databaseUnavailableReason } from '../service/databaseErrors';
 import { HeldLease, LeaseManager } from './LeaseManager';
 import { sleep } from './sleep';
 
@@ -163,13 +164,22 @@ export class VersionOperations {
         return (await store.getVersion(target.entityRef, workspace.name, number))!;
       }
 
-      await store.updateVersionStatus(target.entityRef, workspace.name, number, {
-        status: 'progressing',
-        statusMessage: 'Applied; waiting for the rollout',
-        appliedAt: new Date(),
-        makeCurrent: true,
-        fence: lease.fence,
-      });
+      try {
+        await store.updateVersionStatus(target.entityRef, workspace.name, number, {
+          status: 'progressing',
+          statusMessage: 'Applied; waiting for the rollout',
+          appliedAt: new Date(),
+          makeCurrent: true,
+          fence: lease.fence,
+        });
+      } catch (error) {
+        const reason = databaseUnavailableReason(error);
+        if (!reason) throw error;
+        // The cluster runs the version already: a blind retry would deploy it twice.
+        throw new ServiceUnavailableError(
+          `database unavailable: ${reason}. v${number} of ${target.entityRef} in ${workspace.name} was applied to the cluster but not recorded as current; the refresh task reconciles it from the cluster, so check its status before deploying again`,
+        );
+      }
       await lease.markFollowing();
       const following = this.followRollout(target, workload, number, lease);
       handedOff = true;
