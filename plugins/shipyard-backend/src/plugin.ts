@@ -15,6 +15,7 @@ import { LeaseManager } from './operations/LeaseManager';
 import { PromotionOperations } from './operations/PromotionOperations';
 import { VersionOperations } from './operations/VersionOperations';
 import { createRouter } from './service/router';
+import { ShipyardService } from './service/ShipyardService';
 
 /**
  * Lets a backend module replace how Shipyard talks to clusters.
@@ -141,16 +142,17 @@ export const shipyardPlugin = createBackendPlugin({
         }
         lifecycle.addShutdownHook(() => versions.drain());
 
-        httpRouter.use(
-          await createRouter({
-            ...deps,
-            store,
-            workspaces,
-            versions,
-            promotions,
-            gateway,
-          }),
-        );
+        const service = new ShipyardService({
+          permissions: deps.permissions,
+          auditor: deps.auditor,
+          catalog: deps.catalog,
+          store,
+          workspaces,
+          versions,
+          promotions,
+          gateway,
+        });
+        httpRouter.use(await createRouter({ httpAuth: deps.httpAuth, service }));
         logger.info(
           `Shipyard serves ${workspaces.list().length} workspaces: ${workspaces
             .list()
