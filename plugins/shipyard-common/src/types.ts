@@ -139,7 +139,7 @@ export interface WorkspaceSecurityContext {
 
 /** Where a version came from. @public */
 export interface VersionOrigin {
-  type: 'deploy' | 'edit' | 'rollback' | 'promotion' | 'scaffolder' | 'cli';
+  type: 'deploy' | 'edit' | 'rollback' | 'promotion' | 'scaffolder' | 'cli' | 'assistant';
   /** For a rollback: the version rolled back to. For a promotion: the source version. */
   version?: number;
   /** For a promotion: the source workspace. */
@@ -376,7 +376,7 @@ export interface DeployRequest {
   message?: string;
   expectedCurrentVersion?: number;
   /** `edit` when the UI's Edit action deploys, `cli` from the CLI; `deploy` by default. */
-  origin?: 'deploy' | 'edit' | 'scaffolder' | 'cli';
+  origin?: 'deploy' | 'edit' | 'scaffolder' | 'cli' | 'assistant';
 }
 
 /** @public */
