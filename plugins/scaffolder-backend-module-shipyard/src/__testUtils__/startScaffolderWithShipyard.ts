@@ -38,9 +38,11 @@ export const USER = mockCredentials.user.header();
 export interface ScaffolderWithShipyard {
   backend: TestBackend;
   gateway: FakeClusterGateway;
+  /** Permissions the policy refuses from now on; every other one, the scaffolder's included, is allowed. */
+  denied: Set<string>;
   /** Starts a task from a catalog template and waits until it has finished. */
   run(templateName: string, values: object): Promise<TaskResult>;
-  /** The scaffolder's dry run of a template given inline, as the template editor runs it. */
+  /** The scaffolder's dry run of a template given inline, as the template editor runs it; `files` are the template's directory. */
   dryRun(
     template: Entity,
     values: object,
@@ -61,16 +63,22 @@ export interface TaskResult {
 export interface DryRunResult {
   output: Record<string, any>;
   log: string[];
+  /** Why the dry run failed: the scaffolder answers a failed step with a 400 and its message. */
+  error?: string;
 }
 
-/**
- * Starts the backend. `deny` names permissions the policy refuses; every
- * other permission, the scaffolder's included, is allowed.
- */
+/** A log line as a user reads it, without colours and level. */
+function plain(message: unknown): string {
+  return String(message)
+    // eslint-disable-next-line no-control-regex
+    .replace(/\u001b\[[0-9;]*m/g, '')
+    .replace(/^(info|warn|error|debug): /, '');
+}
+
+/** Starts the backend with templates in the catalog beside Shipyard's test services. */
 export async function startScaffolderWithShipyard(
   options: {
     templates?: Entity[];
-    deny?: string[];
     /** Served by the catalog once the Location named here is refreshed: the demo's local catalog. */
     localCatalog?: { directory: string; location: string };
   } = {},
@@ -102,9 +110,9 @@ export async function startScaffolderWithShipyard(
     [...(shipyardEntities as Entity[]), ...(options.templates ?? [])],
     options.localCatalog,
   );
-  const deny = new Set(options.deny ?? []);
+  const denied = new Set<string>();
   const decide = (name: string) =>
-    deny.has(name) ? AuthorizeResult.DENY : AuthorizeResult.ALLOW;
+    denied.has(name) ? AuthorizeResult.DENY : AuthorizeResult.ALLOW;
 
   const backend = await startTestBackend({
     features: [
@@ -131,6 +139,7 @@ export async function startScaffolderWithShipyard(
   return {
     backend,
     gateway,
+    denied,
     async run(templateName, values) {
       const created = await request(server)
         .post('/api/scaffolder/v2/tasks')
@@ -159,7 +168,7 @@ export async function startScaffolderWithShipyard(
       ).body as Array<{ type: string; body: any }>;
       const log = events
         .filter(e => e.type === 'log')
-        .map(e => String(e.body.message));
+        .map(e => plain(e.body.message));
       const completion = events.find(e => e.type === 'completion');
       return {
         status: task.status,
@@ -181,11 +190,11 @@ export async function startScaffolderWithShipyard(
           })),
         });
       if (res.status !== 200) {
-        throw new Error(`Dry run refused: ${res.status} ${JSON.stringify(res.body)}`);
+        return { output: {}, log: [], error: res.body.error?.message };
       }
       return {
         output: res.body.output ?? {},
-        log: (res.body.log ?? []).map((e: any) => String(e.body.message)),
+        log: (res.body.log ?? []).map((e: any) => plain(e.body.message)),
       };
     },
     async shipyard(method, path, body) {

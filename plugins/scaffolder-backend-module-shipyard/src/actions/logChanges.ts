@@ -1,6 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import {
-  PlanAction,
   PlanIssue,
   PromotionPlan,
   SpecChange,
@@ -10,14 +9,6 @@ const SIGNS: Record<SpecChange['kind'], string> = {
   added: '+',
   removed: '-',
   changed: '~',
-};
-
-const LABELS: Record<PlanAction, string> = {
-  overwrite: 'will change (from source)',
-  retain: 'kept in target',
-  'needs-input': 'needs your input',
-  remove: 'removed',
-  unchanged: 'unchanged',
 };
 
 /** Logs a spec diff one field a line: `~ image: "…:1.0" → "…:1.1"`. */
@@ -35,7 +26,7 @@ export function logChanges(logger: LoggerService, changes: SpecChange[]) {
   }
 }
 
-/** Logs a promotion plan as the Promote tab shows it: fields by action, blockers, warnings, checklist. */
+/** Logs a promotion plan as the Promote tab shows it: each field that is not unchanged with its reason, blockers, warnings, checklist. */
 export function logPlan(logger: LoggerService, plan: PromotionPlan) {
   logger.info(
     `Plan ${plan.source.workspace} v${plan.source.version} → ${plan.target.workspace}${
@@ -45,13 +36,14 @@ export function logPlan(logger: LoggerService, plan: PromotionPlan) {
   const unchanged = plan.changes.filter(c => c.action === 'unchanged').length;
   for (const change of plan.changes) {
     if (change.action === 'unchanged') continue;
-    const value =
+    // The planner's reasons already say "will change, from source" or "kept in target".
+    const what =
       change.action === 'needs-input'
-        ? ` (source: ${show(change.source)})`
+        ? `needs your input (source: ${show(change.source)})`
         : change.action === 'remove'
-        ? ''
-        : `: ${show(change.to)}`;
-    logger.info(`  ${change.path}: ${LABELS[change.action]}${value} — ${change.reason}`);
+        ? 'removed'
+        : show(change.to);
+    logger.info(`  ${change.path}: ${what} — ${change.reason}`);
   }
   if (unchanged) {
     logger.info(`  ${unchanged} more field${unchanged === 1 ? '' : 's'} unchanged`);
