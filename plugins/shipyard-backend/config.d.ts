@@ -27,6 +27,33 @@ export interface Config {
       retention?: number;
       /** How long a rollout may make no progress before it fails. Default 120. */
       progressDeadlineSeconds?: number;
+      /**
+       * Label and annotation keys specs may use here, beyond the default
+       * policy, which refuses `kubernetes.io/`, `k8s.io/` (with their
+       * subdomains), `shipyard/` and `app.kubernetes.io/managed-by`. An entry
+       * ending in `/` is a domain with its subdomains (`k8s.io/`); any other
+       * is one exact key (`kubernetes.io/change-cause`). The most specific
+       * entry decides; the workspace's beat the default's.
+       */
+      labelPolicy?: {
+        /** Keys permitted although the default policy reserves them. */
+        allow?: string[];
+        /** Keys refused in addition to the default policy. */
+        deny?: string[];
+      };
+      /**
+       * Security contexts for the pods rendered here, set by the operator
+       * (specs cannot). Each given level replaces Shipyard's restricted
+       * default (pod: runAsNonRoot, seccompProfile RuntimeDefault; container:
+       * allowPrivilegeEscalation false, capabilities drop ALL); `{}` renders
+       * none at that level.
+       */
+      securityContext?: {
+        /** A Kubernetes PodSecurityContext. */
+        pod?: { [field: string]: any };
+        /** A Kubernetes container SecurityContext. */
+        container?: { [field: string]: any };
+      };
     }>;
     promotion?: {
       /** Installation-wide overrides of the default promotion rules (DESIGN §1). */

@@ -1,8 +1,13 @@
 import { Config } from '@backstage/config';
 import { InputError, NotFoundError } from '@backstage/errors';
 import {
+  CONTAINER_SECURITY_CONTEXT_FIELDS,
+  LabelPolicy,
+  labelPolicyConfigErrors,
+  POD_SECURITY_CONTEXT_FIELDS,
   PromotionRulesOverride,
   Workspace,
+  WorkspaceSecurityContext,
 } from '@shipyard/backstage-plugin-common';
 
 const DEFAULT_ENVIRONMENTS = ['dev', 'staging', 'prod'];
@@ -16,6 +21,64 @@ function kubernetesClusterNames(config: Config): string[] | undefined {
   const methods = config.getOptionalConfigArray('kubernetes.clusterLocatorMethods') ?? [];
   if (methods.some(m => m.getString('type') !== 'config')) return undefined;
   return methods.flatMap(m => (m.getOptionalConfigArray('clusters') ?? []).map(c => c.getString('name')));
+}
+
+/** `shipyard.workspaces[].labelPolicy`: allow and deny lists of label and annotation keys. */
+function readLabelPolicy(ws: Config, at: string): LabelPolicy | undefined {
+  const config = ws.getOptionalConfig('labelPolicy');
+  if (!config) return undefined;
+  for (const key of config.keys()) {
+    if (key !== 'allow' && key !== 'deny') {
+      throw new InputError(`${at}.labelPolicy.${key}: unknown field; labelPolicy has allow and deny`);
+    }
+  }
+  const policy: LabelPolicy = {};
+  const allow = config.getOptionalStringArray('allow');
+  const deny = config.getOptionalStringArray('deny');
+  if (allow) policy.allow = allow;
+  if (deny) policy.deny = deny;
+  const errors = labelPolicyConfigErrors(policy);
+  if (errors.length) {
+    throw new InputError(errors.map(e => `${at}.labelPolicy.${e.path}: ${e.message}`).join('; '));
+  }
+  return policy;
+}
+
+/**
+ * `shipyard.workspaces[].securityContext`: the operator's pod and container
+ * security contexts, each replacing Shipyard's restricted default. Field
+ * names are checked here so a typo fails the backend, not every rollout;
+ * the values are checked by the API server's dry run.
+ */
+function readSecurityContext(ws: Config, at: string): WorkspaceSecurityContext | undefined {
+  const config = ws.getOptionalConfig('securityContext');
+  if (!config) return undefined;
+  const result: WorkspaceSecurityContext = {};
+  const levels: Array<[keyof WorkspaceSecurityContext, readonly string[]]> = [
+    ['pod', POD_SECURITY_CONTEXT_FIELDS],
+    ['container', CONTAINER_SECURITY_CONTEXT_FIELDS],
+  ];
+  for (const key of config.keys()) {
+    if (!levels.some(([level]) => level === key)) {
+      throw new InputError(`${at}.securityContext.${key}: unknown field; securityContext has pod and container`);
+    }
+  }
+  for (const [level, fields] of levels) {
+    const value = config.getOptional(level);
+    if (value === undefined) continue;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new InputError(`${at}.securityContext.${level}: must be an object (a Kubernetes ${level === 'pod' ? 'PodSecurityContext' : 'SecurityContext'}); {} renders none`);
+    }
+    for (const field of Object.keys(value)) {
+      if (!fields.includes(field)) {
+        throw new InputError(
+          `${at}.securityContext.${level}.${field}: not a field of a Kubernetes ${level === 'pod' ? 'PodSecurityContext' : 'SecurityContext'} (${fields.join(', ')})`,
+        );
+      }
+    }
+    result[level] = value as Record<string, unknown>;
+  }
+  return result;
 }
 
 /**
@@ -77,6 +140,8 @@ export class WorkspaceRegistry {
           autoRollback: ws.getOptionalBoolean('autoRollback') ?? false,
           retention,
           progressDeadlineSeconds,
+          labelPolicy: readLabelPolicy(ws, at),
+          securityContext: readSecurityContext(ws, at),
         };
       },
     );

@@ -3,6 +3,10 @@
  * against it; the spec inside a request body is validated by the shared zod
  * schema afterwards, whose messages name the exact field.
  */
+import { INT32_MAX, SPEC_LIMITS } from '@shipyard/backstage-plugin-common';
+
+/** A version number or count: PostgreSQL stores them as int32, so larger ones are refused here with the field's name. */
+const int32 = (minimum: number) => ({ type: 'integer', minimum, maximum: INT32_MAX });
 
 const entityParams = [
   { name: 'kind', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9-]{0,62}$' } },
@@ -19,7 +23,7 @@ const versionParam = {
   name: 'version',
   in: 'path',
   required: true,
-  schema: { type: 'integer', minimum: 1, maximum: 2147483647 },
+  schema: int32(1),
 };
 const waitParam = {
   name: 'wait',
@@ -28,20 +32,38 @@ const waitParam = {
   description: 'Answer once the rollout has finished instead of once the objects are applied',
   schema: { type: 'boolean' },
 };
+// Checked before any cluster call: a name of '.' would otherwise make the preflight list every Secret.
+const keySelector = {
+  type: 'object',
+  required: ['name', 'key'],
+  properties: {
+    name: {
+      type: 'string',
+      maxLength: 253,
+      // DNS-1123 subdomain, written so that no input makes the regex backtrack.
+      pattern: '^[a-z0-9]+(-+[a-z0-9]+)*(\\.[a-z0-9]+(-+[a-z0-9]+)*)*$',
+      description: 'a DNS-1123 subdomain: lowercase letters, digits, "-" and ".", starting and ending with a letter or digit',
+    },
+    key: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 253,
+      pattern: '^[-._a-zA-Z0-9]+$',
+      description: 'a Secret or ConfigMap key: letters, digits, "-", "_" or "."',
+    },
+    optional: { type: 'boolean' },
+  },
+  additionalProperties: false,
+};
 const envValue = {
   oneOf: [
-    { type: 'string', maxLength: 32768 },
+    { type: 'string', maxLength: SPEC_LIMITS.stringLength },
     {
       type: 'object',
       additionalProperties: false,
       required: ['secretKeyRef'],
       properties: {
-        secretKeyRef: {
-          type: 'object',
-          required: ['name', 'key'],
-          properties: { name: { type: 'string' }, key: { type: 'string' }, optional: { type: 'boolean' } },
-          additionalProperties: false,
-        },
+        secretKeyRef: keySelector,
       },
     },
     {
@@ -49,12 +71,7 @@ const envValue = {
       additionalProperties: false,
       required: ['configMapKeyRef'],
       properties: {
-        configMapKeyRef: {
-          type: 'object',
-          required: ['name', 'key'],
-          properties: { name: { type: 'string' }, key: { type: 'string' }, optional: { type: 'boolean' } },
-          additionalProperties: false,
-        },
+        configMapKeyRef: keySelector,
       },
     },
   ],
@@ -63,7 +80,7 @@ const message = { type: 'string', maxLength: 4000 };
 const planRequestProperties = {
   source: { type: 'string', minLength: 1, maxLength: 63 },
   target: { type: 'string', minLength: 1, maxLength: 63 },
-  sourceVersion: { type: 'integer', minimum: 1 },
+  sourceVersion: int32(1),
 };
 const json = (schemaRef: string) => ({
   content: { 'application/json': { schema: { $ref: `#/components/schemas/${schemaRef}` } } },
@@ -130,7 +147,7 @@ export const shipyardOpenApiDocument = {
                 properties: {
                   spec: { $ref: '#/components/schemas/ServiceSpec' },
                   message,
-                  expectedCurrentVersion: { type: 'integer', minimum: 0 },
+                  expectedCurrentVersion: int32(0),
                   origin: { type: 'string', enum: ['deploy', 'edit', 'scaffolder', 'cli'] },
                   adopt: {
                     type: 'boolean',
@@ -163,7 +180,7 @@ export const shipyardOpenApiDocument = {
               schema: {
                 type: 'object',
                 additionalProperties: false,
-                properties: { reason: message, expectedCurrentVersion: { type: 'integer', minimum: 0 } },
+                properties: { reason: message, expectedCurrentVersion: int32(0) },
               },
             },
           },
