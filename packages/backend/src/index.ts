@@ -24,5 +24,6 @@ backend.add(import('@backstage/plugin-scaffolder-backend'));
 backend.add(import('@backstage/plugin-kubernetes-backend'));
 
 backend.add(import('@shipyard/backstage-plugin-backend'));
+backend.add(import('@shipyard/backstage-plugin-scaffolder-backend-module'));
 
 backend.start();
