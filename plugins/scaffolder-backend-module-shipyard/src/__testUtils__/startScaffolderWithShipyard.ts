@@ -10,6 +10,8 @@ import { InMemoryCatalogClient } from '@backstage/catalog-client/testUtils';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
+// The scaffolder's tests start Shipyard's backend beside it, as packages/backend does.
+// eslint-disable-next-line @backstage/no-mixed-plugin-imports
 import shipyardPlugin, {
   createShipyardClusterGatewayModule,
 } from '@shipyard/backstage-plugin-backend';
@@ -20,10 +22,10 @@ import { parseAllDocuments } from 'yaml';
 // Shipyard's own test fixtures; not part of the backend's published API.
 // eslint-disable-next-line @backstage/no-relative-monorepo-imports
 import { FakeClusterGateway } from '../../../shipyard-backend/src/__testUtils__/FakeClusterGateway';
+// eslint-disable-next-line @backstage/no-relative-monorepo-imports
 import {
   entities as shipyardEntities,
   workspacesConfig,
-  // eslint-disable-next-line @backstage/no-relative-monorepo-imports
 } from '../../../shipyard-backend/src/__testUtils__/startShipyard';
 import scaffolderModuleShipyard from '..';
 
@@ -69,10 +71,56 @@ export interface DryRunResult {
 
 /** A log line as a user reads it, without colours and level. */
 function plain(message: unknown): string {
-  return String(message)
-    // eslint-disable-next-line no-control-regex
-    .replace(/\u001b\[[0-9;]*m/g, '')
-    .replace(/^(info|warn|error|debug): /, '');
+  return (
+    String(message)
+      // eslint-disable-next-line no-control-regex
+      .replace(/\u001b\[[0-9;]*m/g, '')
+      .replace(/^(info|warn|error|debug): /, '')
+  );
+}
+
+/**
+ * The in-memory catalog, shared by every plugin, that also reads the YAML
+ * files of a local directory when its Location is refreshed, as the real
+ * catalog does for a `file` Location with a glob.
+ */
+class DirectoryCatalog {
+  private client: InMemoryCatalogClient;
+
+  constructor(
+    private readonly entities: Entity[],
+    private readonly local?: { directory: string; location: string },
+  ) {
+    this.client = new InMemoryCatalogClient({ entities });
+  }
+
+  readonly service = new Proxy({} as any, {
+    get: (_target, method: string) => {
+      if (method === 'refreshEntity') {
+        return (entityRef: string) => this.refresh(entityRef);
+      }
+      return typeof (this.client as any)[method] === 'function'
+        ? (...args: unknown[]) => (this.client as any)[method](...args)
+        : undefined;
+    },
+  });
+
+  private async refresh(entityRef: string) {
+    if (!this.local || entityRef !== this.local.location) return;
+    const files = await readdir(this.local.directory).catch(() => []);
+    const found: Entity[] = [];
+    for (const file of files.filter(f => f.endsWith('.yaml'))) {
+      const text = await readFile(join(this.local.directory, file), 'utf8');
+      found.push(...parseAllDocuments(text).map(d => d.toJS() as Entity));
+    }
+    const withNamespace = found.map(e => ({
+      ...e,
+      metadata: { namespace: 'default', ...e.metadata },
+    }));
+    this.client = new InMemoryCatalogClient({
+      entities: [...this.entities, ...withNamespace],
+    });
+  }
 }
 
 /** Starts the backend with templates in the catalog beside Shipyard's test services. */
@@ -208,50 +256,6 @@ export async function startScaffolderWithShipyard(
   };
 }
 
-/**
- * The in-memory catalog, shared by every plugin, that also reads the YAML
- * files of a local directory when its Location is refreshed, as the real
- * catalog does for a `file` Location with a glob.
- */
-class DirectoryCatalog {
-  private client: InMemoryCatalogClient;
-
-  constructor(
-    private readonly entities: Entity[],
-    private readonly local?: { directory: string; location: string },
-  ) {
-    this.client = new InMemoryCatalogClient({ entities });
-  }
-
-  readonly service = new Proxy({} as any, {
-    get: (_target, method: string) => {
-      if (method === 'refreshEntity') {
-        return (entityRef: string) => this.refresh(entityRef);
-      }
-      return typeof (this.client as any)[method] === 'function'
-        ? (...args: unknown[]) => (this.client as any)[method](...args)
-        : undefined;
-    },
-  });
-
-  private async refresh(entityRef: string) {
-    if (!this.local || entityRef !== this.local.location) return;
-    const files = await readdir(this.local.directory).catch(() => []);
-    const found: Entity[] = [];
-    for (const file of files.filter(f => f.endsWith('.yaml'))) {
-      const text = await readFile(join(this.local.directory, file), 'utf8');
-      found.push(...parseAllDocuments(text).map(d => d.toJS() as Entity));
-    }
-    const withNamespace = found.map(e => ({
-      ...e,
-      metadata: { namespace: 'default', ...e.metadata },
-    }));
-    this.client = new InMemoryCatalogClient({
-      entities: [...this.entities, ...withNamespace],
-    });
-  }
-}
-
 /** A template whose one step runs `action` with the given inputs, taken from the values of the same names. */
 export function actionTemplate(
   name: string,
@@ -296,9 +300,15 @@ export function actionTemplate(
         },
       ],
       output: Object.fromEntries(
-        ['version', 'status', 'url', 'changes', 'plan', 'toVersion', 'entityRef'].map(
-          key => [key, `\${{ steps.shipyard.output.${key} }}`],
-        ),
+        [
+          'version',
+          'status',
+          'url',
+          'changes',
+          'plan',
+          'toVersion',
+          'entityRef',
+        ].map(key => [key, `\${{ steps.shipyard.output.${key} }}`]),
       ),
     },
   };

@@ -46,9 +46,7 @@ export const examples: TemplateExample[] = [
         },
       ],
       output: {
-        links: [
-          { title: 'Versions', url: '${{ steps.deploy.output.url }}' },
-        ],
+        links: [{ title: 'Versions', url: '${{ steps.deploy.output.url }}' }],
       },
     }),
   },

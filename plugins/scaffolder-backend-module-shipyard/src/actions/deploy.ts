@@ -42,9 +42,7 @@ export function createShipyardDeployAction(options: ShipyardActionsOptions) {
     schema: {
       input: {
         entityRef: z =>
-          z
-            .string()
-            .describe('The service, e.g. component:default/payments'),
+          z.string().describe('The service, e.g. component:default/payments'),
         workspace: z =>
           z.string().describe('The workspace to deploy to, e.g. dev'),
         spec: z =>
@@ -60,10 +58,7 @@ export function createShipyardDeployAction(options: ShipyardActionsOptions) {
               'Path of a YAML spec in the task workspace, e.g. shipyard.yaml; give this or spec',
             ),
         message: z =>
-          z
-            .string()
-            .optional()
-            .describe('Why: shown in the version history'),
+          z.string().optional().describe('Why: shown in the version history'),
         wait: z =>
           z
             .boolean()
@@ -76,7 +71,9 @@ export function createShipyardDeployAction(options: ShipyardActionsOptions) {
         version: z =>
           z
             .number()
-            .describe('The new version (in a dry run: the number it would get)'),
+            .describe(
+              'The new version (in a dry run: the number it would get)',
+            ),
         status: z =>
           z
             .string()

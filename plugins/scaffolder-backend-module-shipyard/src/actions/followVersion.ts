@@ -38,13 +38,16 @@ export async function followVersion(
   while (!isFinished(current)) {
     if (Date.now() > giveUpAt) {
       throw new Error(
-        `Stopped waiting after ${Math.round((options.giveUpMs ?? GIVE_UP_MS) / 60000)} minutes: ${lastLine}; the rollout goes on in the cluster`,
+        `Stopped waiting after ${Math.round(
+          (options.giveUpMs ?? GIVE_UP_MS) / 60000,
+        )} minutes: ${lastLine}; the rollout goes on in the cluster`,
       );
     }
     await sleep(pollMs, signal);
     pollMs = Math.min(pollMs * 2, MAX_POLL_MS);
+    const { service, workspace, number } = current;
     current = await callShipyard(() =>
-      client.getVersion(current.service, current.workspace, current.number),
+      client.getVersion(service, workspace, number),
     );
     const line = describeVersion(current);
     if (line !== lastLine) {
@@ -59,7 +62,9 @@ export async function followVersion(
 export function assertNotFailed(version: Version): void {
   if (version.status === 'failed') {
     throw new Error(
-      `v${version.number} failed in ${version.workspace}: ${version.statusMessage ?? 'no reason given'}`,
+      `v${version.number} failed in ${version.workspace}: ${
+        version.statusMessage ?? 'no reason given'
+      }`,
     );
   }
 }
@@ -70,14 +75,15 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       reject(signal.reason ?? new Error('Aborted'));
       return;
     }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
+    let timer: ReturnType<typeof setTimeout> | undefined = undefined;
     const onAbort = () => {
       clearTimeout(timer);
       reject(signal?.reason ?? new Error('Aborted'));
     };
+    timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

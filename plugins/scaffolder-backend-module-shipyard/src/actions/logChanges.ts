@@ -1,5 +1,6 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import {
+  PlanChange,
   PlanIssue,
   PromotionPlan,
   SpecChange,
@@ -29,30 +30,35 @@ export function logChanges(logger: LoggerService, changes: SpecChange[]) {
 /** Logs a promotion plan as the Promote tab shows it: each field that is not unchanged with its reason, blockers, warnings, checklist. */
 export function logPlan(logger: LoggerService, plan: PromotionPlan) {
   logger.info(
-    `Plan ${plan.source.workspace} v${plan.source.version} → ${plan.target.workspace}${
+    `Plan ${plan.source.workspace} v${plan.source.version} → ${
+      plan.target.workspace
+    }${
       plan.target.version ? ` (now v${plan.target.version})` : ' (empty)'
     }, hash ${plan.planHash}`,
   );
   const unchanged = plan.changes.filter(c => c.action === 'unchanged').length;
   for (const change of plan.changes) {
     if (change.action === 'unchanged') continue;
-    // The planner's reasons already say "will change, from source" or "kept in target".
-    const what =
-      change.action === 'needs-input'
-        ? `needs your input (source: ${show(change.source)})`
-        : change.action === 'remove'
-        ? 'removed'
-        : show(change.to);
-    logger.info(`  ${change.path}: ${what} — ${change.reason}`);
+    logger.info(`  ${change.path}: ${planned(change)} — ${change.reason}`);
   }
   if (unchanged) {
-    logger.info(`  ${unchanged} more field${unchanged === 1 ? '' : 's'} unchanged`);
+    logger.info(
+      `  ${unchanged} more field${unchanged === 1 ? '' : 's'} unchanged`,
+    );
   }
   logIssues(logger, 'Blocker', plan.blockers);
   logIssues(logger, 'Warning', plan.warnings);
   for (const item of plan.checklist) {
     logger.info(`Checklist: ${item}`);
   }
+}
+
+/** What the target gets; the planner's reasons already say "will change, from source" or "kept in target". */
+function planned(change: PlanChange): string {
+  if (change.action === 'needs-input') {
+    return `needs your input (source: ${show(change.source)})`;
+  }
+  return change.action === 'remove' ? 'removed' : show(change.to);
 }
 
 function logIssues(logger: LoggerService, label: string, issues: PlanIssue[]) {

@@ -27,11 +27,16 @@ const promoteTemplate = actionTemplate('promote', 'shipyard:promote', [
 describe('shipyard:promote', () => {
   let app: ScaffolderWithShipyard;
   const versionsIn = async (workspace: string) =>
-    (await app.shipyard('get', `${PAYMENTS}/workspaces/${workspace}/versions`)).items;
+    (await app.shipyard('get', `${PAYMENTS}/workspaces/${workspace}/versions`))
+      .items;
 
   beforeAll(async () => {
     app = await startScaffolderWithShipyard({ templates: [promoteTemplate] });
-    await app.shipyard('post', `${PAYMENTS}/workspaces/dev/versions?wait=true`, { spec: devSpec });
+    await app.shipyard(
+      'post',
+      `${PAYMENTS}/workspaces/dev/versions?wait=true`,
+      { spec: devSpec },
+    );
   });
   afterAll(() => app.stop());
   afterEach(() => app.denied.clear());
@@ -86,9 +91,17 @@ describe('shipyard:promote', () => {
 
   describe('with an env key new in the source', () => {
     beforeAll(async () => {
-      await app.shipyard('post', `${PAYMENTS}/workspaces/dev/versions?wait=true`, {
-        spec: { ...devSpec, image: 'ghcr.io/acme/payments:1.1.0', env: { ...devSpec.env, FLAGS_URL: 'http://flags.dev' } },
-      });
+      await app.shipyard(
+        'post',
+        `${PAYMENTS}/workspaces/dev/versions?wait=true`,
+        {
+          spec: {
+            ...devSpec,
+            image: 'ghcr.io/acme/payments:1.1.0',
+            env: { ...devSpec.env, FLAGS_URL: 'http://flags.dev' },
+          },
+        },
+      );
     });
 
     it('refuses to run, naming the blocker and where to answer it', async () => {
@@ -113,7 +126,9 @@ describe('shipyard:promote', () => {
         source: 'dev',
         target: 'staging',
       });
-      expect(result.error).toMatch(/^Refusing to promote dev → staging: .*env\.FLAGS_URL/);
+      expect(result.error).toMatch(
+        /^Refusing to promote dev → staging: .*env\.FLAGS_URL/,
+      );
     });
 
     it('runs when the inputs answer it, and keeps what the target owns', async () => {
@@ -133,9 +148,17 @@ describe('shipyard:promote', () => {
   });
 
   it('with planOnly, only plans; with a planHash, runs only that plan', async () => {
-    await app.shipyard('post', `${PAYMENTS}/workspaces/dev/versions?wait=true`, {
-      spec: { ...devSpec, image: 'ghcr.io/acme/payments:1.2.0', env: { ...devSpec.env, FLAGS_URL: 'http://flags.dev' } },
-    });
+    await app.shipyard(
+      'post',
+      `${PAYMENTS}/workspaces/dev/versions?wait=true`,
+      {
+        spec: {
+          ...devSpec,
+          image: 'ghcr.io/acme/payments:1.2.0',
+          env: { ...devSpec.env, FLAGS_URL: 'http://flags.dev' },
+        },
+      },
+    );
     const planned = await app.run('promote', {
       entityRef: 'component:default/payments',
       source: 'dev',
@@ -152,7 +175,9 @@ describe('shipyard:promote', () => {
       planHash: 'f'.repeat(64),
     });
     expect(stale.status).toBe('failed');
-    expect(stale.error).toMatch(/^Shipyard answered 409 ConflictError: planHash: the plan is stale/);
+    expect(stale.error).toMatch(
+      /^Shipyard answered 409 ConflictError: planHash: the plan is stale/,
+    );
 
     const promoted = await app.run('promote', {
       entityRef: 'component:default/payments',

@@ -43,9 +43,7 @@ export function createShipyardPromoteAction(options: ShipyardActionsOptions) {
     schema: {
       input: {
         entityRef: z =>
-          z
-            .string()
-            .describe('The service, e.g. component:default/payments'),
+          z.string().describe('The service, e.g. component:default/payments'),
         source: z =>
           z.string().describe('The workspace to promote from, e.g. staging'),
         target: z =>
@@ -87,10 +85,7 @@ export function createShipyardPromoteAction(options: ShipyardActionsOptions) {
             .optional()
             .describe("Answers to the plan's needs-input fields"),
         reason: z =>
-          z
-            .string()
-            .optional()
-            .describe('Why: shown in the version history'),
+          z.string().optional().describe('Why: shown in the version history'),
         wait: z =>
           z
             .boolean()
@@ -158,7 +153,11 @@ export function createShipyardPromoteAction(options: ShipyardActionsOptions) {
         ctx.output('url', url);
         refuseBlockers(plan, unresolved);
         ctx.logger.info(
-          `${ctx.isDryRun ? 'Dry run' : 'Plan only'}: would promote ${entityRef} from ${source} v${plan.source.version} to ${target} as v${next}`,
+          `${
+            ctx.isDryRun ? 'Dry run' : 'Plan only'
+          }: would promote ${entityRef} from ${source} v${
+            plan.source.version
+          } to ${target} as v${next}`,
         );
         return;
       }
@@ -179,7 +178,9 @@ export function createShipyardPromoteAction(options: ShipyardActionsOptions) {
           )) as unknown as JsonObject,
       })) as unknown as Version;
       ctx.logger.info(
-        `Promoted ${source} v${plan.source.version}: ${describeVersion(version)}`,
+        `Promoted ${source} v${plan.source.version}: ${describeVersion(
+          version,
+        )}`,
       );
       if (wait && !isFinished(version)) {
         version = await followVersion(client, version, {
@@ -227,9 +228,11 @@ function refuseBlockers(plan: PromotionPlan, unresolved: PlanIssue[]) {
       }${answer}`;
     })
     .join('; ');
-  const message = `Refusing to promote ${plan.source.workspace} → ${plan.target.workspace}: the plan has ${
-    unresolved.length
-  } blocker${unresolved.length === 1 ? '' : 's'} the inputs do not resolve: ${list}`;
+  const message = `Refusing to promote ${plan.source.workspace} → ${
+    plan.target.workspace
+  }: the plan has ${unresolved.length} blocker${
+    unresolved.length === 1 ? '' : 's'
+  } the inputs do not resolve: ${list}`;
   if (unresolved.every(b => b.code.endsWith('needs-input'))) {
     throw new InputError(message);
   }

@@ -27,10 +27,15 @@ export async function readSpecFile(
 ): Promise<ServiceSpec> {
   let text: string;
   try {
-    text = await readFile(resolveSafeChildPath(workspacePath, specFile), 'utf8');
+    text = await readFile(
+      resolveSafeChildPath(workspacePath, specFile),
+      'utf8',
+    );
   } catch (error) {
     throw new InputError(
-      `specFile: cannot read ${specFile} in the task workspace: ${(error as Error).message}`,
+      `specFile: cannot read ${specFile} in the task workspace: ${
+        (error as Error).message
+      }`,
     );
   }
   const result = parseSpecYaml(text);
@@ -74,9 +79,13 @@ function lineFinder(text: string): (error: SpecError) => number | undefined {
         let best: { key: string; value: unknown; at?: number } | undefined;
         for (const pair of node.items) {
           if (!isPair(pair)) continue;
-          const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+          const key = isScalar(pair.key)
+            ? String(pair.key.value)
+            : String(pair.key);
           const fits =
-            rest === key || rest.startsWith(`${key}.`) || rest.startsWith(`${key}[`);
+            rest === key ||
+            rest.startsWith(`${key}.`) ||
+            rest.startsWith(`${key}[`);
           if (fits && (!best || key.length > best.key.length)) {
             best = { key, value: pair.value, at: lineAt(pair.key as YamlNode) };
           }

@@ -11,7 +11,10 @@ export const examples: TemplateExample[] = [
           id: 'fetch',
           action: 'fetch:template',
           name: 'Fetch skeleton',
-          input: { url: './skeleton', values: { name: '${{ parameters.name }}' } },
+          input: {
+            url: './skeleton',
+            values: { name: '${{ parameters.name }}' },
+          },
         },
         {
           id: 'register',

@@ -27,7 +27,9 @@ export interface LocalCatalogOptions {
  * host), and the catalog API only accepts `url` locations.
  * @public
  */
-export function createShipyardRegisterLocalAction(options: LocalCatalogOptions) {
+export function createShipyardRegisterLocalAction(
+  options: LocalCatalogOptions,
+) {
   const { catalog, location } = options;
   const directory = resolve(options.directory);
   return createTemplateAction({
@@ -48,7 +50,9 @@ export function createShipyardRegisterLocalAction(options: LocalCatalogOptions) 
       },
       output: {
         entityRef: z =>
-          z.string().describe('The registered entity, e.g. component:default/x'),
+          z
+            .string()
+            .describe('The registered entity, e.g. component:default/x'),
         filePath: z => z.string().describe('Where the file was written'),
       },
     },
@@ -87,7 +91,9 @@ export function createShipyardRegisterLocalAction(options: LocalCatalogOptions) 
             )
           : error;
       });
-      ctx.logger.info(`Wrote ${entityRef} to ${filePath}; refreshing ${location}`);
+      ctx.logger.info(
+        `Wrote ${entityRef} to ${filePath}; refreshing ${location}`,
+      );
       await catalog.refreshEntity(location, { credentials });
       await waitForEntity(catalog, entityRef, credentials, {
         logger: ctx.logger,
@@ -108,7 +114,8 @@ function mainEntity(text: string, source: string): Entity {
     return document.toJS() as Entity;
   });
   const valid = entities.filter(
-    e => e && typeof e.kind === 'string' && typeof e.metadata?.name === 'string',
+    e =>
+      e && typeof e.kind === 'string' && typeof e.metadata?.name === 'string',
   );
   const entity = valid.find(e => e.kind === 'Component') ?? valid[0];
   if (!entity) {

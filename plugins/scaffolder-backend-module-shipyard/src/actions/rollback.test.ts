@@ -23,11 +23,16 @@ const rollbackTemplate = actionTemplate('rollback', 'shipyard:rollback', [
 describe('shipyard:rollback', () => {
   let app: ScaffolderWithShipyard;
   const deploy = (workspace: string, tag: string) =>
-    app.shipyard('post', `${LEDGER}/workspaces/${workspace}/versions?wait=true`, {
-      spec: spec(tag),
-    });
+    app.shipyard(
+      'post',
+      `${LEDGER}/workspaces/${workspace}/versions?wait=true`,
+      {
+        spec: spec(tag),
+      },
+    );
   const versionsIn = async (workspace: string) =>
-    (await app.shipyard('get', `${LEDGER}/workspaces/${workspace}/versions`)).items;
+    (await app.shipyard('get', `${LEDGER}/workspaces/${workspace}/versions`))
+      .items;
 
   beforeAll(async () => {
     app = await startScaffolderWithShipyard({ templates: [rollbackTemplate] });
@@ -53,11 +58,18 @@ describe('shipyard:rollback', () => {
       plan: {
         fromVersion: 3,
         toVersion: 1,
-        changes: [{ path: 'image', kind: 'changed', before: spec('1.0.1').image, after: spec('1.0.0').image }],
+        changes: [
+          {
+            path: 'image',
+            kind: 'changed',
+            before: spec('1.0.1').image,
+            after: spec('1.0.0').image,
+          },
+        ],
       },
     });
     expect(result.log).toContainEqual(
-      'Dry run: would roll component:default/ledger back in dev from v3 to v1\'s spec, as v4',
+      "Dry run: would roll component:default/ledger back in dev from v3 to v1's spec, as v4",
     );
     expect(await versionsIn('dev')).toHaveLength(3);
   });
@@ -95,7 +107,10 @@ describe('shipyard:rollback', () => {
     });
     expect(task.error).toBeUndefined();
     expect(task.output).toMatchObject({ version: 5, toVersion: 2 });
-    expect((await versionsIn('dev'))[0]).toMatchObject({ spec: spec('1.0.1'), origin: { type: 'rollback', version: 2 } });
+    expect((await versionsIn('dev'))[0]).toMatchObject({
+      spec: spec('1.0.1'),
+      origin: { type: 'rollback', version: 2 },
+    });
   });
 
   it("says why there is no 'previous' version", async () => {

@@ -38,9 +38,7 @@ export function createShipyardRollbackAction(options: ShipyardActionsOptions) {
     schema: {
       input: {
         entityRef: z =>
-          z
-            .string()
-            .describe('The service, e.g. component:default/payments'),
+          z.string().describe('The service, e.g. component:default/payments'),
         workspace: z => z.string().describe('The workspace, e.g. prod'),
         toVersion: z =>
           z
@@ -52,10 +50,7 @@ export function createShipyardRollbackAction(options: ShipyardActionsOptions) {
               "The version whose spec to restore, or 'previous': the newest version numbered below the current one whose rollout succeeded (or was recorded, in a workspace without a cluster) and whose spec differs from the current one's",
             ),
         reason: z =>
-          z
-            .string()
-            .optional()
-            .describe('Why: shown in the version history'),
+          z.string().optional().describe('Why: shown in the version history'),
         wait: z =>
           z
             .boolean()
@@ -68,7 +63,9 @@ export function createShipyardRollbackAction(options: ShipyardActionsOptions) {
         version: z =>
           z
             .number()
-            .describe('The new version (in a dry run: the number it would get)'),
+            .describe(
+              'The new version (in a dry run: the number it would get)',
+            ),
         status: z =>
           z
             .string()
@@ -100,7 +97,9 @@ export function createShipyardRollbackAction(options: ShipyardActionsOptions) {
         ctx.input.toVersion,
       );
       if (ctx.input.toVersion === 'previous') {
-        ctx.logger.info(`The previous version in ${workspace} is v${toVersion}`);
+        ctx.logger.info(
+          `The previous version in ${workspace} is v${toVersion}`,
+        );
       }
 
       if (ctx.isDryRun) {
@@ -133,7 +132,9 @@ export function createShipyardRollbackAction(options: ShipyardActionsOptions) {
             client.rollback(entityRef, workspace, toVersion, { reason }),
           )) as unknown as JsonObject,
       })) as unknown as Version;
-      ctx.logger.info(`Rolled back to v${toVersion}: ${describeVersion(version)}`);
+      ctx.logger.info(
+        `Rolled back to v${toVersion}: ${describeVersion(version)}`,
+      );
       if (wait && !isFinished(version)) {
         version = await followVersion(client, version, {
           logger: ctx.logger,
@@ -168,8 +169,9 @@ async function resolveToVersion(
   }
   let cursor: string | undefined;
   do {
+    const options = { limit: 100, cursor };
     const page = await callShipyard(() =>
-      client.listVersions(entityRef, workspace, { limit: 100, cursor }),
+      client.listVersions(entityRef, workspace, options),
     );
     const previous = page.items.find(
       v =>

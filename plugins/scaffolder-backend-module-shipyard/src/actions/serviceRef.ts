@@ -28,8 +28,14 @@ export function versionsTabUrl(
 ): string {
   const { kind, namespace, name } = parseEntityRef(entityRef);
   const baseUrl = config.getString('app.baseUrl').replace(/\/+$/, '');
-  const path = [namespace.toLocaleLowerCase('en-US'), kind.toLocaleLowerCase('en-US'), name]
+  const path = [
+    namespace.toLocaleLowerCase('en-US'),
+    kind.toLocaleLowerCase('en-US'),
+    name,
+  ]
     .map(encodeURIComponent)
     .join('/');
-  return `${baseUrl}/catalog/${path}/versions?workspace=${encodeURIComponent(workspace)}`;
+  return `${baseUrl}/catalog/${path}/versions?workspace=${encodeURIComponent(
+    workspace,
+  )}`;
 }

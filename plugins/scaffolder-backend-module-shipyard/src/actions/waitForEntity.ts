@@ -1,4 +1,7 @@
-import { BackstageCredentials, LoggerService } from '@backstage/backend-plugin-api';
+import {
+  BackstageCredentials,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
 import { NotFoundError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 
@@ -22,7 +25,9 @@ export async function waitForEntity(
     }
     if (Date.now() > giveUpAt || options.signal?.aborted) {
       throw new NotFoundError(
-        `entityRef: no catalog entity ${entityRef} (waited ${Math.round(timeoutMs / 1000)} s for the catalog to ingest it)`,
+        `entityRef: no catalog entity ${entityRef} (waited ${Math.round(
+          timeoutMs / 1000,
+        )} s for the catalog to ingest it)`,
       );
     }
     if (!logged) {
