@@ -44,10 +44,16 @@ export async function readSpecFile(
   }
   const lines = lineFinder(text);
   const problems = result.errors.map(error => {
-    // Syntax errors already start with their line.
-    const line = /^line \d+/.test(error.message) ? undefined : lines(error);
-    const where = line ? `line ${line}: ` : '';
-    return `${where}${error.path ? `${error.path}: ` : ''}${error.message}`;
+    // Syntax errors start with their line; duplicate keys end with it.
+    if (/^line \d+/.test(error.message)) {
+      return error.message;
+    }
+    const duplicate = /^(.*) \(line (\d+)\)$/.exec(error.message);
+    const line = duplicate ? Number(duplicate[2]) : lines(error);
+    const message = duplicate ? duplicate[1] : error.message;
+    return `${line ? `line ${line}: ` : ''}${
+      error.path ? `${error.path}: ` : ''
+    }${message}`;
   });
   throw new InputError(`specFile ${specFile}: ${problems.join('; ')}`);
 }
