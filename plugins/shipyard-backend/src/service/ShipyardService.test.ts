@@ -136,6 +136,18 @@ describe.each(databases.eachSupportedId())('ShipyardService (%s)', databaseId =>
     await versions.drain();
   });
 
+  it('refuses a malformed Secret name in promotion inputs before the cluster is asked', async () => {
+    const { service, gateway, versions } = await setup();
+    await service.deploy(PAYMENTS, 'staging', { spec: { ...baseSpec, env: { API_KEY: { secretKeyRef: { name: 'api', key: 'key' } } } }, wait: true }, jane);
+    const plan = await service.planPromotion(PAYMENTS, { source: 'staging', target: 'prod' }, jane);
+    const asked = jest.spyOn(gateway, 'findMissingReferences');
+    await expect(
+      service.promote(PAYMENTS, { source: 'staging', target: 'prod', planHash: plan.planHash, inputs: { env: { API_KEY: { secretKeyRef: { name: '.', key: 'key' } } } } }, jane),
+    ).rejects.toThrow(/inputs\.env\.API_KEY\.secretKeyRef\.name/);
+    expect(asked).not.toHaveBeenCalled();
+    await versions.drain();
+  });
+
   it('names the field when a workspace is not one of the service’s or a version does not exist', async () => {
     const { service } = await setup();
     await expect(service.deploy('component:default/dev-only', 'prod', { spec: baseSpec }, jane)).rejects.toThrow(

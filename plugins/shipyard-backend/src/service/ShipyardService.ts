@@ -31,6 +31,7 @@ import {
   shipyardVersionRollbackPermission,
   specWarnings,
   SpecChange,
+  validatePromotionInputs,
   Version,
   VersionAddress,
   VersionPage,
@@ -347,6 +348,8 @@ export class ShipyardService {
     const service = await this.resolve(entityRef, context.credentials);
     const { source, target } = this.promotionWorkspaces(service, request);
     await this.authorize(shipyardPromotionExecutePermission, service.entityRef, context.credentials, target);
+    // Names of Secrets and ConfigMaps are checked before the preflight asks the cluster about them.
+    const inputs = request.inputs === undefined ? undefined : validatePromotionInputs(request.inputs);
     const { version } = await this.audited(
       context,
       'promotion-execute',
@@ -357,14 +360,14 @@ export class ShipyardService {
         planHash: request.planHash,
         protectedTarget: target.protected,
         // Only the names of given inputs: their values may be secrets.
-        inputKeys: Object.keys(request.inputs?.env ?? {}),
+        inputKeys: Object.keys(inputs?.env ?? {}),
         reason: request.reason ?? null,
       },
       () =>
         this.deps.promotions.execute(service, source, target, {
           planHash: request.planHash,
           sourceVersion: request.sourceVersion,
-          inputs: request.inputs,
+          inputs,
           reason: request.reason,
           createdBy: actorOf(context.credentials),
           wait: request.wait,
