@@ -20,7 +20,15 @@ const files = readdirSync(here)
 
 const result = spawnSync(
   process.execPath,
-  ['--test', '--test-concurrency=1', '--test-reporter=spec', ...files],
+  // --test-force-exit: a browser left open by a failed hook must not keep
+  // the run (and npm test) waiting for ever after the results are in.
+  [
+    '--test',
+    '--test-concurrency=1',
+    '--test-force-exit',
+    '--test-reporter=spec',
+    ...files,
+  ],
   { stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);
