@@ -4,6 +4,7 @@ import {
   createBackendPlugin,
   createExtensionPoint,
 } from '@backstage/backend-plugin-api';
+import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { ClusterGateway } from './cluster/ClusterGateway';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { readShipyardAnnotations, shipyardPermissions } from '@shipyard/backstage-plugin-common';
@@ -16,6 +17,7 @@ import { PromotionOperations } from './operations/PromotionOperations';
 import { VersionOperations } from './operations/VersionOperations';
 import { createRouter } from './service/router';
 import { ShipyardService } from './service/ShipyardService';
+import { createShipyardActions } from './actions/createShipyardActions';
 
 /**
  * Lets a backend module replace how Shipyard talks to clusters.
@@ -82,6 +84,7 @@ export const shipyardPlugin = createBackendPlugin({
         discovery: coreServices.discovery,
         auth: coreServices.auth,
         catalog: catalogServiceRef,
+        actionsRegistry: actionsRegistryServiceRef,
       },
       async init(deps) {
         const { config, logger, database, httpRouter, lifecycle } = deps;
@@ -153,6 +156,7 @@ export const shipyardPlugin = createBackendPlugin({
           gateway,
         });
         httpRouter.use(await createRouter({ httpAuth: deps.httpAuth, service }));
+        createShipyardActions({ actionsRegistry: deps.actionsRegistry, service });
         logger.info(
           `Shipyard serves ${workspaces.list().length} workspaces: ${workspaces
             .list()
