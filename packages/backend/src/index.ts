@@ -1,6 +1,6 @@
 /*
  * The Backstage backend of Shipyard's development portal: catalog,
- * Kubernetes, scaffolder, permissions, guest sign-in, and Shipyard. An
+ * Kubernetes, scaffolder, permissions, guest sign-in, Shipyard and MCP. An
  * adopter's backend adds Shipyard with the same one line.
  */
 
@@ -25,5 +25,8 @@ backend.add(import('@backstage/plugin-kubernetes-backend'));
 
 backend.add(import('@shipyard/backstage-plugin-backend'));
 backend.add(import('@shipyard/backstage-plugin-scaffolder-backend-module'));
+
+// Shipyard's registry actions as MCP tools for assistants, at /api/mcp-actions/v1.
+backend.add(import('@backstage/plugin-mcp-actions-backend'));
 
 backend.start();
