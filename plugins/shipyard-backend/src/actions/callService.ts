@@ -1,4 +1,21 @@
+import { BackstageCredentials } from '@backstage/backend-plugin-api';
+import { NotAllowedError } from '@backstage/errors';
 import { toServiceUnavailableError } from '../service/databaseErrors';
+
+/**
+ * Refuses an action that changes a cluster unless a user calls it. A
+ * service principal (e.g. `plugin:mcp-actions` for an MCP client with a
+ * static token) passes every permission check, so through an assistant it
+ * would reach protected workspaces that no user policy ever granted.
+ */
+export function requireUserCaller(credentials: BackstageCredentials, action: string): void {
+  const principal = credentials.principal as { type: string; subject?: string };
+  if (principal.type !== 'user') {
+    throw new NotAllowedError(
+      `shipyard:${action} changes what runs on a cluster and needs a user's credentials; the caller is ${principal.type === 'service' ? `service:${principal.subject}` : principal.type}, which the permission policy does not check. Give the assistant a user token.`,
+    );
+  }
+}
 
 /**
  * `T` as a mapped type: the same fields, but, unlike an interface, assignable

@@ -1,6 +1,6 @@
 import { ActionsRegistryService } from '@backstage/backend-plugin-api/alpha';
 import { ShipyardService } from '../service/ShipyardService';
-import { callService } from './callService';
+import { callService, requireUserCaller } from './callService';
 import { entityRefInput, messageInput, versionNumberInput, versionOutput, waitInput, workspaceInput } from './schemas';
 
 /** Registers `shipyard:deploy`: a spec deployed as the next version, with origin `assistant`. */
@@ -38,6 +38,7 @@ The version is recorded with origin "assistant" and the caller as its author. Ru
         }),
     },
     action: async ({ input, credentials }) => {
+      requireUserCaller(credentials, 'deploy');
       const version = await callService(() =>
         service.deploy(
           input.entityRef,

@@ -1,6 +1,6 @@
 import { ActionsRegistryService } from '@backstage/backend-plugin-api/alpha';
 import { ShipyardService } from '../service/ShipyardService';
-import { callService } from './callService';
+import { callService, requireUserCaller } from './callService';
 import {
   entityRefInput,
   envValueInput,
@@ -49,6 +49,7 @@ Runs with the caller's permissions; promoting into a protected workspace (usuall
       output: z => versionOutput(z),
     },
     action: async ({ input, credentials }) => {
+      requireUserCaller(credentials, 'promote');
       const version = await callService(() =>
         service.promote(
           input.entityRef,

@@ -1,6 +1,6 @@
 import { ActionsRegistryService } from '@backstage/backend-plugin-api/alpha';
 import { ShipyardService } from '../service/ShipyardService';
-import { callService } from './callService';
+import { callService, requireUserCaller } from './callService';
 import { entityRefInput, messageInput, versionNumberInput, versionOutput, waitInput, workspaceInput } from './schemas';
 
 /** Registers `shipyard:rollback`: a new version with the spec of an earlier one. */
@@ -29,6 +29,7 @@ Runs with the caller's permissions; protected workspaces (usually prod) need an 
       output: z => versionOutput(z),
     },
     action: async ({ input, credentials }) => {
+      requireUserCaller(credentials, 'rollback');
       const version = await callService(() =>
         service.rollback(
           input.entityRef,

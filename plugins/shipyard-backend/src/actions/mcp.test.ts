@@ -175,14 +175,17 @@ describe('Shipyard actions over MCP with a static external-access token', () => 
     return { client, stop };
   }
 
-  it('reaches Shipyard as the MCP plugin itself, not as the token subject', async () => {
+  it('refuses cluster changes from a static token, which reaches Shipyard as the MCP plugin itself; reads still work', async () => {
     const { client, stop } = await startWithStaticToken([{ plugin: 'mcp-actions' }, { plugin: 'catalog' }, { plugin: 'shipyard' }]);
     try {
       const deployed = await client.callTool({
         name: 'shipyard.deploy',
         arguments: { entityRef: PAYMENTS, workspace: 'dev', spec: baseSpec },
       });
-      expect(deployed.structuredContent).toMatchObject({ createdBy: 'service:plugin:mcp-actions' });
+      expect(deployed.isError).toBe(true);
+      expect(JSON.stringify(deployed.content)).toMatch(/needs a user's credentials; the caller is service:plugin:mcp-actions/);
+      const listed = await client.callTool({ name: 'shipyard.list-versions', arguments: { entityRef: PAYMENTS, workspace: 'dev' } });
+      expect(listed.isError).toBeFalsy();
     } finally {
       await stop();
     }
