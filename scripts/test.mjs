@@ -126,30 +126,55 @@ async function runEndToEnd() {
   if (primary) configs.push(writeClusterConfig([{ name: 'local', info: readCluster(primary) }]));
   const dataDir = join(root, '.cache', `e2e-data-${Date.now()}`);
   say(`Starting backend and app for the browser tests (${elapsed()}) …`);
+  // Backend, app and browser run in process groups of their own, so they are
+  // stopped as a whole, also when npm test is interrupted: otherwise they
+  // would keep ports 7007 and 3000 and fail the next run.
+  const groups = [];
+  const stopAll = () => {
+    for (const pid of groups) {
+      try {
+        process.kill(-pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
+  };
+  const onSignal = signal => {
+    stopAll();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   const portal = spawn('npx', ['backstage-cli', 'repo', 'start', ...configs.flatMap(c => ['--config', c])], {
     cwd: root,
     env: { ...process.env, SHIPYARD_DATA_DIR: dataDir, BROWSER: 'none' },
     stdio: ['ignore', 'inherit', 'inherit'],
     detached: true,
   });
+  groups.push(portal.pid);
   try {
     await waitForHttp('http://localhost:7007/api/shipyard/workspaces');
     await waitForHttp('http://localhost:3000');
-    const result = run('node', [join(root, 'packages', 'app', 'e2e-tests', 'run.mjs')], {
-      allowFailure: true,
+    const browserTests = spawn('node', [join(root, 'packages', 'app', 'e2e-tests', 'run.mjs')], {
+      cwd: root,
       env: {
         ...process.env,
         SHIPYARD_E2E_BASE_URL: 'http://localhost:3000',
         // docs/screenshots are refreshed on purpose (SHIPYARD_E2E_SCREENSHOTS=docs/screenshots), not by every run.
         SHIPYARD_E2E_SCREENSHOTS: process.env.SHIPYARD_E2E_SCREENSHOTS ?? join(root, '.cache', 'screenshots'),
       },
+      stdio: ['ignore', 'inherit', 'inherit'],
+      detached: true,
     });
-    return result.status === 0;
+    groups.push(browserTests.pid);
+    const status = await new Promise(resolvePromise => {
+      browserTests.on('error', () => resolvePromise(1));
+      browserTests.on('exit', code => resolvePromise(code ?? 1));
+    });
+    return status === 0;
   } finally {
-    try {
-      process.kill(-portal.pid, 'SIGTERM');
-    } catch {
-      // already gone
-    }
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    stopAll();
   }
 }
