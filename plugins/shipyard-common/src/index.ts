@@ -25,7 +25,13 @@ export {
   labelPolicyConfigErrors,
 } from './spec/labelPolicy';
 export { specWarnings, looksLikeSecretName } from './spec/specWarnings';
-export { parseSpecYaml, stringifySpec } from './spec/yaml';
+export {
+  parseSpecYaml,
+  parseSpecYamlWithLines,
+  stringifySpec,
+  type SpecYamlError,
+  type ParseSpecYamlResult,
+} from './spec/yaml';
 export { canonicalJson, sha256Hex, hashSpec } from './spec/canonical';
 export { envReference, type EnvObjectReference } from './spec/envReference';
 export {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { serviceSpecArbitrary } from '../__testUtils__/arbitraries';
-import { parseSpecYaml, stringifySpec } from './yaml';
+import { parseSpecYaml, parseSpecYamlWithLines, stringifySpec } from './yaml';
 
 const designYaml = `
 image: ghcr.io/acme/payments:1.4.2          # required; tag and/or @sha256 digest
@@ -74,6 +74,127 @@ describe('parseSpecYaml', () => {
     expect(parseSpecYaml('image: nginx:1\n---\nimage: nginx:2\n').success).toBe(
       false,
     );
+  });
+});
+
+describe('parseSpecYamlWithLines', () => {
+  const errorsOf = (lines: string[]) => {
+    const result = parseSpecYamlWithLines(lines.join('\n'));
+    expect(result.success).toBe(false);
+    return result.success ? [] : result.errors;
+  };
+
+  it('returns the spec of valid YAML', () => {
+    expect(
+      parseSpecYamlWithLines(
+        'image: ghcr.io/acme/payments:1.4.2\nreplicas: 2\n',
+      ),
+    ).toEqual({
+      success: true,
+      spec: { image: 'ghcr.io/acme/payments:1.4.2', replicas: 2 },
+    });
+  });
+
+  it('places each field error on its line, inside lists too, in file order', () => {
+    const errors = errorsOf([
+      'replicas: -1', // 1
+      'image: ghcr.io/acme/payments:1.4.2', // 2
+      'ports:', // 3
+      '  - name: http', // 4
+      '    port: 80800', // 5
+      'replicaz: 3', // 6
+    ]);
+    expect(errors).toEqual([
+      { path: 'replicas', message: 'must be >= 0', line: 1 },
+      { path: 'ports[0].port', message: expect.any(String), line: 5 },
+      { path: 'replicaz', message: 'unknown field', line: 6 },
+    ]);
+  });
+
+  it('finds map keys that contain dots, preferring the longest key', () => {
+    const errors = errorsOf([
+      'image: ghcr.io/acme/payments:1.4.2', // 1
+      'labels:', // 2
+      '  app: payments', // 3
+      '  app.kubernetes.io/name: "not a valid label value!"', // 4
+    ]);
+    expect(errors).toEqual([
+      {
+        path: 'labels.app.kubernetes.io/name',
+        message: expect.any(String),
+        line: 4,
+      },
+    ]);
+  });
+
+  it('places a missing field on the map that should hold it', () => {
+    expect(errorsOf(['', 'replicas: 2'])).toEqual([
+      { path: 'image', message: 'is required', line: 2 },
+    ]);
+    expect(
+      errorsOf([
+        'image: nginx:1', // 1
+        'env:', // 2
+        '  DB_PASSWORD:', // 3
+        '    secretKeyRef:', // 4
+        '      name: payments-db', // 5
+      ]),
+    ).toEqual([
+      expect.objectContaining({
+        path: 'env.DB_PASSWORD.secretKeyRef.key',
+        line: 4,
+      }),
+    ]);
+  });
+
+  it('places a duplicate key on its second occurrence, in lists and at the top level', () => {
+    expect(
+      errorsOf([
+        'image: nginx:1', // 1
+        'ports:', // 2
+        '  - port: 80', // 3
+        '    port: 81', // 4
+        'env:', // 5
+        '  LOG_LEVEL: info', // 6
+        '  LOG_LEVEL: debug', // 7
+        'image: nginx:2', // 8
+      ]),
+    ).toEqual([
+      { path: 'ports[0].port', message: 'duplicate key', line: 4 },
+      { path: 'env.LOG_LEVEL', message: 'duplicate key', line: 7 },
+      { path: 'image', message: 'duplicate key', line: 8 },
+    ]);
+  });
+
+  it('gives a syntax error its line and column, without repeating them in the message', () => {
+    const [error] = errorsOf([
+      'image: nginx:1',
+      'ports: [{ port: 80',
+      'replicas: 2',
+    ]);
+    expect(error).toEqual({
+      path: '',
+      message: expect.not.stringMatching(/line \d|\n/),
+      line: expect.any(Number),
+      column: expect.any(Number),
+    });
+    expect(error.line).toBeGreaterThanOrEqual(2);
+  });
+
+  it('places problems of the whole document on its first line', () => {
+    expect(errorsOf(['- image: nginx:1'])).toEqual([
+      expect.objectContaining({ path: '', line: 1 }),
+    ]);
+  });
+
+  it('says so when the file is empty', () => {
+    expect(errorsOf(['  ', ''])).toEqual([
+      {
+        path: '',
+        message: 'the file is empty; expected a spec with at least an image',
+        line: 1,
+      },
+    ]);
   });
 });
 
