@@ -404,6 +404,25 @@ describe('shipyard against a running backend', () => {
     );
   });
 
+  it('rolls back past versions with the current spec to the previous one, as the scaffolder action does', async () => {
+    await writeSpec('shipyard.yaml', spec('ghcr.io/acme/payments:1.0.0'));
+    await shipyard('deploy', ...PAYMENTS, '--workspace', 'dev', '--wait');
+    await writeSpec('shipyard.yaml', spec('ghcr.io/acme/payments:1.1.0'));
+    await shipyard('deploy', ...PAYMENTS, '--workspace', 'dev', '--wait');
+    await shipyard('deploy', ...PAYMENTS, '--workspace', 'dev', '--wait');
+
+    const back = await shipyard(
+      'rollback',
+      ...PAYMENTS,
+      '--workspace',
+      'dev',
+      '--to',
+      'previous',
+    );
+    expect(back.code).toBe(0);
+    expect(back.stdout).toContain('v4 in dev (rollback of v1)');
+  });
+
   it('exits 2 naming a missing option, and 1 with the backend’s reason for an unknown workspace', async () => {
     const missing = await shipyard('deploy', '--workspace', 'dev');
     expect(missing.code).toBe(2);

@@ -159,7 +159,7 @@ Exit codes: 0 success; 1 failed (a failed rollout, a plan with blockers, a refus
     .addOption(
       new Option(
         '--to <n|previous>',
-        'the version to return to, or "previous": the newest succeeded version before the current one',
+        'the version to return to, or "previous": the newest version before the current one that succeeded with a different spec',
       ).makeOptionMandatory(),
     )
     .option('--reason <text>', 'why: shown in the history and the audit log')

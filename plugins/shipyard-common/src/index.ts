@@ -87,3 +87,10 @@ export {
 } from './permissions';
 export type { ShipyardApi } from './client/ShipyardApi';
 export { ShipyardClient } from './client/ShipyardClient';
+export {
+  waitForVersion,
+  isFinalStatus,
+  VersionWaitTimeoutError,
+  type WaitForVersionOptions,
+} from './client/waitForVersion';
+export { findPreviousVersion } from './client/findPreviousVersion';

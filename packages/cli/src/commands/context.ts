@@ -1,8 +1,12 @@
-import type { ShipyardApi, Version } from '@shipyard/backstage-plugin-common';
+import {
+  isFinalStatus,
+  type ShipyardApi,
+  type Version,
+} from '@shipyard/backstage-plugin-common';
 import { CliError, ExitCode } from '../lib/errors';
 import { describeRollout, describeVersion } from '../lib/format';
 import type { ProgressReporter } from '../lib/progress';
-import { isFinal, waitForRollout } from '../lib/rollout';
+import { waitForRollout } from '../lib/rollout';
 
 /** What a command needs from the outside: the client, output, and where it runs. */
 export interface CommandContext {
@@ -32,7 +36,7 @@ export async function settleVersion(
 ): Promise<number> {
   context.print(describeVersion(created));
   let version = created;
-  if (options.wait && !isFinal(version.status)) {
+  if (options.wait && !isFinalStatus(version.status)) {
     version = await waitForRollout({
       client: context.client,
       version,

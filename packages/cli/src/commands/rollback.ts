@@ -1,4 +1,7 @@
-import type { ShipyardApi } from '@shipyard/backstage-plugin-common';
+import {
+  findPreviousVersion,
+  type ShipyardApi,
+} from '@shipyard/backstage-plugin-common';
 import { CliError, ExitCode } from '../lib/errors';
 import {
   type CommandContext,
@@ -23,7 +26,7 @@ export async function rollback(
   let to: number;
   let expectCurrent = options.expectCurrent;
   if (options.to === 'previous') {
-    const found = await findPreviousVersion(
+    const found = await resolvePreviousVersion(
       context.client,
       options.service,
       options.workspace,
@@ -43,8 +46,12 @@ export async function rollback(
   return settleVersion(context, version, options);
 }
 
-/** The newest version older than the current one that rolled out (or was recorded) successfully. */
-export async function findPreviousVersion(
+/**
+ * The current version and the one `--to previous` restores, as the shared
+ * `findPreviousVersion` defines it: the newest older version that succeeded
+ * (or was recorded) with a spec other than the current one's.
+ */
+async function resolvePreviousVersion(
   client: Pick<ShipyardApi, 'getServiceWorkspaces' | 'listVersions'>,
   service: string,
   workspace: string,
@@ -59,31 +66,19 @@ export async function findPreviousVersion(
       ExitCode.BadInput,
     );
   }
-  const current = state.currentVersion?.number;
-  if (current === undefined) {
+  const current = state.currentVersion;
+  if (!current) {
     throw new CliError(
       `${service} has no current version in ${workspace} to roll back from`,
       ExitCode.Failed,
     );
   }
-  let cursor: string | undefined;
-  do {
-    const page = await client.listVersions(service, workspace, {
-      limit: 100,
-      cursor,
-    });
-    const previous = page.items.find(
-      v =>
-        v.number < current &&
-        (v.status === 'succeeded' || v.status === 'recorded'),
+  const previous = await findPreviousVersion(client, service, current);
+  if (!previous) {
+    throw new CliError(
+      `${service} has no version before v${current.number} in ${workspace} that succeeded with a different spec; name one with --to <n>`,
+      ExitCode.Failed,
     );
-    if (previous) {
-      return { current, previous: previous.number };
-    }
-    cursor = page.nextCursor;
-  } while (cursor);
-  throw new CliError(
-    `${service} has no version before v${current} in ${workspace} that succeeded; name one with --to <n>`,
-    ExitCode.Failed,
-  );
+  }
+  return { current: current.number, previous: previous.number };
 }

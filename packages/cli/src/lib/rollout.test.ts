@@ -14,6 +14,9 @@ const base: Version = {
 };
 
 describe('waitForRollout', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
   it('polls the version until a final status, reporting each state', async () => {
     const answers: Version[] = [
       { ...base, status: 'progressing' },
@@ -25,13 +28,14 @@ describe('waitForRollout', () => {
     }));
     const states: string[] = [];
     const done = jest.fn();
-    const final = await waitForRollout({
+    const waiting = waitForRollout({
       client: { getVersion },
       version: base,
       progress: { update: state => states.push(state), done },
       timeoutSeconds: 60,
-      sleep: async () => {},
     });
+    await jest.runAllTimersAsync();
+    const final = await waiting;
     expect(final.status).toBe('succeeded');
     expect(getVersion).toHaveBeenCalledWith(
       'component:default/payments',
@@ -47,29 +51,27 @@ describe('waitForRollout', () => {
   });
 
   it('gives up after the timeout with a reason', async () => {
-    let now = 0;
-    await expect(
-      waitForRollout({
-        client: {
-          getVersion: async () => ({
-            ...base,
-            status: 'progressing',
-            manifests: [],
-          }),
-        },
-        version: base,
-        progress: { update: () => {}, done: () => {} },
-        timeoutSeconds: 5,
-        sleep: async ms => {
-          now += ms;
-        },
-        now: () => now,
+    await Promise.all([
+      expect(
+        waitForRollout({
+          client: {
+            getVersion: async () => ({
+              ...base,
+              status: 'progressing',
+              manifests: [],
+            }),
+          },
+          version: base,
+          progress: { update: () => {}, done: () => {} },
+          timeoutSeconds: 5,
+        }),
+      ).rejects.toMatchObject({
+        exitCode: 1,
+        message: expect.stringContaining(
+          'v4 in dev is still progressing after 5s',
+        ),
       }),
-    ).rejects.toMatchObject({
-      exitCode: 1,
-      message: expect.stringContaining(
-        'v4 in dev is still progressing after 5s',
-      ),
-    });
+      jest.advanceTimersByTimeAsync(5000),
+    ]);
   });
 });

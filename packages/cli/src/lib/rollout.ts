@@ -1,60 +1,40 @@
-import type {
-  ShipyardApi,
-  Version,
-  VersionStatus,
+import {
+  type ShipyardApi,
+  type Version,
+  VersionWaitTimeoutError,
+  waitForVersion,
 } from '@shipyard/backstage-plugin-common';
 import { CliError, ExitCode } from './errors';
 import { describeRollout } from './format';
 import type { ProgressReporter } from './progress';
 
-const FINAL_STATUSES: VersionStatus[] = ['succeeded', 'failed', 'recorded'];
-
-/** Whether a version's status will not change any more. */
-export function isFinal(status: VersionStatus): boolean {
-  return FINAL_STATUSES.includes(status);
-}
-
 /**
- * Polls a version until its rollout finishes, reporting each state.
- * Polls quickly at first, since most rollouts in dev finish in seconds, then
- * backs off to once every two seconds.
+ * Follows a version with the shared `waitForVersion` until its rollout ends,
+ * showing each state polled; running out of time fails with how to follow
+ * the rollout further.
  */
 export async function waitForRollout(options: {
   client: Pick<ShipyardApi, 'getVersion'>;
   version: Version;
   progress: ProgressReporter;
   timeoutSeconds: number;
-  sleep?: (ms: number) => Promise<void>;
-  now?: () => number;
 }): Promise<Version> {
   const { client, progress, timeoutSeconds } = options;
-  const sleep =
-    options.sleep ??
-    ((ms: number) => new Promise<void>(resolve => setTimeout(resolve, ms)));
-  const now = options.now ?? Date.now;
-  const deadline = now() + timeoutSeconds * 1000;
-  let version = options.version;
-  let interval = 100;
   try {
-    progress.update(describeRollout(version));
-    while (!isFinal(version.status)) {
-      if (now() >= deadline) {
-        throw new CliError(
-          `v${version.number} in ${version.workspace} is still ${version.status} after ${timeoutSeconds}s; it keeps going in the cluster (see \`shipyard history\`)`,
-          ExitCode.Failed,
-        );
-      }
-      await sleep(interval);
-      interval = Math.min(interval * 2, 2000);
-      version = await client.getVersion(
-        version.service,
-        version.workspace,
-        version.number,
+    return await waitForVersion(client, options.version, {
+      onProgress: version => progress.update(describeRollout(version)),
+      timeoutMs: timeoutSeconds * 1000,
+    });
+  } catch (error) {
+    if (error instanceof VersionWaitTimeoutError) {
+      const { number, workspace, status } = error.version;
+      throw new CliError(
+        `v${number} in ${workspace} is still ${status} after ${timeoutSeconds}s; it keeps going in the cluster (see \`shipyard history\`)`,
+        ExitCode.Failed,
       );
-      progress.update(describeRollout(version));
     }
+    throw error;
   } finally {
     progress.done();
   }
-  return version;
 }

@@ -4,6 +4,7 @@ import { JsonObject } from '@backstage/types';
 import {
   diffSpecs,
   formatSpecErrors,
+  isFinalStatus,
   parseSpec,
   ServiceSpec,
   Version,
@@ -13,7 +14,6 @@ import {
   assertNotFailed,
   describeVersion,
   followVersion,
-  isFinished,
 } from './followVersion';
 import { logChanges } from './logChanges';
 import { readSpecFile } from './readSpecFile';
@@ -142,7 +142,7 @@ export function createShipyardDeployAction(options: ShipyardActionsOptions) {
           )) as unknown as JsonObject,
       })) as unknown as Version;
       ctx.logger.info(`Deployed ${describeVersion(version)}`);
-      if (wait && !isFinished(version)) {
+      if (wait && !isFinalStatus(version.status)) {
         version = await followVersion(client, version, {
           logger: ctx.logger,
           signal: ctx.signal,

@@ -2,6 +2,7 @@ import { ConflictError, InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { JsonObject } from '@backstage/types';
 import {
+  isFinalStatus,
   PlanIssue,
   PromotionInputs,
   PromotionPlan,
@@ -11,7 +12,6 @@ import {
   assertNotFailed,
   describeVersion,
   followVersion,
-  isFinished,
 } from './followVersion';
 import { logPlan } from './logChanges';
 import { examples } from './promote.examples';
@@ -182,7 +182,7 @@ export function createShipyardPromoteAction(options: ShipyardActionsOptions) {
           version,
         )}`,
       );
-      if (wait && !isFinished(version)) {
+      if (wait && !isFinalStatus(version.status)) {
         version = await followVersion(client, version, {
           logger: ctx.logger,
           signal: ctx.signal,

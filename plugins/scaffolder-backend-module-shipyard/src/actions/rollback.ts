@@ -2,6 +2,8 @@ import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { JsonObject } from '@backstage/types';
 import {
+  findPreviousVersion,
+  isFinalStatus,
   ServiceWorkspaceState,
   ShipyardApi,
   Version,
@@ -10,7 +12,6 @@ import {
   assertNotFailed,
   describeVersion,
   followVersion,
-  isFinished,
 } from './followVersion';
 import { logChanges } from './logChanges';
 import { examples } from './rollback.examples';
@@ -135,7 +136,7 @@ export function createShipyardRollbackAction(options: ShipyardActionsOptions) {
       ctx.logger.info(
         `Rolled back to v${toVersion}: ${describeVersion(version)}`,
       );
-      if (wait && !isFinished(version)) {
+      if (wait && !isFinalStatus(version.status)) {
         version = await followVersion(client, version, {
           logger: ctx.logger,
           signal: ctx.signal,
@@ -150,7 +151,7 @@ export function createShipyardRollbackAction(options: ShipyardActionsOptions) {
   });
 }
 
-/** A number as given, or the version `previous` names (see the input's description). */
+/** A number as given, or the version `previous` names: the shared `findPreviousVersion` (see the input's description). */
 async function resolveToVersion(
   client: ShipyardApi,
   entityRef: string,
@@ -167,25 +168,12 @@ async function resolveToVersion(
       `toVersion: ${entityRef} has no current version in ${workspace}, so none before it`,
     );
   }
-  let cursor: string | undefined;
-  do {
-    const options = { limit: 100, cursor };
-    const page = await callShipyard(() =>
-      client.listVersions(entityRef, workspace, options),
-    );
-    const previous = page.items.find(
-      v =>
-        v.number < current.number &&
-        (v.status === 'succeeded' || v.status === 'recorded') &&
-        v.specHash !== current.specHash &&
-        // Rejected versions (DESIGN §11) can no longer be rolled back to.
-        !(v as Version & { rejection?: unknown }).rejection,
-    );
-    if (previous) {
-      return previous.number;
-    }
-    cursor = page.nextCursor;
-  } while (cursor);
+  const previous = await callShipyard(() =>
+    findPreviousVersion(client, entityRef, current),
+  );
+  if (previous) {
+    return previous.number;
+  }
   throw new InputError(
     `toVersion: no version of ${entityRef} before v${current.number} in ${workspace} succeeded with a different spec`,
   );
