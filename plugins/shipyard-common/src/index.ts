@@ -94,3 +94,4 @@ export {
   type WaitForVersionOptions,
 } from './client/waitForVersion';
 export { findPreviousVersion } from './client/findPreviousVersion';
+export { unresolvedPromotionBlockers } from './client/unresolvedPromotionBlockers';

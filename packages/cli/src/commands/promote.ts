@@ -1,7 +1,6 @@
-import type {
-  EnvValue,
-  PlanIssue,
-  PromotionPlan,
+import {
+  type EnvValue,
+  unresolvedPromotionBlockers,
 } from '@shipyard/backstage-plugin-common';
 import { CliError, ExitCode } from '../lib/errors';
 import { formatPlan, issueText } from '../lib/format';
@@ -37,7 +36,7 @@ export async function promote(
     target: options.to,
     sourceVersion: options.sourceVersion,
   });
-  const unresolved = unresolvedBlockers(plan, options.env);
+  const unresolved = unresolvedPromotionBlockers(plan, { env: options.env });
   context.print(
     options.json
       ? JSON.stringify(plan, null, 2)
@@ -66,36 +65,4 @@ export async function promote(
     reason: options.reason,
   });
   return settleVersion(context, version, options);
-}
-
-/**
- * The blockers the given env values do not resolve, and a blocker for each
- * value the plan did not ask for; the backend checks the same again.
- */
-export function unresolvedBlockers(
-  plan: PromotionPlan,
-  env: Record<string, EnvValue>,
-): PlanIssue[] {
-  const given = new Set(Object.keys(env).map(key => `env.${key}`));
-  const asked = new Set(
-    plan.changes.filter(c => c.action === 'needs-input').map(c => c.path),
-  );
-  const open = plan.blockers.filter(
-    blocker =>
-      !(
-        blocker.code === 'env-needs-input' &&
-        blocker.path !== undefined &&
-        given.has(blocker.path)
-      ),
-  );
-  for (const path of given) {
-    if (!asked.has(path)) {
-      open.push({
-        code: 'unexpected-input',
-        path,
-        message: `${path} does not need input: the plan does not ask for it`,
-      });
-    }
-  }
-  return open;
 }

@@ -131,6 +131,22 @@ describe('shipyard:promote', () => {
       );
     });
 
+    it('refuses an env value the plan does not ask for', async () => {
+      const task = await app.run('promote', {
+        entityRef: 'component:default/payments',
+        source: 'dev',
+        target: 'staging',
+        inputs: {
+          env: { FLAGS_URL: 'http://flags.staging', LOG_LEVEL: 'warn' },
+        },
+      });
+      expect(task.status).toBe('failed');
+      expect(task.error).toBe(
+        'Refusing to promote dev → staging: the plan has 1 blocker the inputs do not resolve: env.LOG_LEVEL does not need input: the plan does not ask for it',
+      );
+      expect(await versionsIn('staging')).toHaveLength(1);
+    });
+
     it('runs when the inputs answer it, and keeps what the target owns', async () => {
       const task = await app.run('promote', {
         entityRef: 'component:default/payments',

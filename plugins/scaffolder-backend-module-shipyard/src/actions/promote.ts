@@ -6,6 +6,7 @@ import {
   PlanIssue,
   PromotionInputs,
   PromotionPlan,
+  unresolvedPromotionBlockers,
   Version,
 } from '@shipyard/backstage-plugin-common';
 import {
@@ -143,7 +144,7 @@ export function createShipyardPromoteAction(options: ShipyardActionsOptions) {
       );
       logPlan(ctx.logger, plan);
       ctx.output('plan', plan as unknown as JsonObject);
-      const unresolved = unresolvedBlockers(plan, inputs);
+      const unresolved = unresolvedPromotionBlockers(plan, inputs);
 
       if (ctx.isDryRun || ctx.input.planOnly) {
         const state = await workspaceState(client, entityRef, target);
@@ -196,23 +197,6 @@ export function createShipyardPromoteAction(options: ShipyardActionsOptions) {
   });
 }
 
-/** The plan's blockers that the given inputs do not answer. */
-export function unresolvedBlockers(
-  plan: PromotionPlan,
-  inputs: PromoteInputs | undefined,
-): PlanIssue[] {
-  return plan.blockers.filter(blocker => {
-    const path = blocker.path;
-    if (blocker.code === 'env-needs-input' && path?.startsWith('env.')) {
-      return !(inputs?.env && Object.hasOwn(inputs.env, path.slice(4)));
-    }
-    if (path && blocker.code.endsWith('needs-input') && inputs?.values) {
-      return !Object.hasOwn(inputs.values, path);
-    }
-    return true;
-  });
-}
-
 function refuseBlockers(plan: PromotionPlan, unresolved: PlanIssue[]) {
   if (unresolved.length === 0) {
     return;
@@ -233,7 +217,11 @@ function refuseBlockers(plan: PromotionPlan, unresolved: PlanIssue[]) {
   }: the plan has ${unresolved.length} blocker${
     unresolved.length === 1 ? '' : 's'
   } the inputs do not resolve: ${list}`;
-  if (unresolved.every(b => b.code.endsWith('needs-input'))) {
+  if (
+    unresolved.every(
+      b => b.code.endsWith('needs-input') || b.code === 'unexpected-input',
+    )
+  ) {
     throw new InputError(message);
   }
   throw new ConflictError(message);

@@ -1,5 +1,5 @@
-import type { PromotionPlan } from '@shipyard/backstage-plugin-common';
-import { unresolvedBlockers } from './promote';
+import type { PromotionPlan } from '../types';
+import { unresolvedPromotionBlockers } from './unresolvedPromotionBlockers';
 
 const plan = (blockers: PromotionPlan['blockers']): PromotionPlan => ({
   service: 'component:default/payments',
@@ -33,14 +33,12 @@ const needsInput = (key: string) => ({
   message: `env.${key} is new in staging: give its value for prod`,
 });
 
-describe('unresolvedBlockers', () => {
+describe('unresolvedPromotionBlockers', () => {
   it('resolves needs-input blockers whose keys are given', () => {
     expect(
-      unresolvedBlockers(
+      unresolvedPromotionBlockers(
         plan([needsInput('FLAGS_URL'), needsInput('API_URL')]),
-        {
-          FLAGS_URL: 'https://flags.acme.com',
-        },
+        { env: { FLAGS_URL: 'https://flags.acme.com' } },
       ),
     ).toEqual([needsInput('API_URL')]);
   });
@@ -52,15 +50,36 @@ describe('unresolvedBlockers', () => {
       message:
         "Secret payments-db key 'password' in namespace prod: does not exist",
     };
-    expect(unresolvedBlockers(plan([missing]), {})).toEqual([missing]);
+    expect(unresolvedPromotionBlockers(plan([missing]), {})).toEqual([missing]);
+    expect(unresolvedPromotionBlockers(plan([missing]))).toEqual([missing]);
   });
 
   it('refuses a value the plan does not ask for', () => {
-    expect(unresolvedBlockers(plan([]), { LOG_LEVEL: 'debug' })).toEqual([
+    expect(
+      unresolvedPromotionBlockers(plan([]), { env: { LOG_LEVEL: 'debug' } }),
+    ).toEqual([
       expect.objectContaining({
         code: 'unexpected-input',
         path: 'env.LOG_LEVEL',
       }),
     ]);
+  });
+
+  it('resolves other needs-input blockers by a value under their path', () => {
+    const replicas = {
+      code: 'field-needs-input',
+      path: 'replicas',
+      message: 'replicas differs: give the value for prod',
+    };
+    expect(
+      unresolvedPromotionBlockers(plan([replicas]), {
+        values: { replicas: 3 },
+      }),
+    ).toEqual([]);
+    expect(
+      unresolvedPromotionBlockers(plan([replicas]), {
+        env: { FLAGS_URL: 'https://flags.acme.com' },
+      }),
+    ).toEqual([replicas]);
   });
 });
