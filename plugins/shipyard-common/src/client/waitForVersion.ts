@@ -28,11 +28,13 @@ export interface WaitForVersionOptions {
 
 /** Thrown by {@link waitForVersion} when its time ran out; the rollout goes on in the cluster. @public */
 export class VersionWaitTimeoutError extends CustomErrorBase {
+  /** The error's name, as `@backstage/errors` classes carry theirs. */
   name = 'VersionWaitTimeoutError' as const;
 
   constructor(
     /** The last state seen. */
     readonly version: Version,
+    /** How long it waited. */
     readonly timeoutMs: number,
   ) {
     super(
