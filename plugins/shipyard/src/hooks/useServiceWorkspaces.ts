@@ -1,73 +1,60 @@
 import { useApi } from '@backstage/core-plugin-api';
-import type { ServiceWorkspaceState } from '@shipyard/backstage-plugin-common';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import type { Version } from '@shipyard/backstage-plugin-common';
+import { useEffect, useState } from 'react';
 import { shipyardApiRef } from '../api';
-import { isActive } from '../components/shared/VersionStatus';
+import {
+  serviceStatusStore,
+  ServiceStatusStore,
+  type ServiceStatusSnapshot,
+} from './ServiceStatusStore';
 
-/** How often the UI refreshes while a version is being applied or rolled out. */
-export const POLL_INTERVAL_MS = 2000;
+export {
+  POLL_INTERVAL_MS,
+  IDLE_POLL_INTERVAL_MS,
+  isActive,
+} from './ServiceStatusStore';
 
-/** How often it refreshes otherwise, to show what others deployed meanwhile. */
-export const IDLE_POLL_INTERVAL_MS = 15_000;
+/** The shared status store of a service (see {@link ServiceStatusStore}). */
+export function useServiceStatusStore(entityRef: string): ServiceStatusStore {
+  const api = useApi(shipyardApiRef);
+  return serviceStatusStore(api, entityRef);
+}
 
-/** Whether any workspace has a version that is still being applied or rolled out. */
-export function anyActive(
-  states: ServiceWorkspaceState[] | undefined,
-): boolean {
-  return !!states?.some(
-    state => isActive(state.latestVersion) || isActive(state.currentVersion),
-  );
+/** Subscribes to a store: re-renders whenever any version or workspace in it changes. */
+function useSnapshot(store: ServiceStatusStore): ServiceStatusSnapshot {
+  const [snapshot, setSnapshot] = useState(store.getSnapshot);
+  useEffect(() => {
+    const update = () => setSnapshot(store.getSnapshot());
+    const unsubscribe = store.subscribe(update);
+    update();
+    return unsubscribe;
+  }, [store]);
+  return snapshot;
 }
 
 /**
- * The service in each of its workspaces, refreshed every
- * {@link POLL_INTERVAL_MS} while a rollout runs and every
- * {@link IDLE_POLL_INTERVAL_MS} otherwise, while the page is visible. A
- * refresh keeps showing the previous answer until the new one arrives.
+ * The service in each of its workspaces, from the page's one status store:
+ * refreshed every two seconds while a rollout runs and every fifteen
+ * otherwise, while the page is visible. A refresh keeps showing the previous
+ * answer until the new one arrives.
  */
 export function useServiceWorkspaces(entityRef: string) {
-  const api = useApi(shipyardApiRef);
-  const [states, setStates] = useState<ServiceWorkspaceState[]>();
-  const [error, setError] = useState<Error>();
-  const [loading, setLoading] = useState(true);
-  const request = useRef(0);
+  const store = useServiceStatusStore(entityRef);
+  const { states, error, loading } = useSnapshot(store);
+  return { states, error, loading, reload: store.reload, store };
+}
 
-  const reload = useCallback(async () => {
-    const id = ++request.current;
-    setLoading(true);
-    try {
-      const result = await api.getServiceWorkspaces(entityRef);
-      if (id === request.current) {
-        setStates(result);
-        setError(undefined);
-      }
-      return result;
-    } catch (e) {
-      if (id === request.current) {
-        setError(e as Error);
-      }
-      return undefined;
-    } finally {
-      if (id === request.current) {
-        setLoading(false);
-      }
-    }
-  }, [api, entityRef]);
-
-  useEffect(() => {
-    setStates(undefined);
-    reload();
-  }, [reload]);
-
-  const interval = anyActive(states) ? POLL_INTERVAL_MS : IDLE_POLL_INTERVAL_MS;
-  useEffect(() => {
-    const timer = setInterval(() => {
-      if (document.visibilityState !== 'hidden') {
-        reload();
-      }
-    }, interval);
-    return () => clearInterval(timer);
-  }, [interval, reload]);
-
-  return { states, error, loading, reload };
+/**
+ * The freshest copy of one version, from the same store as everything else
+ * on the page; `fallback` until the store has seen it.
+ */
+export function useVersion(
+  entityRef: string,
+  workspace: string,
+  number: number,
+  fallback?: Version,
+): Version | undefined {
+  const store = useServiceStatusStore(entityRef);
+  useSnapshot(store);
+  return store.version(workspace, number) ?? fallback;
 }

@@ -25,8 +25,11 @@ import {
 import { FormEvent, useCallback, useEffect, useMemo, useState } from 'react';
 import { shipyardApiRef } from '../../api';
 import { isStalePlan, messageOf } from '../../api/errors';
-import { useServiceWorkspaces } from '../../hooks/useServiceWorkspaces';
-import { statusLabel } from '../shared/VersionStatus';
+import {
+  useServiceStatusStore,
+  useServiceWorkspaces,
+} from '../../hooks/useServiceWorkspaces';
+import { OperationNotice } from '../shared/OperationNotice';
 import { DriftBanner, LeaseNotice } from '../shared/WorkspaceNotices';
 import { EnvInput, envInputProblems, toEnvValue } from './envInputs';
 import { PromotionChecklist } from './PromotionChecklist';
@@ -54,6 +57,7 @@ function PromotionWorkbench(props: {
 }) {
   const { entityRef, path, states } = props;
   const api = useApi(shipyardApiRef);
+  const store = useServiceStatusStore(entityRef);
   const [[source, target], setStep] = useState(() => defaultStep(path, states));
   const [planState, setPlanState] = useState<{
     plan?: PromotionPlan;
@@ -178,18 +182,19 @@ function PromotionWorkbench(props: {
       for (const key of needsInputKeys) {
         env[key] = toEnvValue(inputs[key])!;
       }
-      const version = await api.promote(entityRef, {
-        source: plan.source.workspace,
-        target: plan.target.workspace,
-        planHash: plan.planHash,
-        inputs: needsInputKeys.length ? { env } : undefined,
-        reason: reason.trim() || undefined,
-      });
+      const version = await store.track(() =>
+        api.promote(entityRef, {
+          source: plan.source.workspace,
+          target: plan.target.workspace,
+          planHash: plan.planHash,
+          inputs: needsInputKeys.length ? { env } : undefined,
+          reason: reason.trim() || undefined,
+        }),
+      );
       setResult({ version, plan });
       setInputs({});
       setReason('');
       setAttempted(false);
-      props.reload();
     } catch (e) {
       if (isStalePlan(e)) {
         setStale(true);
@@ -279,17 +284,11 @@ function PromotionWorkbench(props: {
       {result && (
         <Paper variant="outlined" style={{ padding: 16 }}>
           <Box display="flex" flexDirection="column" style={{ gap: 16 }}>
-            <Alert
-              severity={
-                result.version.status === 'failed' ? 'error' : 'success'
-              }
-              role="status"
-            >
+            <OperationNotice entityRef={entityRef} version={result.version}>
               Promoted {result.plan.source.workspace} v
               {result.plan.source.version} to {result.version.workspace}:
-              created {result.version.workspace} v{result.version.number} (
-              {statusLabel(result.version.status)}).
-            </Alert>
+              created {result.version.workspace} v{result.version.number}
+            </OperationNotice>
             <PromotionChecklist
               items={result.plan.checklist}
               target={result.version.workspace}

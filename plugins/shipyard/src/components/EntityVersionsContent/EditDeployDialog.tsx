@@ -19,6 +19,7 @@ import {
 } from '@shipyard/backstage-plugin-common';
 import { FormEvent, useMemo, useState } from 'react';
 import { shipyardApiRef } from '../../api';
+import { useServiceStatusStore } from '../../hooks/useServiceWorkspaces';
 import { isBusy, isConflict, messageOf } from '../../api/errors';
 import { SpecChangesTable } from '../shared/SpecChangesTable';
 
@@ -57,6 +58,7 @@ export function EditDeployDialog(props: {
 }) {
   const { entityRef, workspace } = props;
   const api = useApi(shipyardApiRef);
+  const store = useServiceStatusStore(entityRef);
   const classes = useStyles();
   const [base, setBase] = useState<Version | undefined>(props.current);
   const [text, setText] = useState(() =>
@@ -89,12 +91,14 @@ export function EditDeployDialog(props: {
     setSubmitting(true);
     setFailure(undefined);
     try {
-      const version = await api.deploy(entityRef, workspace, {
-        spec: parsed.spec,
-        message: message.trim() || undefined,
-        expectedCurrentVersion: base?.number ?? 0,
-        origin: 'edit',
-      });
+      const version = await store.track(() =>
+        api.deploy(entityRef, workspace, {
+          spec: parsed.spec,
+          message: message.trim() || undefined,
+          expectedCurrentVersion: base?.number ?? 0,
+          origin: 'edit',
+        }),
+      );
       props.onDeployed(version);
     } catch (e) {
       if (isConflict(e) && !isBusy(e)) {

@@ -169,7 +169,7 @@ describe('EntityVersionsContent', () => {
     ).toBeInTheDocument();
   });
 
-  it('shows the rollout progress of a version that is rolling out, and polls until it finishes', async () => {
+  it('shows the rollout progress in words that say what they count, and follows it to the end', async () => {
     jest.useFakeTimers({ advanceTimers: true });
     try {
       const rolling = version(4, {
@@ -181,28 +181,133 @@ describe('EntityVersionsContent', () => {
           availableReplicas: 1,
         },
       });
+      const done = version(4, {
+        status: 'succeeded',
+        rollout: {
+          desiredReplicas: 4,
+          updatedReplicas: 4,
+          readyReplicas: 4,
+          availableReplicas: 4,
+        },
+      });
       const api = devWithHistory();
+      api.getServiceWorkspaces
+        .mockResolvedValueOnce([
+          state('dev', {
+            currentVersion: rolling,
+            latestVersion: rolling,
+            versionCount: 4,
+          }),
+        ])
+        .mockResolvedValue([
+          state('dev', {
+            currentVersion: done,
+            latestVersion: done,
+            versionCount: 4,
+          }),
+        ]);
       api.listVersions.mockResolvedValue({
         items: [rolling, v3],
         totalCount: 2,
       });
       await renderForEntity(<EntityVersionsContent />, api);
-      const bar = await screen.findByRole('progressbar', {
+      const bars = await screen.findAllByRole('progressbar', {
         name: 'Rollout of v4',
       });
-      expect(bar).toHaveAttribute(
-        'aria-valuetext',
-        '1 of 4 replicas updated, 1 ready',
-      );
-      expect(screen.getByText('Rolling out')).toBeInTheDocument();
-      const calls = api.listVersions.mock.calls.length;
+      // The workspace header and the history row: the same words.
+      expect(bars).toHaveLength(2);
+      for (const bar of bars) {
+        expect(bar).toHaveAttribute(
+          'aria-valuetext',
+          '1 of 4 updated · 1 ready',
+        );
+      }
+      expect(screen.getAllByText('Rolling out')).toHaveLength(2);
       jest.advanceTimersByTime(2100);
       await waitFor(() =>
-        expect(api.listVersions.mock.calls.length).toBeGreaterThan(calls),
+        expect(screen.queryByText('Rolling out')).not.toBeInTheDocument(),
       );
+      const header = screen.getByRole('tab', { name: /^dev/ });
+      expect(within(header).getByText('Succeeded')).toBeInTheDocument();
+      const row = screen
+        .getByText('ghcr.io/acme/payments:1.4.0')
+        .closest('tr')!;
+      expect(within(row).getByText('Succeeded')).toBeInTheDocument();
     } finally {
       jest.useRealTimers();
     }
+  });
+
+  it('shows one status for a version in the header and its row, whichever answer came first', async () => {
+    const early = version(4, {
+      status: 'progressing',
+      rollout: {
+        desiredReplicas: 2,
+        updatedReplicas: 1,
+        readyReplicas: 2,
+        availableReplicas: 2,
+      },
+    });
+    const later = version(4, {
+      status: 'succeeded',
+      rollout: {
+        desiredReplicas: 2,
+        updatedReplicas: 2,
+        readyReplicas: 2,
+        availableReplicas: 2,
+      },
+    });
+    const api = devWithHistory();
+    // The workspaces were read while v4 rolled out; the history a moment later, once it had finished.
+    api.getServiceWorkspaces.mockResolvedValue([
+      state('dev', {
+        currentVersion: early,
+        latestVersion: early,
+        versionCount: 4,
+      }),
+    ]);
+    api.listVersions.mockResolvedValue({ items: [later, v3], totalCount: 2 });
+    await renderForEntity(<EntityVersionsContent />, api);
+    const row = (
+      await screen.findByText('ghcr.io/acme/payments:1.4.0')
+    ).closest('tr')!;
+    await waitFor(() =>
+      expect(within(row).getByText('Succeeded')).toBeInTheDocument(),
+    );
+    const header = screen.getByRole('tab', { name: /^dev/ });
+    expect(within(header).getByText('Succeeded')).toBeInTheDocument();
+    expect(screen.queryByText('Rolling out')).not.toBeInTheDocument();
+    expect(screen.queryByRole('progressbar')).not.toBeInTheDocument();
+  });
+
+  it('names surge pods instead of counting them as ready replicas', async () => {
+    const surging = version(4, {
+      status: 'progressing',
+      rollout: {
+        desiredReplicas: 2,
+        updatedReplicas: 2,
+        readyReplicas: 4,
+        availableReplicas: 4,
+      },
+    });
+    const api = devWithHistory();
+    api.getServiceWorkspaces.mockResolvedValue([
+      state('dev', {
+        currentVersion: surging,
+        latestVersion: surging,
+        versionCount: 4,
+      }),
+    ]);
+    api.listVersions.mockResolvedValue({ items: [surging, v3], totalCount: 2 });
+    await renderForEntity(<EntityVersionsContent />, api);
+    expect(
+      (
+        await screen.findAllByText(
+          '2 of 2 updated · 2 ready · 2 surge pods still running',
+        )
+      ).length,
+    ).toBe(2);
+    expect(screen.queryByText(/4 ready/)).not.toBeInTheDocument();
   });
 
   it('shows the spec of a version as YAML', async () => {
@@ -546,6 +651,44 @@ describe('EditDeployDialog (from the Versions tab)', () => {
         origin: 'edit',
       }),
     );
+  });
+
+  it('follows the deploy it started in a notice above the history, with the same status as the header and row', async () => {
+    const { api, dialog } = await openEditor();
+    const applied = version(4, {
+      origin: { type: 'edit' },
+      status: 'progressing',
+      statusMessage: 'Applied; waiting for the rollout',
+    });
+    const finished = { ...applied, status: 'succeeded' as const };
+    api.deploy.mockResolvedValue(applied);
+    api.getServiceWorkspaces.mockResolvedValue([
+      state('dev', {
+        currentVersion: finished,
+        latestVersion: finished,
+        versionCount: 4,
+      }),
+    ]);
+    api.listVersions.mockResolvedValue({
+      items: [finished, v3, v2, v1],
+      totalCount: 4,
+    });
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Deploy to dev' }),
+    );
+    const notice = await screen.findByTestId('operation-notice');
+    expect(notice).toHaveTextContent('Deployed v4 to dev');
+    // The deploy answered "rolling out"; the refresh it triggered says the rollout ended.
+    await waitFor(() => expect(notice).toHaveTextContent('Succeeded'));
+    expect(screen.queryByText('Rolling out')).not.toBeInTheDocument();
+    const header = screen.getByRole('tab', { name: /^dev/ });
+    expect(within(header).getByText('Succeeded')).toBeInTheDocument();
+    // It is part of the page, not a toast over the last rows.
+    expect(notice.closest('[role="tabpanel"]')).not.toBeNull();
+    await userEvent.click(
+      within(notice).getByRole('button', { name: 'Close' }),
+    );
+    expect(screen.queryByTestId('operation-notice')).not.toBeInTheDocument();
   });
 
   it('says who won when someone else deployed in the meantime (409), and rebases on reload', async () => {

@@ -4,7 +4,6 @@ import {
   Progress,
   ResponseErrorPanel,
 } from '@backstage/core-components';
-import { alertApiRef, useApi } from '@backstage/core-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
@@ -19,6 +18,7 @@ import {
 import { useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { useServiceWorkspaces } from '../../hooks/useServiceWorkspaces';
+import { OperationNotice } from '../shared/OperationNotice';
 import { DriftBanner, LeaseNotice } from '../shared/WorkspaceNotices';
 import { CompareVersionsDialog } from './CompareVersionsDialog';
 import { EditDeployDialog } from './EditDeployDialog';
@@ -51,11 +51,11 @@ function serviceNameOf(
 export function EntityVersionsContent() {
   const { entity } = useEntity();
   const entityRef = stringifyEntityRef(entity);
-  const alertApi = useApi(alertApiRef);
-  const { states, error, reload } = useServiceWorkspaces(entityRef);
+  const { states, error } = useServiceWorkspaces(entityRef);
   const [searchParams, setSearchParams] = useSearchParams();
   const [selected, setSelected] = useState<number[]>([]);
   const [dialog, setDialog] = useState<OpenDialog>();
+  const [notice, setNotice] = useState<{ text: string; version: Version }>();
 
   if (error && !states) {
     return (
@@ -122,15 +122,11 @@ export function EntityVersionsContent() {
     }
   };
 
-  const created = (verb: string) => (version: Version) => {
-    setDialog(undefined);
-    alertApi.post({
-      message: `${verb} v${version.number} in ${version.workspace} (${version.status}).`,
-      severity: version.status === 'failed' ? 'error' : 'success',
-      display: 'transient',
-    });
-    reload();
-  };
+  const created =
+    (text: (version: Version) => string) => (version: Version) => {
+      setDialog(undefined);
+      setNotice({ text: text(version), version });
+    };
 
   return (
     <Box display="flex" flexDirection="column" style={{ gap: 16 }}>
@@ -147,6 +143,15 @@ export function EntityVersionsContent() {
         flexDirection="column"
         style={{ gap: 16 }}
       >
+        {notice && (
+          <OperationNotice
+            entityRef={entityRef}
+            version={notice.version}
+            onClose={() => setNotice(undefined)}
+          >
+            {notice.text}
+          </OperationNotice>
+        )}
         <DriftBanner state={state} />
         <LeaseNotice state={state} />
         <Box
@@ -214,7 +219,7 @@ export function EntityVersionsContent() {
           workspace={workspace}
           current={current}
           onClose={() => setDialog(undefined)}
-          onDeployed={created('Deployed')}
+          onDeployed={created(v => `Deployed v${v.number} to ${v.workspace}`)}
         />
       )}
       {dialog?.kind === 'spec' && (
@@ -231,7 +236,10 @@ export function EntityVersionsContent() {
           workspace={workspace}
           target={dialog.target}
           onClose={() => setDialog(undefined)}
-          onRolledBack={created('Rolled back: created')}
+          onRolledBack={created(
+            v =>
+              `Rolled ${v.workspace} back to v${dialog.target.number}: created v${v.number}`,
+          )}
         />
       )}
       {dialog?.kind === 'compare' && (

@@ -13,6 +13,7 @@ import type { Version } from '@shipyard/backstage-plugin-common';
 import { FormEvent, useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import { shipyardApiRef } from '../../api';
+import { useServiceStatusStore } from '../../hooks/useServiceWorkspaces';
 import { isBusy, isConflict, messageOf } from '../../api/errors';
 import { SpecChangesTable } from '../shared/SpecChangesTable';
 
@@ -30,6 +31,7 @@ export function RollbackDialog(props: {
 }) {
   const { entityRef, workspace, target } = props;
   const api = useApi(shipyardApiRef);
+  const store = useServiceStatusStore(entityRef);
   const [reason, setReason] = useState('');
   const [submitting, setSubmitting] = useState(false);
   const [failure, setFailure] = useState<string>();
@@ -49,10 +51,12 @@ export function RollbackDialog(props: {
     setSubmitting(true);
     setFailure(undefined);
     try {
-      const version = await api.rollback(entityRef, workspace, target.number, {
-        reason: reason.trim(),
-        expectedCurrentVersion: from ?? 0,
-      });
+      const version = await store.track(() =>
+        api.rollback(entityRef, workspace, target.number, {
+          reason: reason.trim(),
+          expectedCurrentVersion: from ?? 0,
+        }),
+      );
       props.onRolledBack(version);
     } catch (e) {
       if (isConflict(e) && !isBusy(e)) {

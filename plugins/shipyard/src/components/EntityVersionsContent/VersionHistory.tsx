@@ -3,7 +3,6 @@ import {
   Table,
   TableColumn,
 } from '@backstage/core-components';
-import { useApi } from '@backstage/core-plugin-api';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import Checkbox from '@material-ui/core/Checkbox';
@@ -15,12 +14,11 @@ import DescriptionOutlined from '@material-ui/icons/DescriptionOutlined';
 import History from '@material-ui/icons/History';
 import type { Version, VersionPage } from '@shipyard/backstage-plugin-common';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { shipyardApiRef } from '../../api';
-import { POLL_INTERVAL_MS } from '../../hooks/useServiceWorkspaces';
+import { useServiceWorkspaces } from '../../hooks/useServiceWorkspaces';
 import { authorName } from '../shared/authorName';
 import { OriginBadge } from '../shared/OriginBadge';
 import { RelativeTime } from '../shared/RelativeTime';
-import { isActive, VersionStatus } from '../shared/VersionStatus';
+import { VersionStatus } from '../shared/VersionStatus';
 
 /** Versions per page of history. */
 export const PAGE_SIZE = 50;
@@ -28,6 +26,8 @@ export const PAGE_SIZE = 50;
 /**
  * One workspace's history, newest first, one server-side page at a time:
  * paging follows the backend's cursors, so 10,000 versions cost what 50 do.
+ * Each row shows the status store's freshest copy of its version, so a row
+ * and the workspace header never disagree.
  * Mount it with `key={workspace}` so a switch starts again at the newest page.
  */
 export function VersionHistory(props: {
@@ -42,7 +42,8 @@ export function VersionHistory(props: {
   onRollback: (version: Version) => void;
 }) {
   const { entityRef, workspace, currentNumber, latestNumber, selected } = props;
-  const api = useApi(shipyardApiRef);
+  // Rows show the store's freshest copy of each version, as the header does.
+  const { store } = useServiceWorkspaces(entityRef);
   // cursors[i] is the cursor of page i; page 0 (the newest) has none.
   const [cursors, setCursors] = useState<Array<string | undefined>>([
     undefined,
@@ -55,7 +56,7 @@ export function VersionHistory(props: {
   const load = useCallback(async () => {
     const id = ++request.current;
     try {
-      const result = await api.listVersions(entityRef, workspace, {
+      const result = await store.listVersions(workspace, {
         limit: PAGE_SIZE,
         cursor,
       });
@@ -68,20 +69,11 @@ export function VersionHistory(props: {
         setError(e as Error);
       }
     }
-  }, [api, entityRef, workspace, cursor]);
+  }, [store, workspace, cursor]);
 
   useEffect(() => {
     load();
   }, [load, latestNumber]);
-
-  const polling = !!page?.items.some(v => isActive(v));
-  useEffect(() => {
-    if (!polling) {
-      return undefined;
-    }
-    const timer = setInterval(load, POLL_INTERVAL_MS);
-    return () => clearInterval(timer);
-  }, [polling, load]);
 
   if (error && !page) {
     return (
@@ -212,7 +204,7 @@ export function VersionHistory(props: {
         }
         isLoading={!page}
         columns={columns}
-        data={page?.items ?? []}
+        data={(page?.items ?? []).map(store.fresh)}
         options={{
           paging: false,
           search: false,

@@ -9,9 +9,13 @@ import Box from '@material-ui/core/Box';
 import LinearProgress from '@material-ui/core/LinearProgress';
 import Typography from '@material-ui/core/Typography';
 import type {
+  RolloutProgress,
   Version,
   VersionStatus as Status,
 } from '@shipyard/backstage-plugin-common';
+import { isActive } from '../../hooks/ServiceStatusStore';
+
+export { ACTIVE_STATUSES, isActive } from '../../hooks/ServiceStatusStore';
 
 const LABELS: Record<Status, string> = {
   pending: 'Pending',
@@ -31,26 +35,41 @@ const ICONS: Record<Status, typeof StatusOK> = {
   recorded: StatusAborted,
 };
 
-/** The statuses of a version whose rollout is not finished yet. */
-export const ACTIVE_STATUSES: readonly Status[] = [
-  'pending',
-  'applying',
-  'progressing',
-];
-
-/** Whether a version is still being applied or rolled out. */
-export function isActive(version?: Pick<Version, 'status'>): boolean {
-  return !!version && ACTIVE_STATUSES.includes(version.status);
-}
-
 /** The human label of a status, e.g. `Rolling out`. */
 export function statusLabel(status: Status): string {
   return LABELS[status] ?? status;
 }
 
+/** `1 pod`, `2 pods`. */
+function pods(count: number, noun = 'pod'): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/**
+ * A rollout's progress in words that say what they count:
+ * `2 of 3 updated · 2 ready`. The Deployment's ready count includes the
+ * pods a rolling update runs beyond the desired count (its surge) until the
+ * old ones stop; those are named as such, never counted as ready replicas:
+ * `2 of 2 updated · 2 ready · 2 surge pods still running`.
+ */
+export function rolloutText(rollout: RolloutProgress): string {
+  const { desiredReplicas, updatedReplicas, readyReplicas } = rollout;
+  const parts = [
+    `${updatedReplicas} of ${desiredReplicas} updated`,
+    `${Math.min(readyReplicas, desiredReplicas)} ready`,
+  ];
+  const surplus = readyReplicas - desiredReplicas;
+  if (surplus > 0) {
+    parts.push(`${pods(surplus, 'surge pod')} still running`);
+  }
+  return parts.join(' · ');
+}
+
 /**
  * A status as an icon and words, never colour alone; with the rollout's
- * progress while it runs and the cluster's message when there is one.
+ * progress while it runs and the cluster's message when there is one. Give
+ * it the store's freshest copy of the version (`useVersion`), so every place
+ * that shows this version says the same.
  */
 export function VersionStatus(props: {
   version: Pick<Version, 'number' | 'status' | 'statusMessage' | 'rollout'>;
@@ -60,8 +79,7 @@ export function VersionStatus(props: {
   const { version, detailed } = props;
   const Icon = ICONS[version.status] ?? StatusPending;
   const rollout = version.rollout;
-  const showProgress =
-    version.status === 'progressing' || version.status === 'applying';
+  const showProgress = isActive(version);
   const progress =
     rollout && rollout.desiredReplicas > 0
       ? Math.min(
@@ -69,8 +87,9 @@ export function VersionStatus(props: {
           Math.round((100 * rollout.updatedReplicas) / rollout.desiredReplicas),
         )
       : undefined;
+  const progressWords = rollout ? rolloutText(rollout) : undefined;
   return (
-    <Box>
+    <Box data-testid={`status-v${version.number}`}>
       {/* core-components hides status text from assistive technology by default; this text is the status. */}
       <span title={version.statusMessage}>
         <Icon aria-hidden={false} aria-label={undefined}>
@@ -78,23 +97,19 @@ export function VersionStatus(props: {
         </Icon>
       </span>
       {showProgress && (
-        <Box mt={0.5} maxWidth={200}>
+        <Box mt={0.5} maxWidth={240}>
           <LinearProgress
             variant={progress === undefined ? 'indeterminate' : 'determinate'}
             value={progress}
             aria-label={`Rollout of v${version.number}`}
-            aria-valuetext={
-              rollout
-                ? `${rollout.updatedReplicas} of ${rollout.desiredReplicas} replicas updated, ${rollout.readyReplicas} ready`
-                : 'waiting for the cluster'
-            }
+            aria-valuetext={progressWords ?? 'waiting for the cluster'}
           />
-          {rollout && (
-            <Typography variant="caption" color="textSecondary">
-              {rollout.updatedReplicas}/{rollout.desiredReplicas} updated,{' '}
-              {rollout.readyReplicas} ready
-            </Typography>
-          )}
+          <Typography variant="caption" color="textSecondary">
+            {progressWords ??
+              (version.status === 'progressing'
+                ? 'waiting for the cluster'
+                : 'applying the objects')}
+          </Typography>
         </Box>
       )}
       {detailed && version.statusMessage && version.status === 'failed' && (

@@ -2,12 +2,25 @@ import { StatusWarning } from '@backstage/core-components';
 import Box from '@material-ui/core/Box';
 import Typography from '@material-ui/core/Typography';
 import type { ServiceWorkspaceState } from '@shipyard/backstage-plugin-common';
+import { awaitingDriftCheck } from '../../hooks/ServiceStatusStore';
 import { isActive, statusLabel, VersionStatus } from './VersionStatus';
 
-/** The drift of a workspace in words: `in sync`, `drifted` or `not checked`. */
+/**
+ * The drift of a workspace in words: `in sync` or `drifted`; `checking…`
+ * in the moments after an operation, before the backend's check of it lands.
+ */
 export function driftLabel(state: ServiceWorkspaceState): string {
+  if (!state.currentVersion) {
+    return 'nothing deployed';
+  }
+  if (!state.workspace.cluster || state.workspace.notApplied) {
+    return 'not applied to a cluster';
+  }
+  if (awaitingDriftCheck(state)) {
+    return 'checking…';
+  }
   if (!state.drift) {
-    return 'not checked';
+    return 'not checked yet';
   }
   return state.drift.drifted ? 'drifted' : 'in sync';
 }
