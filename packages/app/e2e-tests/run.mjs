@@ -9,14 +9,18 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const files = readdirSync(here)
-  .filter(name => name.endsWith('.test.mjs'))
-  .sort()
-  .map(name => join(here, name));
+// SHIPYARD_E2E_FILES=shipyard.test.mjs,/tmp/x.test.mjs runs only those files (names here, or paths).
+const only = process.env.SHIPYARD_E2E_FILES?.split(',').filter(Boolean);
+const files = only?.length
+  ? only.map(file => (isAbsolute(file) ? file : join(here, file)))
+  : readdirSync(here)
+      .filter(name => name.endsWith('.test.mjs'))
+      .sort()
+      .map(name => join(here, name));
 
 const result = spawnSync(
   process.execPath,
