@@ -1,6 +1,11 @@
 import type { Entity } from '@backstage/catalog-model';
 import { ResponseError } from '@backstage/errors';
-import { TestApiProvider, renderInTestApp } from '@backstage/test-utils';
+import { identityApiRef } from '@backstage/core-plugin-api';
+import {
+  TestApiProvider,
+  mockApis,
+  renderInTestApp,
+} from '@backstage/test-utils';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
 import type {
   PromotionPlan,
@@ -55,6 +60,9 @@ export const entity: Entity = {
 };
 
 export const ENTITY_REF = 'component:default/payments';
+
+/** Who the component tests are signed in as. */
+export const SIGNED_IN_USER = 'user:default/alice';
 
 const TIERS: Record<string, number> = { dev: 0, staging: 1, prod: 2 };
 
@@ -208,7 +216,12 @@ export function renderForEntity(
   } = {},
 ) {
   return renderInTestApp(
-    <TestApiProvider apis={[[shipyardApiRef, api]]}>
+    <TestApiProvider
+      apis={[
+        [shipyardApiRef, api],
+        [identityApiRef, mockApis.identity({ userEntityRef: SIGNED_IN_USER })],
+      ]}
+    >
       <EntityProvider entity={options.entity ?? entity}>
         {element}
       </EntityProvider>

@@ -134,9 +134,7 @@ describe('EntityPromoteContent', () => {
     expect(prod).toHaveTextContent('v12');
     expect(prod).toHaveTextContent('Recorded, not applied');
     expect(prod).toHaveTextContent('Drift: in sync');
-    expect(prod).toHaveTextContent(
-      'Busy: deploy by user:default/carol (carol)',
-    );
+    expect(prod).toHaveTextContent("carol's deploy in progress");
     expect(
       within(path).getByLabelText('Workspace staging, promotion source'),
     ).toHaveTextContent('v7');

@@ -279,7 +279,9 @@ function PromotionWorkbench(props: {
         </Box>
       </Paper>
       {targetState && <DriftBanner state={targetState} />}
-      {targetState && <LeaseNotice state={targetState} />}
+      {targetState && (
+        <LeaseNotice entityRef={entityRef} state={targetState} />
+      )}
 
       {result && (
         <Paper variant="outlined" style={{ padding: 16 }}>

@@ -4,7 +4,8 @@ import Typography from '@material-ui/core/Typography';
 import ArrowForward from '@material-ui/icons/ArrowForward';
 import type { ServiceWorkspaceState } from '@shipyard/backstage-plugin-common';
 import { Fragment } from 'react';
-import { authorName } from '../shared/authorName';
+import { leaseShortText } from '../shared/leaseWords';
+import { useSignedInUser } from '../shared/WorkspaceNotices';
 import { driftLabel, WorkspaceHealth } from '../shared/WorkspaceHealth';
 
 /** The promotion path as a row of workspaces, each with its current version, drift and lease holder. */
@@ -15,6 +16,7 @@ export function PromotionPipeline(props: {
   target?: string;
 }) {
   const { path, states, source, target } = props;
+  const me = useSignedInUser();
   return (
     <Box
       component="ol"
@@ -91,8 +93,7 @@ export function PromotionPipeline(props: {
                     </Typography>
                     {state.lease && (
                       <Typography variant="body2" component="p">
-                        Busy: {state.lease.operation} (
-                        {authorName(state.lease.holder)})
+                        {leaseShortText(state.lease, me)}
                       </Typography>
                     )}
                   </>

@@ -1,14 +1,17 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
+import { shipyardLeaseReleasePermission } from '@shipyard/backstage-plugin-common';
 import {
   ENTITY_REF,
   mockShipyardApi,
   renderForEntity,
   responseError,
+  SIGNED_IN_USER,
   spec,
   state,
   version,
 } from '../../__testUtils__/fixtures';
+import { useWorkspacePermission } from '../../hooks/useWorkspacePermission';
 import { EntityVersionsContent } from './EntityVersionsContent';
 
 const v1 = version(1);
@@ -521,7 +524,7 @@ describe('EntityVersionsContent', () => {
     );
   });
 
-  it('shows a drift banner and the lease holder', async () => {
+  it('shows a drift banner', async () => {
     const api = devWithHistory();
     api.getServiceWorkspaces.mockResolvedValue([
       state('dev', {
@@ -533,12 +536,6 @@ describe('EntityVersionsContent', () => {
           drifted: true,
           fields: [{ path: 'Deployment.spec.replicas', expected: 2, live: 5 }],
         },
-        lease: {
-          holder: 'user:default/carol',
-          operation: 'deploy by user:default/carol',
-          acquiredAt: new Date().toISOString(),
-          expiresAt: new Date(Date.now() + 30_000).toISOString(),
-        },
       }),
     ]);
     await renderForEntity(<EntityVersionsContent />, api);
@@ -547,7 +544,103 @@ describe('EntityVersionsContent', () => {
       'Drift in dev: the cluster no longer matches v3',
     );
     expect(banner).toHaveTextContent('Deployment.spec.replicas');
-    expect(screen.getByText(/held by/)).toHaveTextContent('user:default/carol');
+  });
+
+  describe('the lease of a workspace', () => {
+    const HOLDER = 'vm/12552/16f8bed3-5a0c-4b7e-9b1e-3f1f0c2a9d11';
+    const lease = (operation: string, secondsAgo = 20) => ({
+      holder: HOLDER,
+      operation,
+      acquiredAt: new Date(Date.now() - secondsAgo * 1000).toISOString(),
+      expiresAt: new Date(Date.now() + 10_000).toISOString(),
+    });
+    const withLease = (
+      operation: string,
+      latest = version(4, { status: 'progressing', createdBy: SIGNED_IN_USER }),
+    ) => {
+      const api = devWithHistory();
+      api.getServiceWorkspaces.mockResolvedValue([
+        state('dev', {
+          currentVersion: v3,
+          latestVersion: latest,
+          versionCount: 4,
+          lease: lease(operation),
+        }),
+      ]);
+      return api;
+    };
+
+    it('says in plain words that your own deploy is in progress, with the holder only in its details', async () => {
+      const api = withLease(`edit by ${SIGNED_IN_USER}`);
+      await renderForEntity(<EntityVersionsContent />, api);
+      const notice = await screen.findByTestId('lease-notice');
+      expect(notice).toHaveTextContent(
+        'Your deploy of v4 in dev is in progress, started 20 seconds ago.',
+      );
+      expect(notice).not.toHaveTextContent(HOLDER);
+      await userEvent.click(
+        within(notice).getByRole('button', { name: 'Lease details' }),
+      );
+      const details = await screen.findByRole('dialog', {
+        name: 'Lease details',
+      });
+      expect(details).toHaveTextContent(HOLDER);
+      expect(details).toHaveTextContent(`edit by ${SIGNED_IN_USER}`);
+    });
+
+    it("names someone else's operation by who started it", async () => {
+      const api = withLease(
+        'rollback by user:default/ana',
+        version(4, { status: 'progressing', createdBy: 'user:default/ana' }),
+      );
+      await renderForEntity(<EntityVersionsContent />, api);
+      expect(await screen.findByTestId('lease-notice')).toHaveTextContent(
+        "ana's rollback of v4 in dev is in progress, started 20 seconds ago.",
+      );
+    });
+
+    it('force-releases the lease for those allowed to, after asking', async () => {
+      const api = withLease('deploy by user:default/ana');
+      api.releaseLease.mockResolvedValue(undefined);
+      await renderForEntity(<EntityVersionsContent />, api);
+      const notice = await screen.findByTestId('lease-notice');
+      await userEvent.click(
+        within(notice).getByRole('button', { name: 'Force-release' }),
+      );
+      const dialog = await screen.findByRole('dialog', {
+        name: 'Force-release the lease of dev?',
+      });
+      expect(dialog).toHaveTextContent('only when it is stuck');
+      const calls = api.getServiceWorkspaces.mock.calls.length;
+      await userEvent.click(
+        within(dialog).getByRole('button', { name: 'Force-release' }),
+      );
+      await waitFor(() =>
+        expect(api.releaseLease).toHaveBeenCalledWith(ENTITY_REF, 'dev'),
+      );
+      await waitFor(() =>
+        expect(api.getServiceWorkspaces.mock.calls.length).toBeGreaterThan(
+          calls,
+        ),
+      );
+    });
+
+    it('offers no force-release to those who may not', async () => {
+      (useWorkspacePermission as jest.Mock).mockReturnValue({
+        allowed: false,
+        loading: false,
+      });
+      const api = withLease('deploy by user:default/ana');
+      await renderForEntity(<EntityVersionsContent />, api);
+      const notice = await screen.findByTestId('lease-notice');
+      expect(
+        within(notice).queryByRole('button', { name: 'Force-release' }),
+      ).not.toBeInTheDocument();
+      expect(useWorkspacePermission).toHaveBeenCalledWith(
+        shipyardLeaseReleasePermission,
+        expect.objectContaining({ name: 'dev' }),
+      );
+    });
   });
 
   it('switches workspace and remembers it in the URL', async () => {

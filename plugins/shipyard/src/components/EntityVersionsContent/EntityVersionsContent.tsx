@@ -153,7 +153,7 @@ export function EntityVersionsContent() {
           </OperationNotice>
         )}
         <DriftBanner state={state} />
-        <LeaseNotice state={state} />
+        <LeaseNotice entityRef={entityRef} state={state} />
         <Box
           display="flex"
           alignItems="center"
