@@ -6,10 +6,14 @@ export interface Config {
      * Defaults to dev, staging, prod.
      */
     environments?: string[];
-    /** The workspaces services deploy to: a cluster and a namespace each. */
-    workspaces: Array<{
+    /**
+     * The workspaces services deploy to: a cluster and a namespace each.
+     * Without any, Shipyard starts and serves no workspaces.
+     */
+    workspaces?: Array<{
       /** Unique name, used in URLs and annotations, e.g. `dev`. */
       name: string;
+      /** Shown instead of the name in the UI. */
       title?: string;
       /** One of `environments`. */
       environment: string;
@@ -18,8 +22,12 @@ export interface Config {
        * versions are recorded but not applied.
        */
       cluster?: string;
+      /** The Kubernetes namespace the service's objects are applied to. */
       namespace: string;
-      /** Promotions into a protected workspace need `shipyard.promotion.execute` there. */
+      /**
+       * Deploys, rollbacks and promotions into a protected workspace also
+       * need `shipyard.workspace.protected.update`.
+       */
       protected?: boolean;
       /** Roll back to the last succeeded version when a rollout fails. */
       autoRollback?: boolean;
