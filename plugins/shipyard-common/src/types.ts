@@ -391,12 +391,17 @@ export interface PromotionPlanRequest {
   target: string;
   /** Plan from this source version instead of its current one. */
   sourceVersion?: number;
+  /**
+   * Values to check with the plan, as the promote call would send them:
+   * problems with them (a blank value, a Secret or ConfigMap key missing in
+   * the target) come back as blockers; the plan hash does not change.
+   */
+  inputs?: PromotionInputs;
 }
 
 /** @public */
 export interface PromotionExecuteRequest extends PromotionPlanRequest {
   planHash: string;
-  inputs?: PromotionInputs;
   reason?: string;
 }
 

@@ -83,6 +83,8 @@ export interface PlanPromotionRequest {
   source: string;
   target: string;
   sourceVersion?: number;
+  /** Inputs to check with the plan: their blockers (a missing Secret) come back in it; the hash stays the same. */
+  inputs?: PromotionInputs;
 }
 
 /** A promotion request: the plan's hash, and the inputs it needs. @public */
@@ -235,7 +237,11 @@ export class ShipyardService {
   ): Promise<PromotionPlan> {
     const service = await this.readable(entityRef, credentials);
     const { source, target } = this.promotionWorkspaces(service, request);
-    const { plan } = await this.deps.promotions.plan(service, source, target, { sourceVersion: request.sourceVersion });
+    const inputs = request.inputs === undefined ? undefined : validatePromotionInputs(request.inputs);
+    const { plan } = await this.deps.promotions.plan(service, source, target, {
+      sourceVersion: request.sourceVersion,
+      inputs,
+    });
     return plan;
   }
 

@@ -82,6 +82,13 @@ const planRequestProperties = {
   target: { type: 'string', minLength: 1, maxLength: 63 },
   sourceVersion: int32(1),
 };
+const promotionInputs = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    env: { type: 'object', additionalProperties: envValue, maxProperties: 5000 },
+  },
+};
 const json = (schemaRef: string) => ({
   content: { 'application/json': { schema: { $ref: `#/components/schemas/${schemaRef}` } } },
 });
@@ -232,7 +239,8 @@ export const shipyardOpenApiDocument = {
                 type: 'object',
                 additionalProperties: false,
                 required: ['source', 'target'],
-                properties: planRequestProperties,
+                // Inputs are checked with the plan (a missing Secret, a blank value); they do not change its hash.
+                properties: { ...planRequestProperties, inputs: promotionInputs },
               },
             },
           },
@@ -256,13 +264,7 @@ export const shipyardOpenApiDocument = {
                   ...planRequestProperties,
                   planHash: { type: 'string', pattern: '^[0-9a-f]{64}$' },
                   reason: message,
-                  inputs: {
-                    type: 'object',
-                    additionalProperties: false,
-                    properties: {
-                      env: { type: 'object', additionalProperties: envValue, maxProperties: 5000 },
-                    },
-                  },
+                  inputs: promotionInputs,
                 },
               },
             },

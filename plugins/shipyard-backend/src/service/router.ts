@@ -102,8 +102,8 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   });
 
   router.post(`${SERVICE}/promotions/plan`, async (req, res) => {
-    const { source, target, sourceVersion } = req.body;
-    res.json(await service.planPromotion(refOf(req), { source, target, sourceVersion }, await caller(req)));
+    const { source, target, sourceVersion, inputs } = req.body;
+    res.json(await service.planPromotion(refOf(req), { source, target, sourceVersion, inputs }, await caller(req)));
   });
 
   router.post(`${SERVICE}/promotions`, async (req, res) => {

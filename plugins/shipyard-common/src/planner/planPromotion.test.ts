@@ -911,6 +911,21 @@ describe('validatePromotionInputs', () => {
       { env: { A: 'x\u0000' } },
       /^inputs\.env\.A: must not contain the NUL/,
     ],
+    [
+      'an empty value',
+      { env: { NEW_KEY: '' } },
+      /^inputs\.env\.NEW_KEY: must not be blank/,
+    ],
+    [
+      'a value of only spaces',
+      { env: { ANOTHER_KEY: '   ' } },
+      /^inputs\.env\.ANOTHER_KEY: must not be blank; give the value ANOTHER_KEY should have in the target/,
+    ],
+    [
+      'a value of only a tab and a newline',
+      { env: { A: '\t\n' } },
+      /^inputs\.env\.A: must not be blank/,
+    ],
     ['an unknown field', { values: {} }, /^inputs\.values: unknown field/],
     ['env that is a list', { env: [] }, /^inputs\.env: must be an object/],
   ])('refuses %s with an InputError naming the field', (_, inputs, message) => {

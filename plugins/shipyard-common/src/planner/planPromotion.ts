@@ -571,8 +571,8 @@ function scalingChecklist(
 /**
  * Checks promotion inputs before anything uses them, e.g. before the
  * preflight looks Secrets and ConfigMaps up in the target: every key an env
- * var name, every value a string or a reference whose name is a DNS-1123
- * subdomain and whose key a valid Secret or ConfigMap key. Throws an
+ * var name, every value a string that is not blank or a reference whose
+ * name is a DNS-1123 subdomain and whose key a valid Secret or ConfigMap key. Throws an
  * InputError naming each bad field, e.g. `inputs.env.DB_PASSWORD.secretKeyRef.name: …`.
  * @public
  */
@@ -602,6 +602,13 @@ export function validatePromotionInputs(inputs: unknown): PromotionInputs {
     const nameError = envNameError(key);
     if (nameError) {
       problems.push(`inputs.env.${JSON.stringify(key)}: ${nameError}`);
+      continue;
+    }
+    // An input answers "what should this be in the target?": blank is no answer.
+    if (typeof value === 'string' && value.trim() === '') {
+      problems.push(
+        `inputs.env.${key}: must not be blank; give the value ${key} should have in the target`,
+      );
       continue;
     }
     problems.push(
