@@ -251,9 +251,21 @@ describe('EntityPromoteContent', () => {
     ).toBeDisabled();
     await userEvent.clear(name);
     await userEvent.type(name, 'payments-flags');
-    await userEvent.click(
-      screen.getByRole('button', { name: 'Promote to prod' }),
-    );
+    // The reference is looked up in prod before it counts as resolved.
+    const promote = screen.getByRole('button', { name: 'Promote to prod' });
+    await waitFor(() => expect(promote).toBeEnabled());
+    expect(api.planPromotion).toHaveBeenLastCalledWith(ENTITY_REF, {
+      source: 'staging',
+      target: 'prod',
+      inputs: {
+        env: {
+          FEATURE_FLAG: {
+            secretKeyRef: { name: 'payments-flags', key: 'flag' },
+          },
+        },
+      },
+    });
+    await userEvent.click(promote);
     await waitFor(() =>
       expect(api.promote).toHaveBeenCalledWith(
         ENTITY_REF,
@@ -268,6 +280,62 @@ describe('EntityPromoteContent', () => {
         }),
       ),
     );
+  });
+
+  it('refuses a value of only spaces as it is typed, on the field itself', async () => {
+    await renderPlan();
+    await userEvent.type(flagInput('Value'), '   ');
+    expect(flagInput('Value')).toHaveAttribute('aria-invalid', 'true');
+    expect(flagGroup()).toHaveTextContent('Only spaces');
+    const blockers = screen.getByRole('list', { name: 'Blockers' });
+    expect(blockers).not.toHaveTextContent('resolved by your input');
+    expect(blockers).toHaveTextContent('your value: Only spaces');
+    expect(screen.queryByText(/all resolved/)).not.toBeInTheDocument();
+    expect(
+      screen.getByRole('button', { name: 'Promote to prod' }),
+    ).toBeDisabled();
+  });
+
+  it('checks a Secret reference in the target while planning, and never calls it resolved when it is missing', async () => {
+    const api = await renderPlan();
+    api.planPromotion.mockImplementation(async (_ref, request) =>
+      request.inputs
+        ? plan({
+            blockers: [
+              {
+                code: 'missing-reference',
+                path: 'env.FEATURE_FLAG',
+                message:
+                  "Secret no-such-secret key 'flag' in namespace shipyard-prod: Secret no-such-secret does not exist",
+              },
+            ],
+          })
+        : plan(),
+    );
+    await userEvent.click(
+      within(flagGroup()).getByRole('button', { name: /Kind/ }),
+    );
+    await userEvent.click(
+      await screen.findByRole('option', { name: 'Secret reference' }),
+    );
+    await userEvent.type(flagInput('Secret name'), 'no-such-secret');
+    await userEvent.type(flagInput('Key'), 'flag');
+    expect(flagGroup()).toHaveTextContent('Checking it exists');
+    await waitFor(() =>
+      expect(flagGroup()).toHaveTextContent(
+        'Secret no-such-secret does not exist',
+      ),
+    );
+    expect(flagInput('Secret name')).toHaveAttribute('aria-invalid', 'true');
+    const banner = screen.getByRole('list', { name: 'Blockers' });
+    expect(banner).toHaveTextContent(
+      'your value: Secret no-such-secret key',
+    );
+    expect(screen.queryByText(/all resolved/)).not.toBeInTheDocument();
+    expect(
+      screen.getByRole('button', { name: 'Promote to prod' }),
+    ).toBeDisabled();
+    expect(api.promote).not.toHaveBeenCalled();
   });
 
   it('cannot promote past a blocker no input resolves', async () => {

@@ -31,10 +31,11 @@ import {
 } from '../../hooks/useServiceWorkspaces';
 import { OperationNotice } from '../shared/OperationNotice';
 import { DriftBanner, LeaseNotice } from '../shared/WorkspaceNotices';
-import { EnvInput, envInputProblems, toEnvValue } from './envInputs';
+import { EnvInput, toEnvValue } from './envInputs';
 import { PromotionChecklist } from './PromotionChecklist';
 import { PromotionPipeline } from './PromotionPipeline';
 import { envKeyOf, isResolvedBy, PromotionPlanView } from './PromotionPlanView';
+import { useInputChecks } from './useInputChecks';
 
 /** The first step of the path whose source has something to promote. */
 export function defaultStep(
@@ -123,19 +124,12 @@ function PromotionWorkbench(props: {
         .map(change => envKeyOf(change.path) ?? change.path),
     [plan],
   );
-  const problems = useMemo(
-    () =>
-      Object.fromEntries(
-        needsInputKeys.map(key => [
-          key,
-          envInputProblems(key, inputs[key], plan?.spec.image ?? 'image'),
-        ]),
-      ),
-    [needsInputKeys, inputs, plan],
-  );
-  const resolvedKeys = new Set(
-    needsInputKeys.filter(key => problems[key].length === 0),
-  );
+  const checks = useInputChecks(entityRef, plan, needsInputKeys, inputs);
+  const resolvedKeys = checks.resolved;
+  const checkedStale =
+    !!plan &&
+    !!checks.checkedPlanHash &&
+    checks.checkedPlanHash !== plan.planHash;
   const unresolved = (plan?.blockers ?? []).filter(
     blocker => !isResolvedBy(blocker, resolvedKeys),
   );
@@ -328,7 +322,7 @@ function PromotionWorkbench(props: {
               flexDirection="column"
               style={{ gap: 16 }}
             >
-              {(stale || outdated) && (
+              {(stale || outdated || checkedStale) && (
                 <Alert
                   severity="warning"
                   role="alert"
@@ -345,7 +339,7 @@ function PromotionWorkbench(props: {
               <PromotionPlanView
                 plan={plan}
                 inputs={inputs}
-                problems={problems}
+                checks={checks}
                 showProblems={attempted}
                 onInputChange={(key, value) =>
                   setInputs(previous => ({ ...previous, [key]: value }))
@@ -376,6 +370,7 @@ function PromotionWorkbench(props: {
                     submitting ||
                     stale ||
                     outdated ||
+                    checkedStale ||
                     planState.loading
                   }
                 >

@@ -25,6 +25,8 @@ export function EnvInputField(props: {
   targetWorkspace: string;
   value: EnvInput;
   problems: string[];
+  /** Shown under the value when there is no problem, e.g. that a reference is being checked. */
+  note?: string;
   showProblems: boolean;
   onChange: (value: EnvInput) => void;
 }) {
@@ -33,6 +35,7 @@ export function EnvInputField(props: {
     props.onChange({ ...value, ...patch });
   const problemText =
     showProblems && problems.length ? problems.join('; ') : undefined;
+  const helperText = problemText ?? props.note;
   const id = `shipyard-input-${envKey}`;
   return (
     <Box
@@ -83,7 +86,8 @@ export function EnvInputField(props: {
             variant="outlined"
             size="small"
             error={!!problemText}
-            helperText={problemText}
+            helperText={helperText}
+            inputProps={{ 'aria-invalid': !!problemText }}
             style={{ minWidth: 260, flexGrow: 1 }}
           />
         ) : (
@@ -96,7 +100,8 @@ export function EnvInputField(props: {
               variant="outlined"
               size="small"
               error={!!problemText}
-              helperText={problemText}
+              helperText={helperText}
+              inputProps={{ 'aria-invalid': !!problemText }}
             />
             <TextField
               id={`${id}-key`}
@@ -106,6 +111,7 @@ export function EnvInputField(props: {
               variant="outlined"
               size="small"
               error={!!problemText}
+              inputProps={{ 'aria-invalid': !!problemText }}
             />
           </>
         )}

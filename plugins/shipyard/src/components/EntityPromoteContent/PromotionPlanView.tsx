@@ -20,6 +20,7 @@ import type {
 import { SpecValue } from '../shared/SpecValue';
 import { EnvInputField } from './EnvInputField';
 import { EMPTY_INPUT, EnvInput } from './envInputs';
+import type { InputChecks } from './useInputChecks';
 
 /** The groups of a plan, in the order a reviewer reads them. */
 export const PLAN_GROUPS: Array<{
@@ -130,17 +131,31 @@ function ChangesTable(props: {
 export function PromotionPlanView(props: {
   plan: PromotionPlan;
   inputs: Record<string, EnvInput>;
-  problems: Record<string, string[]>;
+  checks: InputChecks;
   showProblems: boolean;
   onInputChange: (key: string, value: EnvInput) => void;
 }) {
-  const { plan, inputs, problems } = props;
-  const resolved = new Set(
-    Object.keys(problems).filter(key => problems[key].length === 0),
-  );
+  const { plan, inputs, checks } = props;
+  const { problems, resolved } = checks;
   const unresolvedCount = plan.blockers.filter(
     b => !isResolvedBy(b, resolved),
   ).length;
+  // What the value given for a blocker's key is doing: resolving it, being checked, or wrong.
+  const blockerState = (blocker: PlanIssue) => {
+    const key = envKeyOf(blocker.path);
+    if (isResolvedBy(blocker, resolved)) {
+      return ' — resolved by your input';
+    }
+    if (blocker.code !== 'env-needs-input' || !key || !inputs[key]) {
+      return '';
+    }
+    if (checks.checking.has(key)) {
+      return ` — checking your value in ${plan.target.workspace}…`;
+    }
+    return problems[key]?.length
+      ? ` — your value: ${problems[key].join('; ')}`
+      : '';
+  };
   const byAction = (action: PlanAction) =>
     plan.changes.filter(c => c.action === action);
   const source = `${plan.source.workspace} v${plan.source.version}`;
@@ -167,9 +182,7 @@ export function PromotionPlanView(props: {
             {plan.blockers.map(blocker => (
               <li key={`${blocker.code}:${blocker.path ?? ''}`}>
                 {blocker.message}
-                {isResolvedBy(blocker, resolved)
-                  ? ' — resolved by your input'
-                  : ''}
+                {blockerState(blocker)}
               </li>
             ))}
           </ul>
@@ -229,6 +242,11 @@ export function PromotionPlanView(props: {
                       targetWorkspace={plan.target.workspace}
                       value={inputs[key] ?? EMPTY_INPUT}
                       problems={problems[key] ?? []}
+                      note={
+                        checks.checking.has(key)
+                          ? `Checking it exists in namespace ${plan.target.workspace}…`
+                          : checks.notes[key]
+                      }
                       showProblems={
                         props.showProblems || inputs[key] !== undefined
                       }

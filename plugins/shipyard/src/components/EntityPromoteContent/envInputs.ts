@@ -72,6 +72,10 @@ export function envInputProblems(
           } name and key`,
     ];
   }
+  // The backend refuses it too: a blank value answers nothing.
+  if (typeof value === 'string' && value.trim() === '') {
+    return ['Only spaces: give the value it should have, or a reference'];
+  }
   const result = parseSpec({ image, env: { [key]: value } });
   if (result.success) {
     return [];
