@@ -53,7 +53,7 @@ const NEVER = [
 /** What each package's tarball holds: files that must be there, and patterns every file must match. */
 const PACKAGES = {
   'plugins/shipyard-common': {
-    required: ['dist/index.cjs.js', 'dist/index.esm.js', 'dist/index.d.ts'],
+    required: ['dist/index.cjs.js', 'dist/index.esm.js', 'dist/index.d.ts', 'README.md'],
     allowed: [BUILT_JS, BUILT_TYPES],
     loads: (pkg, require) => {
       const common = require(pkg);
@@ -61,21 +61,21 @@ const PACKAGES = {
     },
   },
   'plugins/shipyard-backend': {
-    required: ['dist/index.cjs.js', 'dist/index.d.ts', 'config.schema.json', 'migrations/*'],
+    required: ['dist/index.cjs.js', 'dist/index.d.ts', 'config.schema.json', 'migrations/*', 'README.md'],
     allowed: [BUILT_JS, BUILT_TYPES, /^migrations\/[^/]+\.js$/, /^config\.schema\.json$/],
     loads: (pkg, require) => require(pkg).default?.$$type === '@backstage/BackendFeature',
   },
   'plugins/shipyard': {
-    required: ['dist/index.esm.js', 'dist/index.d.ts', 'dist/alpha.esm.js', 'dist/alpha.d.ts'],
+    required: ['dist/index.esm.js', 'dist/index.d.ts', 'dist/alpha.esm.js', 'dist/alpha.d.ts', 'README.md'],
     allowed: [BUILT_JS, BUILT_TYPES],
   },
   'plugins/scaffolder-backend-module-shipyard': {
-    required: ['dist/index.cjs.js', 'dist/index.d.ts', 'config.schema.json'],
+    required: ['dist/index.cjs.js', 'dist/index.d.ts', 'config.schema.json', 'README.md'],
     allowed: [BUILT_JS, BUILT_TYPES, /^config\.schema\.json$/],
     loads: (pkg, require) => require(pkg).default?.$$type === '@backstage/BackendFeature',
   },
   'packages/cli': {
-    required: ['bin/shipyard', 'dist/index.cjs.js'],
+    required: ['bin/shipyard', 'dist/index.cjs.js', 'README.md'],
     allowed: [BUILT_JS, /^bin\/shipyard$/],
     runs: ['--version'],
   },
