@@ -132,6 +132,32 @@ describe('planPromotion', () => {
     });
   });
 
+  it('names the real target in its reasons, and says when a field set only in the source is not taken', () => {
+    const intoStaging = planPromotion(
+      input({
+        source: { workspace: dev, version: 4, spec: stagingSpec },
+        target: {
+          workspace: staging,
+          version: 2,
+          spec: { ...prodSpec, resources: undefined },
+        },
+      }),
+    );
+    expect(changeAt(intoStaging.changes, 'replicas').reason).toBe(
+      'kept in target: staging sizes itself',
+    );
+    expect(changeAt(intoStaging.changes, 'resources')).toEqual({
+      path: 'resources',
+      action: 'retain',
+      source: stagingSpec.resources,
+      reason: `set only in ${dev.name}, not taken: staging sizes itself`,
+    });
+    expect(JSON.stringify(intoStaging.changes)).not.toContain('production');
+    expect(changeAt(planPromotion(input()).changes, 'autoscaling').reason).toBe(
+      'set only in staging, not taken: prod sizes itself',
+    );
+  });
+
   it('computes the result spec from the source and the target', () => {
     const plan = planPromotion(input());
     expect(plan.spec).toEqual({

@@ -53,17 +53,22 @@ const FIELDS_AFTER_ENV: PromotableField[] = [
   'startupProbe',
 ];
 
-const WHY: Record<PromotableField, string> = {
-  image: 'the artifact being promoted',
-  command: 'the artifact being promoted',
-  args: 'the artifact being promoted',
-  ports: 'the artifact being promoted',
-  readinessProbe: 'probes travel with the code',
-  livenessProbe: 'probes travel with the code',
-  startupProbe: 'probes travel with the code',
-  replicas: 'production sizes itself',
-  autoscaling: 'production sizes itself',
-  resources: 'production sizes itself',
+const ARTIFACT = () => 'the artifact being promoted';
+const PROBES = () => 'probes travel with the code';
+// Named after the real target: promoting into staging, staging sizes itself.
+const SIZING = (target: Workspace) => `${target.name} sizes itself`;
+
+const WHY: Record<PromotableField, (target: Workspace) => string> = {
+  image: ARTIFACT,
+  command: ARTIFACT,
+  args: ARTIFACT,
+  ports: ARTIFACT,
+  readinessProbe: PROBES,
+  livenessProbe: PROBES,
+  startupProbe: PROBES,
+  replicas: SIZING,
+  autoscaling: SIZING,
+  resources: SIZING,
 };
 
 interface MapPolicy {
@@ -154,14 +159,17 @@ export function planPromotion(input: PlanPromotionInput): PromotionPlan {
     const action = classify(targetValue, to, sourceValue);
     const byRule =
       strategy === defaultPromotionRules.fields[field]
-        ? WHY[field]
+        ? WHY[field](target.workspace)
         : `promotion rule ${field}: ${strategy}`;
     changes.push(
       change(field, action, targetValue, to, sourceValue, {
         overwrite: firstPromotion
           ? `copied from source: first promotion into ${target.workspace.name}`
           : `will change, from source: ${byRule}`,
-        retain: `kept in target: ${byRule}`,
+        retain:
+          targetValue === undefined
+            ? `set only in ${source.workspace.name}, not taken: ${byRule}`
+            : `kept in target: ${byRule}`,
         remove: 'not set in source',
       }),
     );
