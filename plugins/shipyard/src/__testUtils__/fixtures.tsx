@@ -136,7 +136,7 @@ export function plan(extra: Partial<PromotionPlan> = {}): PromotionPlan {
         from: 6,
         to: 6,
         source: 2,
-        reason: 'kept in target: production sizes itself',
+        reason: 'kept in target: prod sizes itself',
       },
       {
         path: 'env.FEATURE_FLAG',

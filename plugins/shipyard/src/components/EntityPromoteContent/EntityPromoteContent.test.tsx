@@ -50,6 +50,13 @@ const flagGroup = () =>
 const flagInput = (name: string) =>
   within(flagGroup()).getByRole('textbox', { name });
 
+/** prod is protected: its name is typed to confirm a promotion into it. */
+const confirmProd = () =>
+  userEvent.type(
+    screen.getByRole('textbox', { name: 'Type prod to confirm' }),
+    'prod',
+  );
+
 async function renderPlan(api = pipelineApi()) {
   await renderForEntity(<EntityPromoteContent />, api);
   await screen.findByRole('heading', { name: 'Plan: staging v7 → prod v12' });
@@ -168,7 +175,7 @@ describe('EntityPromoteContent', () => {
       'ghcr.io/acme/payments:1.7.0',
     );
     expect(screen.getByTestId('plan-replicas')).toHaveTextContent(
-      'kept in target: production sizes itself',
+      'kept in target: prod sizes itself',
     );
     // Unchanged fields are collapsed.
     expect(
@@ -200,6 +207,27 @@ describe('EntityPromoteContent', () => {
     expect(screen.getByRole('list', { name: 'Blockers' })).toHaveTextContent(
       'resolved by your input',
     );
+    // prod is protected: the checklist is shown before the button, which waits for prod's name.
+    const review = screen.getByRole('region', {
+      name: 'Review before promoting to prod',
+    });
+    expect(review).toHaveTextContent(
+      'env.FEATURE_FLAG gets a value of its own in prod: "off"',
+    );
+    expect(review).toHaveTextContent(
+      'env.OLD_KEY is removed from prod: staging no longer sets it',
+    );
+    const before = within(review).getByRole('region', {
+      name: /Check in prod/,
+    });
+    await userEvent.click(
+      within(before).getByRole('checkbox', {
+        name: /point it at prod's own service/,
+      }),
+    );
+    expect(before).toHaveTextContent('1 of 1 checked');
+    expect(promote).toBeDisabled();
+    await confirmProd();
     expect(promote).toBeEnabled();
     await userEvent.type(
       screen.getByRole('textbox', { name: 'Reason (optional)' }),
@@ -216,14 +244,17 @@ describe('EntityPromoteContent', () => {
       }),
     );
     expect(await screen.findByText(/created prod v13/)).toBeInTheDocument();
+    // The ticks given before the promotion stay with it afterwards.
     const checklist = screen.getByRole('region', {
       name: /After the promotion: check in prod/,
     });
+    expect(checklist).toHaveTextContent('1 of 1 checked');
     const item = within(checklist).getByRole('checkbox', {
       name: /point it at prod's own service/,
     });
+    expect(item).toBeChecked();
     await userEvent.click(item);
-    expect(checklist).toHaveTextContent('1 of 1 done');
+    expect(checklist).toHaveTextContent('0 of 1 checked');
   });
 
   it('offers the source value and accepts a secret reference instead of a literal', async () => {
@@ -251,6 +282,7 @@ describe('EntityPromoteContent', () => {
     ).toBeDisabled();
     await userEvent.clear(name);
     await userEvent.type(name, 'payments-flags');
+    await confirmProd();
     // The reference is looked up in prod before it counts as resolved.
     const promote = screen.getByRole('button', { name: 'Promote to prod' });
     await waitFor(() => expect(promote).toBeEnabled());
@@ -338,6 +370,223 @@ describe('EntityPromoteContent', () => {
     expect(api.promote).not.toHaveBeenCalled();
   });
 
+  describe('review before promoting', () => {
+    it('shows the checklist of a first promotion into an empty protected prod before the button, which waits for prod typed', async () => {
+      const api = pipelineApi();
+      api.getServiceWorkspaces.mockResolvedValue([
+        state('staging', {
+          currentVersion: staging7,
+          latestVersion: staging7,
+          versionCount: 7,
+        }),
+        state('prod'),
+      ]);
+      api.planPromotion.mockResolvedValue(
+        plan({
+          target: { workspace: 'prod' },
+          firstPromotion: true,
+          changes: [
+            {
+              path: 'image',
+              action: 'overwrite',
+              to: 'ghcr.io/acme/payments:1.7.0',
+              reason: 'copied from source: first promotion into prod',
+            },
+          ],
+          blockers: [],
+          warnings: [
+            {
+              code: 'first-promotion',
+              message:
+                'prod has no version yet: the source spec is copied; review the checklist',
+            },
+          ],
+          checklist: [
+            'env.DB_URL is a database URL (postgres://): point it at prod\'s own service',
+            'Scaling was copied from staging (replicas: 2): size it for prod',
+          ],
+        }),
+      );
+      api.promote.mockResolvedValue(version(1, { workspace: 'prod' }));
+      await renderForEntity(<EntityPromoteContent />, api);
+      const review = await screen.findByRole('region', {
+        name: 'Review before promoting to prod',
+      });
+      expect(review).toHaveTextContent('prod has no version yet');
+      const checklist = within(review).getByRole('region', {
+        name: /Check in prod/,
+      });
+      expect(within(checklist).getAllByRole('checkbox')).toHaveLength(2);
+      expect(checklist).toHaveTextContent('size it for prod');
+      // The checklist comes before the button in the page.
+      const promote = screen.getByRole('button', { name: 'Promote to prod' });
+      expect(
+        checklist.compareDocumentPosition(promote) &
+          Node.DOCUMENT_POSITION_FOLLOWING,
+      ).toBeTruthy();
+      expect(promote).toBeDisabled();
+      const confirmation = screen.getByRole('textbox', {
+        name: 'Type prod to confirm',
+      });
+      await userEvent.type(confirmation, 'staging');
+      expect(promote).toBeDisabled();
+      await userEvent.clear(confirmation);
+      await userEvent.type(confirmation, 'prod');
+      expect(promote).toBeEnabled();
+      await userEvent.click(promote);
+      await waitFor(() => expect(api.promote).toHaveBeenCalledTimes(1));
+    });
+
+    it('lists the values an ordinary promotion sets and the fields it drops, and asks no confirmation outside protected workspaces', async () => {
+      const dev3 = version(3);
+      const staging2 = version(2, { workspace: 'staging' });
+      const api = mockShipyardApi({
+        getServiceWorkspaces: jest.fn().mockResolvedValue([
+          state('dev', { currentVersion: dev3, latestVersion: dev3 }),
+          state('staging', { currentVersion: staging2, latestVersion: staging2 }),
+          state('prod'),
+        ]),
+        planPromotion: jest.fn().mockResolvedValue(
+          plan({
+            source: { workspace: 'dev', version: 3 },
+            target: { workspace: 'staging', version: 2 },
+            changes: [
+              {
+                path: 'image',
+                action: 'overwrite',
+                from: 'ghcr.io/acme/payments:1.2.0',
+                to: 'ghcr.io/acme/payments:1.3.0',
+                reason: 'will change, from source: the artifact being promoted',
+              },
+              {
+                path: 'resources',
+                action: 'retain',
+                source: { limits: { memory: '512Mi' } },
+                reason: 'set only in dev, not taken: staging sizes itself',
+              },
+              {
+                path: 'env.ANOTHER_KEY',
+                action: 'needs-input',
+                source: 'dev-value',
+                reason: 'new in source: give its value for staging',
+              },
+            ],
+            blockers: [
+              {
+                code: 'env-needs-input',
+                path: 'env.ANOTHER_KEY',
+                message:
+                  'env.ANOTHER_KEY is new in dev: give its value for staging',
+              },
+            ],
+            warnings: [],
+            checklist: [],
+          }),
+        ),
+      });
+      await renderForEntity(<EntityPromoteContent />, api);
+      const review = await screen.findByRole('region', {
+        name: 'Review before promoting to staging',
+      });
+      await userEvent.type(
+        within(
+          screen.getByRole('group', { name: /ANOTHER_KEY in staging/ }),
+        ).getByRole('textbox', { name: 'Value' }),
+        'staging-value',
+      );
+      const list = within(review).getByRole('list', {
+        name: 'What this promotion sets and drops',
+      });
+      expect(list).toHaveTextContent(
+        'env.ANOTHER_KEY gets a value of its own in staging: "staging-value"',
+      );
+      expect(list).toHaveTextContent(
+        'resources is set in dev but not taken: staging keeps none',
+      );
+      expect(review).not.toHaveTextContent('Nothing else to review');
+      expect(
+        screen.queryByRole('textbox', { name: /to confirm/ }),
+      ).not.toBeInTheDocument();
+      expect(
+        screen.getByRole('button', { name: 'Promote to staging' }),
+      ).toBeEnabled();
+    });
+  });
+
+  describe('plans that say what they mean', () => {
+    it('shows each value once: no source column where the target gets the source value, no "after" column where nothing changes', async () => {
+      await renderPlan();
+      const changes = within(screen.getByTestId('shipyard-plan-overwrite'));
+      expect(
+        changes.getByRole('columnheader', {
+          name: 'After promotion (from staging)',
+        }),
+      ).toBeInTheDocument();
+      expect(
+        changes.queryByRole('columnheader', { name: 'In staging' }),
+      ).not.toBeInTheDocument();
+      const kept = within(screen.getByTestId('shipyard-plan-retain'));
+      expect(
+        kept.queryByRole('columnheader', { name: /After promotion/ }),
+      ).not.toBeInTheDocument();
+      expect(
+        kept.getByRole('columnheader', { name: 'In staging' }),
+      ).toBeInTheDocument();
+      expect(screen.getByTestId('plan-replicas')).toHaveTextContent('2');
+    });
+
+    it('groups a field set only in the source that the rules leave out, and says so', async () => {
+      const api = pipelineApi();
+      api.planPromotion.mockResolvedValue(
+        plan({
+          changes: [
+            ...plan().changes,
+            {
+              path: 'resources',
+              action: 'retain',
+              source: { limits: { memory: '512Mi' } },
+              reason: 'set only in staging, not taken: prod sizes itself',
+            },
+          ],
+        }),
+      );
+      await renderPlan(api);
+      expect(
+        screen.getByRole('heading', { name: 'Not taken from the source (1)' }),
+      ).toBeInTheDocument();
+      const row = screen.getByTestId('plan-resources');
+      expect(row).toHaveTextContent('set only in staging, not taken');
+      expect(row).toHaveTextContent('512Mi');
+      expect(
+        screen.getByRole('heading', { name: 'Kept in target (1)' }),
+      ).toBeInTheDocument();
+    });
+
+    it('says when nothing would change, and offers no Promote button as if something would', async () => {
+      const api = pipelineApi();
+      api.planPromotion.mockResolvedValue(
+        plan({
+          changes: plan().changes.filter(
+            c => c.action === 'retain' || c.action === 'unchanged',
+          ),
+          blockers: [],
+          warnings: [],
+          checklist: [],
+        }),
+      );
+      await renderPlan(api);
+      expect(screen.getByText('Nothing would change')).toBeInTheDocument();
+      expect(
+        screen.queryByRole('button', { name: 'Promote to prod' }),
+      ).not.toBeInTheDocument();
+      expect(
+        screen.getByRole('button', {
+          name: 'Promote anyway: record prod v13 with the same spec',
+        }),
+      ).toBeInTheDocument();
+    });
+  });
+
   it('cannot promote past a blocker no input resolves', async () => {
     const api = pipelineApi();
     api.planPromotion.mockResolvedValue(
@@ -372,6 +621,7 @@ describe('EntityPromoteContent', () => {
       ),
     );
     await userEvent.type(flagInput('Value'), 'off');
+    await confirmProd();
     await userEvent.click(
       screen.getByRole('button', { name: 'Promote to prod' }),
     );
@@ -403,6 +653,11 @@ describe('EntityPromoteContent', () => {
     // The value typed before is kept for the new plan.
     expect(flagInput('Value')).toHaveValue('off');
     api.promote.mockResolvedValue(version(13, { workspace: 'prod' }));
+    // A new plan is a new review: the confirmation is asked for again.
+    expect(
+      screen.getByRole('textbox', { name: 'Type prod to confirm' }),
+    ).toHaveValue('');
+    await confirmProd();
     await userEvent.click(
       screen.getByRole('button', { name: 'Promote to prod' }),
     );
@@ -424,6 +679,7 @@ describe('EntityPromoteContent', () => {
       ),
     );
     await userEvent.type(flagInput('Value'), 'off');
+    await confirmProd();
     await userEvent.click(
       screen.getByRole('button', { name: 'Promote to prod' }),
     );

@@ -34,7 +34,13 @@ import { DriftBanner, LeaseNotice } from '../shared/WorkspaceNotices';
 import { EnvInput, toEnvValue } from './envInputs';
 import { PromotionChecklist } from './PromotionChecklist';
 import { PromotionPipeline } from './PromotionPipeline';
-import { envKeyOf, isResolvedBy, PromotionPlanView } from './PromotionPlanView';
+import {
+  changesNothing,
+  envKeyOf,
+  isResolvedBy,
+  PromotionPlanView,
+} from './PromotionPlanView';
+import { PromotionReview } from './PromotionReview';
 import { useInputChecks } from './useInputChecks';
 
 /** The first step of the path whose source has something to promote. */
@@ -78,6 +84,12 @@ function PromotionWorkbench(props: {
     version: Version;
     plan: PromotionPlan;
   }>();
+  // The review of one plan: its checklist ticks (kept after the promotion) and the typed confirmation.
+  const [review, setReview] = useState<{
+    planHash?: string;
+    checked: Set<number>;
+    confirmation: string;
+  }>({ checked: new Set(), confirmation: '' });
 
   const stateOf = (name: string) => states.find(s => s.workspace.name === name);
   const sourceState = stateOf(source);
@@ -125,6 +137,23 @@ function PromotionWorkbench(props: {
     [plan],
   );
   const checks = useInputChecks(entityRef, plan, needsInputKeys, inputs);
+  const currentReview =
+    plan && review.planHash === plan.planHash
+      ? review
+      : { planHash: plan?.planHash, checked: new Set<number>(), confirmation: '' };
+  const toggleChecked = (index: number) =>
+    setReview(() => {
+      const checked = new Set(currentReview.checked);
+      if (!checked.delete(index)) {
+        checked.add(index);
+      }
+      return { ...currentReview, checked };
+    });
+  const protectedTarget = !!targetState?.workspace.protected;
+  const confirmed =
+    !protectedTarget ||
+    (!!plan && currentReview.confirmation.trim() === plan.target.workspace);
+  const nothingChanges = !!plan && changesNothing(plan);
   const resolvedKeys = checks.resolved;
   const checkedStale =
     !!plan &&
@@ -163,10 +192,19 @@ function PromotionWorkbench(props: {
     setResult(undefined);
   };
 
+  let promoteLabel = `Promote to ${target}`;
+  if (submitting) {
+    promoteLabel = 'Promoting…';
+  } else if (nothingChanges) {
+    promoteLabel = `Promote anyway: record ${target} v${
+      (plan?.target.version ?? 0) + 1
+    } with the same spec`;
+  }
+
   const onPromote = async (event: FormEvent) => {
     event.preventDefault();
     setAttempted(true);
-    if (!plan || unresolved.length > 0) {
+    if (!plan || unresolved.length > 0 || !confirmed) {
       return;
     }
     setSubmitting(true);
@@ -285,10 +323,34 @@ function PromotionWorkbench(props: {
               {result.plan.source.version} to {result.version.workspace}:
               created {result.version.workspace} v{result.version.number}
             </OperationNotice>
-            <PromotionChecklist
-              items={result.plan.checklist}
-              target={result.version.workspace}
-            />
+            {result.plan.checklist.length > 0 ? (
+              <PromotionChecklist
+                items={result.plan.checklist}
+                title={`After the promotion: check in ${result.version.workspace}`}
+                done={
+                  review.planHash === result.plan.planHash
+                    ? review.checked
+                    : new Set()
+                }
+                onToggle={index =>
+                  setReview(previous => {
+                    const checked = new Set(
+                      previous.planHash === result.plan.planHash
+                        ? previous.checked
+                        : [],
+                    );
+                    if (!checked.delete(index)) {
+                      checked.add(index);
+                    }
+                    return {
+                      planHash: result.plan.planHash,
+                      checked,
+                      confirmation: '',
+                    };
+                  })
+                }
+              />
+            ) : null}
             <Box>
               <Button variant="outlined" onClick={anotherPromotion}>
                 Plan another promotion
@@ -345,6 +407,17 @@ function PromotionWorkbench(props: {
                   setInputs(previous => ({ ...previous, [key]: value }))
                 }
               />
+              <PromotionReview
+                plan={plan}
+                inputs={inputs}
+                protectedTarget={protectedTarget}
+                checked={currentReview.checked}
+                onToggle={toggleChecked}
+                confirmation={currentReview.confirmation}
+                onConfirmationChange={confirmation =>
+                  setReview({ ...currentReview, confirmation })
+                }
+              />
               <TextField
                 id="shipyard-promote-reason"
                 label="Reason (optional)"
@@ -363,7 +436,7 @@ function PromotionWorkbench(props: {
               <Box display="flex" alignItems="center" style={{ gap: 16 }}>
                 <Button
                   type="submit"
-                  variant="contained"
+                  variant={nothingChanges ? 'text' : 'contained'}
                   color="primary"
                   disabled={
                     unresolved.length > 0 ||
@@ -371,13 +444,17 @@ function PromotionWorkbench(props: {
                     stale ||
                     outdated ||
                     checkedStale ||
-                    planState.loading
+                    planState.loading ||
+                    !confirmed
                   }
                 >
-                  {submitting
-                    ? 'Promoting…'
-                    : `Promote to ${plan.target.workspace}`}
+                  {promoteLabel}
                 </Button>
+                {unresolved.length === 0 && !confirmed && (
+                  <Typography variant="body2" color="textSecondary">
+                    Type {plan.target.workspace} above to confirm.
+                  </Typography>
+                )}
                 {unresolved.length > 0 && (
                   <Typography variant="body2" color="textSecondary">
                     {unresolved.length === 1

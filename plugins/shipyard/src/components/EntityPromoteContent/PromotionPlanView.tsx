@@ -2,6 +2,7 @@ import Accordion from '@material-ui/core/Accordion';
 import AccordionDetails from '@material-ui/core/AccordionDetails';
 import AccordionSummary from '@material-ui/core/AccordionSummary';
 import Box from '@material-ui/core/Box';
+import Button from '@material-ui/core/Button';
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
 import TableCell from '@material-ui/core/TableCell';
@@ -11,49 +12,89 @@ import Typography from '@material-ui/core/Typography';
 import ExpandMore from '@material-ui/icons/ExpandMore';
 import Alert from '@material-ui/lab/Alert';
 import AlertTitle from '@material-ui/lab/AlertTitle';
-import type {
-  PlanAction,
-  PlanChange,
-  PlanIssue,
-  PromotionPlan,
+import {
+  canonicalJson,
+  type PlanAction,
+  type PlanChange,
+  type PlanIssue,
+  type PromotionPlan,
 } from '@shipyard/backstage-plugin-common';
 import { SpecValue } from '../shared/SpecValue';
 import { EnvInputField } from './EnvInputField';
 import { EMPTY_INPUT, EnvInput } from './envInputs';
 import type { InputChecks } from './useInputChecks';
 
+/** A group of a plan's changes: one planner action, or the fields set only in the source that it does not take. */
+export type PlanGroup = PlanAction | 'not-taken';
+
 /** The groups of a plan, in the order a reviewer reads them. */
 export const PLAN_GROUPS: Array<{
-  action: PlanAction;
+  group: PlanGroup;
   title: string;
   description: string;
 }> = [
   {
-    action: 'overwrite',
+    group: 'overwrite',
     title: 'Will change',
     description: 'taken from the source',
   },
   {
-    action: 'retain',
-    title: 'Kept in target',
-    description: 'the target keeps its own value',
-  },
-  {
-    action: 'needs-input',
+    group: 'needs-input',
     title: 'Needs your input',
     description: 'new in the source: give the value for the target',
   },
   {
-    action: 'remove',
+    group: 'not-taken',
+    title: 'Not taken from the source',
+    description: 'set only in the source; the rules leave it out',
+  },
+  {
+    group: 'remove',
     title: 'Removed',
     description: 'gone from the source, removed from the target',
   },
   {
-    action: 'unchanged',
+    group: 'retain',
+    title: 'Kept in target',
+    description: 'the target keeps its own value',
+  },
+  {
+    group: 'unchanged',
     title: 'Unchanged',
     description: 'the same in source and target',
   },
 ];
+
+/** The group a change is shown in. */
+export function groupOf(change: PlanChange): PlanGroup {
+  return change.action === 'retain' &&
+    change.from === undefined &&
+    change.source !== undefined
+    ? 'not-taken'
+    : change.action;
+}
+
+/**
+ * Whether promoting would leave the target exactly as it is: every field is
+ * kept or already the same, and nothing needs input.
+ */
+export function changesNothing(plan: PromotionPlan): boolean {
+  return (
+    !plan.firstPromotion &&
+    plan.changes.every(
+      change =>
+        change.action === 'unchanged' ||
+        (change.action === 'retain' && same(change.from, change.to)),
+    )
+  );
+}
+
+function same(a: unknown, b: unknown): boolean {
+  return (
+    a === b ||
+    (a !== undefined && b !== undefined && canonicalJson(a) === canonicalJson(b))
+  );
+}
 
 /** The env key of a plan path, `NEW_KEY` for `env.NEW_KEY`. */
 export function envKeyOf(path: string | undefined): string | undefined {
@@ -73,21 +114,43 @@ function ChangesTable(props: {
   changes: PlanChange[];
   plan: PromotionPlan;
   caption: string;
+  onTake?: (path: string) => void;
 }) {
-  const { plan } = props;
+  const { plan, changes, onTake } = props;
+  const target = plan.target.workspace;
+  const sourceName = plan.source.workspace;
+  // A column that would repeat its neighbour is left out: "After promotion"
+  // when nothing changes, the source's value when it is what the target gets.
+  const showAfter = changes.some(change => !same(change.from, change.to));
+  const showSource = changes.some(change => change.source !== undefined);
+  const showTake = !!onTake && changes.some(c => groupOf(c) === 'not-taken');
+  const afterTitle = changes.every(c => c.action === 'overwrite')
+    ? `After promotion (from ${sourceName})`
+    : 'After promotion';
+  let nowTitle = `In ${target} now`;
+  if (!showAfter && !showSource) {
+    nowTitle = `In ${target} and ${sourceName}`;
+  }
   return (
     <Table size="small" aria-label={props.caption}>
       <TableHead>
         <TableRow>
           <TableCell component="th">Field</TableCell>
-          <TableCell component="th">In {plan.target.workspace} now</TableCell>
-          <TableCell component="th">After promotion</TableCell>
-          <TableCell component="th">In {plan.source.workspace}</TableCell>
+          <TableCell component="th">{nowTitle}</TableCell>
+          {showAfter && <TableCell component="th">{afterTitle}</TableCell>}
+          {showSource && (
+            <TableCell component="th">In {sourceName}</TableCell>
+          )}
           <TableCell component="th">Why</TableCell>
+          {showTake && (
+            <TableCell component="th">
+              <span className="MuiTypography-srOnly">Actions</span>
+            </TableCell>
+          )}
         </TableRow>
       </TableHead>
       <TableBody>
-        {props.changes.map(change => (
+        {changes.map(change => (
           <TableRow key={change.path} data-testid={`plan-${change.path}`}>
             <TableCell style={{ whiteSpace: 'nowrap' }}>
               <code>{change.path}</code>
@@ -98,24 +161,34 @@ function ChangesTable(props: {
                 absentText={plan.firstPromotion ? 'empty workspace' : 'not set'}
               />
             </TableCell>
-            <TableCell>
-              <SpecValue
-                value={change.to}
-                absentText={change.action === 'remove' ? 'removed' : 'not set'}
-              />
-            </TableCell>
-            <TableCell>
-              <SpecValue
-                value={
-                  change.source ??
-                  (change.action === 'overwrite' ||
-                  change.action === 'unchanged'
-                    ? change.to
-                    : undefined)
-                }
-              />
-            </TableCell>
+            {showAfter && (
+              <TableCell>
+                <SpecValue
+                  value={change.to}
+                  absentText={change.action === 'remove' ? 'removed' : 'not set'}
+                />
+              </TableCell>
+            )}
+            {showSource && (
+              <TableCell>
+                <SpecValue value={change.source} absentText="—" />
+              </TableCell>
+            )}
             <TableCell>{change.reason}</TableCell>
+            {showTake && (
+              <TableCell style={{ whiteSpace: 'nowrap' }}>
+                {groupOf(change) === 'not-taken' && (
+                  <Button
+                    size="small"
+                    variant="outlined"
+                    onClick={() => onTake!(change.path)}
+                    aria-label={`Take ${change.path} from ${sourceName}`}
+                  >
+                    Take it from {sourceName}
+                  </Button>
+                )}
+              </TableCell>
+            )}
           </TableRow>
         ))}
       </TableBody>
@@ -134,6 +207,8 @@ export function PromotionPlanView(props: {
   checks: InputChecks;
   showProblems: boolean;
   onInputChange: (key: string, value: EnvInput) => void;
+  /** Takes a field the rules leave out from the source after all, by planning again. */
+  onTake?: (path: string) => void;
 }) {
   const { plan, inputs, checks } = props;
   const { problems, resolved } = checks;
@@ -156,8 +231,8 @@ export function PromotionPlanView(props: {
       ? ` — your value: ${problems[key].join('; ')}`
       : '';
   };
-  const byAction = (action: PlanAction) =>
-    plan.changes.filter(c => c.action === action);
+  const byGroup = (group: PlanGroup) =>
+    plan.changes.filter(c => groupOf(c) === group);
   const source = `${plan.source.workspace} v${plan.source.version}`;
   const target = plan.target.version
     ? `${plan.target.workspace} v${plan.target.version}`
@@ -168,6 +243,14 @@ export function PromotionPlanView(props: {
       <Typography variant="h6" component="h3">
         Plan: {source} → {target}
       </Typography>
+      {changesNothing(plan) && (
+        <Alert severity="info" role="status">
+          <AlertTitle>Nothing would change</AlertTitle>
+          {target} already runs what this promotion would give it: every field
+          is kept in {plan.target.workspace} or already the same as in{' '}
+          {source}.
+        </Alert>
+      )}
       {plan.blockers.length > 0 && (
         <Alert
           severity={unresolvedCount > 0 ? 'error' : 'success'}
@@ -200,16 +283,16 @@ export function PromotionPlanView(props: {
           </ul>
         </Alert>
       )}
-      {PLAN_GROUPS.map(group => {
-        const changes = byAction(group.action);
+      {PLAN_GROUPS.map(({ group, title, description }) => {
+        const changes = byGroup(group);
         if (changes.length === 0) {
           return null;
         }
-        const id = `shipyard-plan-${group.action}`;
+        const id = `shipyard-plan-${group}`;
         return (
           <Accordion
-            key={group.action}
-            defaultExpanded={group.action !== 'unchanged'}
+            key={group}
+            defaultExpanded={group !== 'unchanged'}
             data-testid={id}
             variant="outlined"
           >
@@ -219,18 +302,18 @@ export function PromotionPlanView(props: {
               id={`${id}-header`}
             >
               <Typography variant="subtitle1" component="h4">
-                {group.title} ({changes.length})
+                {title} ({changes.length})
               </Typography>
               <Typography
                 variant="body2"
                 color="textSecondary"
                 style={{ marginLeft: 12, alignSelf: 'center' }}
               >
-                {group.description}
+                {description}
               </Typography>
             </AccordionSummary>
             <AccordionDetails id={`${id}-content`} style={{ display: 'block' }}>
-              {group.action === 'needs-input' ? (
+              {group === 'needs-input' ? (
                 changes.map(change => {
                   const key = envKeyOf(change.path) ?? change.path;
                   return (
@@ -258,7 +341,8 @@ export function PromotionPlanView(props: {
                 <ChangesTable
                   changes={changes}
                   plan={plan}
-                  caption={`${group.title}: ${group.description}`}
+                  caption={`${title}: ${description}`}
+                  onTake={group === 'not-taken' ? props.onTake : undefined}
                 />
               )}
             </AccordionDetails>
