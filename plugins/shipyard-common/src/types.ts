@@ -392,6 +392,12 @@ export interface PromotionPlanRequest {
   /** Plan from this source version instead of its current one. */
   sourceVersion?: number;
   /**
+   * Fields the rules keep in the target that this promotion takes from the
+   * source after all, e.g. `resources` set only in the source. They change
+   * the plan (and its hash), so the promote call sends the same list.
+   */
+  take?: PromotableField[];
+  /**
    * Values to check with the plan, as the promote call would send them:
    * problems with them (a blank value, a Secret or ConfigMap key missing in
    * the target) come back as blockers; the plan hash does not change.

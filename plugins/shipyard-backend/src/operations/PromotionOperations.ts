@@ -5,6 +5,7 @@ import {
   EnvValue,
   planPromotion,
   PlanIssue,
+  PromotableField,
   PromotionInputs,
   PromotionPlan,
   PromotionRulesOverride,
@@ -96,7 +97,7 @@ export class PromotionOperations {
     service: ServiceContext,
     source: Workspace,
     target: Workspace,
-    options: { sourceVersion?: number; inputs?: PromotionInputs } = {},
+    options: { sourceVersion?: number; take?: PromotableField[]; inputs?: PromotionInputs } = {},
   ): Promise<ComputedPlan> {
     const { store } = this.deps;
     const sourceVersion =
@@ -118,6 +119,7 @@ export class PromotionOperations {
       source: { workspace: source, version: sourceVersion.number, spec: sourceVersion.spec },
       target: { workspace: target, version: targetVersion?.number, spec: targetVersion?.spec },
       rules,
+      take: options.take,
       extraWarnings,
     };
     const draft = planPromotion(base);
@@ -143,6 +145,7 @@ export class PromotionOperations {
     request: {
       planHash: string;
       sourceVersion?: number;
+      take?: PromotableField[];
       inputs?: PromotionInputs;
       reason?: string;
       createdBy: string;
@@ -151,6 +154,7 @@ export class PromotionOperations {
   ): Promise<{ version: Version; plan: PromotionPlan }> {
     const { plan, sourceVersion, targetVersion } = await this.plan(service, source, target, {
       sourceVersion: request.sourceVersion,
+      take: request.take,
       inputs: request.inputs ?? {},
     });
     if (plan.planHash !== request.planHash) {

@@ -136,6 +136,36 @@ describe.each(databases.eachSupportedId())('ShipyardService (%s)', databaseId =>
     await versions.drain();
   });
 
+  it('takes a field the rules leave in the target from the source when asked, with the same list in plan and promotion', async () => {
+    const { service, events, versions } = await setup();
+    const resources = { limits: { memory: '512Mi' } };
+    await service.deploy(PAYMENTS, 'dev', { spec: { ...baseSpec, resources }, wait: true }, jane);
+    await service.deploy(PAYMENTS, 'staging', { spec: baseSpec, wait: true }, jane);
+    const plain = await service.planPromotion(PAYMENTS, { source: 'dev', target: 'staging' }, jane);
+    expect(plain.changes.find(c => c.path === 'resources')).toMatchObject({
+      action: 'retain',
+      source: resources,
+      reason: 'set only in dev, not taken: staging sizes itself',
+    });
+    const taking = await service.planPromotion(PAYMENTS, { source: 'dev', target: 'staging', take: ['resources'] }, jane);
+    expect(taking.changes.find(c => c.path === 'resources')).toMatchObject({ action: 'overwrite', to: resources });
+    // The plan without the field is not the plan with it.
+    await expect(
+      service.promote(PAYMENTS, { source: 'dev', target: 'staging', planHash: taking.planHash, wait: true }, jane),
+    ).rejects.toMatchObject({ name: 'ConflictError' });
+    const promoted = await service.promote(
+      PAYMENTS,
+      { source: 'dev', target: 'staging', planHash: taking.planHash, take: ['resources'], wait: true },
+      jane,
+    );
+    expect(promoted.spec.resources).toEqual(resources);
+    expect(events.filter(e => e.eventId === 'promotion-execute').map(e => [e.meta.take, e.outcome])).toEqual([
+      [[], 'fail'],
+      [['resources'], 'success'],
+    ]);
+    await versions.drain();
+  });
+
   it('refuses a malformed Secret name in promotion inputs before the cluster is asked', async () => {
     const { service, gateway, versions } = await setup();
     await service.deploy(PAYMENTS, 'staging', { spec: { ...baseSpec, env: { API_KEY: { secretKeyRef: { name: 'api', key: 'key' } } } }, wait: true }, jane);

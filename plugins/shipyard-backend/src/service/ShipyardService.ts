@@ -17,6 +17,7 @@ import {
   Lease,
   LiveState,
   PlanIssue,
+  PromotableField,
   PromotionInputs,
   PromotionPlan,
   readShipyardAnnotations,
@@ -83,6 +84,8 @@ export interface PlanPromotionRequest {
   source: string;
   target: string;
   sourceVersion?: number;
+  /** Fields the rules keep in the target to take from the source after all; part of the plan and its hash. */
+  take?: PromotableField[];
   /** Inputs to check with the plan: their blockers (a missing Secret) come back in it; the hash stays the same. */
   inputs?: PromotionInputs;
 }
@@ -240,6 +243,7 @@ export class ShipyardService {
     const inputs = request.inputs === undefined ? undefined : validatePromotionInputs(request.inputs);
     const { plan } = await this.deps.promotions.plan(service, source, target, {
       sourceVersion: request.sourceVersion,
+      take: request.take,
       inputs,
     });
     return plan;
@@ -364,6 +368,7 @@ export class ShipyardService {
         source: source.name,
         target: target.name,
         planHash: request.planHash,
+        take: request.take ?? [],
         protectedTarget: target.protected,
         // Only the names of given inputs: their values may be secrets.
         inputKeys: Object.keys(inputs?.env ?? {}),
@@ -373,6 +378,7 @@ export class ShipyardService {
         this.deps.promotions.execute(service, source, target, {
           planHash: request.planHash,
           sourceVersion: request.sourceVersion,
+          take: request.take,
           inputs,
           reason: request.reason,
           createdBy: actorOf(context.credentials),

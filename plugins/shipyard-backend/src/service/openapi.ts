@@ -3,7 +3,7 @@
  * against it; the spec inside a request body is validated by the shared zod
  * schema afterwards, whose messages name the exact field.
  */
-import { INT32_MAX, SPEC_LIMITS } from '@shipyard/backstage-plugin-common';
+import { INT32_MAX, PROMOTABLE_FIELDS, SPEC_LIMITS } from '@shipyard/backstage-plugin-common';
 
 /** A version number or count: PostgreSQL stores them as int32, so larger ones are refused here with the field's name. */
 const int32 = (minimum: number) => ({ type: 'integer', minimum, maximum: INT32_MAX });
@@ -81,6 +81,7 @@ const planRequestProperties = {
   source: { type: 'string', minLength: 1, maxLength: 63 },
   target: { type: 'string', minLength: 1, maxLength: 63 },
   sourceVersion: int32(1),
+  take: { type: 'array', items: { type: 'string', enum: [...PROMOTABLE_FIELDS] }, uniqueItems: true, maxItems: PROMOTABLE_FIELDS.length },
 };
 const promotionInputs = {
   type: 'object',

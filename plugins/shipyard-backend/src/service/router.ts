@@ -102,15 +102,15 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   });
 
   router.post(`${SERVICE}/promotions/plan`, async (req, res) => {
-    const { source, target, sourceVersion, inputs } = req.body;
-    res.json(await service.planPromotion(refOf(req), { source, target, sourceVersion, inputs }, await caller(req)));
+    const { source, target, sourceVersion, take, inputs } = req.body;
+    res.json(await service.planPromotion(refOf(req), { source, target, sourceVersion, take, inputs }, await caller(req)));
   });
 
   router.post(`${SERVICE}/promotions`, async (req, res) => {
-    const { source, target, planHash, sourceVersion, inputs, reason } = req.body;
+    const { source, target, planHash, sourceVersion, take, inputs, reason } = req.body;
     const version = await service.promote(
       refOf(req),
-      { source, target, planHash, sourceVersion, inputs, reason, wait: wantsWait(req) },
+      { source, target, planHash, sourceVersion, take, inputs, reason, wait: wantsWait(req) },
       await caller(req),
     );
     res.status(201).json(version);

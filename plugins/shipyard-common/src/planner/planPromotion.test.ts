@@ -158,6 +158,44 @@ describe('planPromotion', () => {
     );
   });
 
+  it('takes a field the rules keep in the target from the source when asked to', () => {
+    const plan = planPromotion(
+      input({
+        source: { workspace: dev, version: 4, spec: stagingSpec },
+        target: {
+          workspace: staging,
+          version: 2,
+          spec: { ...prodSpec, resources: undefined },
+        },
+        take: ['resources'],
+      }),
+    );
+    expect(changeAt(plan.changes, 'resources')).toEqual({
+      path: 'resources',
+      action: 'overwrite',
+      to: stagingSpec.resources,
+      reason:
+        'will change, from source: taken on request, although staging sizes itself',
+    });
+    expect(plan.spec.resources).toEqual(stagingSpec.resources);
+    const without = planPromotion(
+      input({
+        source: { workspace: dev, version: 4, spec: stagingSpec },
+        target: {
+          workspace: staging,
+          version: 2,
+          spec: { ...prodSpec, resources: undefined },
+        },
+      }),
+    );
+    expect(without.planHash).not.toBe(plan.planHash);
+    // A field the rules already take from the source is not affected.
+    expect(
+      changeAt(planPromotion(input({ take: ['image'] })).changes, 'image')
+        .reason,
+    ).toBe('will change, from source: the artifact being promoted');
+  });
+
   it('computes the result spec from the source and the target', () => {
     const plan = planPromotion(input());
     expect(plan.spec).toEqual({

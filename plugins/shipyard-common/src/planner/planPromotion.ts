@@ -29,6 +29,8 @@ export interface PlanPromotionInput {
   /** `version` and `spec` are absent when the target has no version yet. */
   target: { workspace: Workspace; version?: number; spec?: ServiceSpec };
   rules: PromotionRules;
+  /** Fields to take from the source although the rules keep the target's (a person asked for them). */
+  take?: PromotableField[];
   inputs?: PromotionInputs;
   /** Warnings the caller found, e.g. drift in the target; they are part of the plan hash. */
   extraWarnings?: PlanIssue[];
@@ -151,16 +153,23 @@ export function planPromotion(input: PlanPromotionInput): PromotionPlan {
     if (sourceValue === undefined && targetValue === undefined) {
       return;
     }
-    const strategy = firstPromotion ? 'source' : rules.fields[field];
+    const taken =
+      !firstPromotion &&
+      rules.fields[field] === 'target' &&
+      !!input.take?.includes(field);
+    const strategy = firstPromotion || taken ? 'source' : rules.fields[field];
     const to = strategy === 'source' ? sourceValue : targetValue;
     if (to !== undefined) {
       spec[field] = to;
     }
     const action = classify(targetValue, to, sourceValue);
-    const byRule =
-      strategy === defaultPromotionRules.fields[field]
+    const why = (rule: FieldStrategy) =>
+      rule === defaultPromotionRules.fields[field]
         ? WHY[field](target.workspace)
-        : `promotion rule ${field}: ${strategy}`;
+        : `promotion rule ${field}: ${rule}`;
+    const byRule = taken
+      ? `taken on request, although ${why(rules.fields[field])}`
+      : why(strategy);
     changes.push(
       change(field, action, targetValue, to, sourceValue, {
         overwrite: firstPromotion
