@@ -535,7 +535,7 @@ describe('EntityPromoteContent', () => {
       expect(screen.getByTestId('plan-replicas')).toHaveTextContent('2');
     });
 
-    it('groups a field set only in the source that the rules leave out, and says so', async () => {
+    it('groups a field set only in the source that the rules leave out, says so, and takes it when asked', async () => {
       const api = pipelineApi();
       api.planPromotion.mockResolvedValue(
         plan({
@@ -560,6 +560,55 @@ describe('EntityPromoteContent', () => {
       expect(
         screen.getByRole('heading', { name: 'Kept in target (1)' }),
       ).toBeInTheDocument();
+
+      // Taking it plans again with the field, and the promotion sends the same list.
+      api.planPromotion.mockResolvedValue(
+        plan({
+          changes: [
+            ...plan().changes,
+            {
+              path: 'resources',
+              action: 'overwrite',
+              to: { limits: { memory: '512Mi' } },
+              reason:
+                'will change, from source: taken on request, although prod sizes itself',
+            },
+          ],
+          planHash: 'plan-hash-take',
+        }),
+      );
+      await userEvent.click(
+        screen.getByRole('button', { name: 'Take resources from staging' }),
+      );
+      await waitFor(() =>
+        expect(api.planPromotion).toHaveBeenLastCalledWith(ENTITY_REF, {
+          source: 'staging',
+          target: 'prod',
+          take: ['resources'],
+        }),
+      );
+      await waitFor(() =>
+        expect(
+          within(screen.getByTestId('shipyard-plan-overwrite')).getByTestId(
+            'plan-resources',
+          ),
+        ).toHaveTextContent('taken on request'),
+      );
+      api.promote.mockResolvedValue(version(13, { workspace: 'prod' }));
+      await userEvent.type(flagInput('Value'), 'off');
+      await confirmProd();
+      await userEvent.click(
+        screen.getByRole('button', { name: 'Promote to prod' }),
+      );
+      await waitFor(() =>
+        expect(api.promote).toHaveBeenCalledWith(
+          ENTITY_REF,
+          expect.objectContaining({
+            planHash: 'plan-hash-take',
+            take: ['resources'],
+          }),
+        ),
+      );
     });
 
     it('says when nothing would change, and offers no Promote button as if something would', async () => {

@@ -18,6 +18,7 @@ import {
   readShipyardAnnotations,
   SHIPYARD_PROMOTION_ANNOTATION,
   type EnvValue,
+  type PromotableField,
   type PromotionPlan,
   type ServiceWorkspaceState,
   type Version,
@@ -97,6 +98,17 @@ function PromotionWorkbench(props: {
   const sourceHasVersion = !!sourceState?.currentVersion;
 
   const replan = useCallback(() => setPlanRequest(n => n + 1), []);
+  // Fields the reviewer chose to take from the source although the rules leave them out, for this step.
+  const step = `${source}>${target}`;
+  const [taking, setTaking] = useState<{
+    step: string;
+    fields: PromotableField[];
+  }>({ step, fields: [] });
+  const take = useMemo(
+    () => (taking.step === step ? taking.fields : []),
+    [taking, step],
+  );
+  const setTake = (fields: PromotableField[]) => setTaking({ step, fields });
 
   useEffect(() => {
     if (!sourceHasVersion || source === target) {
@@ -115,14 +127,20 @@ function PromotionWorkbench(props: {
     }));
     setStale(false);
     setFailure(undefined);
-    api.planPromotion(entityRef, { source, target }).then(
-      plan => !cancelled && setPlanState({ plan, loading: false }),
-      error => !cancelled && setPlanState({ error, loading: false }),
-    );
+    api
+      .planPromotion(entityRef, {
+        source,
+        target,
+        ...(take.length ? { take } : {}),
+      })
+      .then(
+        plan => !cancelled && setPlanState({ plan, loading: false }),
+        error => !cancelled && setPlanState({ error, loading: false }),
+      );
     return () => {
       cancelled = true;
     };
-  }, [api, entityRef, source, target, sourceHasVersion, planRequest]);
+  }, [api, entityRef, source, target, sourceHasVersion, planRequest, take]);
 
   const plan =
     planState.plan?.source.workspace === source &&
@@ -136,7 +154,7 @@ function PromotionWorkbench(props: {
         .map(change => envKeyOf(change.path) ?? change.path),
     [plan],
   );
-  const checks = useInputChecks(entityRef, plan, needsInputKeys, inputs);
+  const checks = useInputChecks(entityRef, plan, needsInputKeys, inputs, take);
   const currentReview =
     plan && review.planHash === plan.planHash
       ? review
@@ -219,6 +237,7 @@ function PromotionWorkbench(props: {
           source: plan.source.workspace,
           target: plan.target.workspace,
           planHash: plan.planHash,
+          ...(take.length ? { take } : {}),
           inputs: needsInputKeys.length ? { env } : undefined,
           reason: reason.trim() || undefined,
         }),
@@ -403,6 +422,11 @@ function PromotionWorkbench(props: {
                 inputs={inputs}
                 checks={checks}
                 showProblems={attempted}
+                taken={take}
+                onTake={field =>
+                  setTake([...take, field as PromotableField])
+                }
+                onLeaveOut={field => setTake(take.filter(f => f !== field))}
                 onInputChange={(key, value) =>
                   setInputs(previous => ({ ...previous, [key]: value }))
                 }

@@ -14,6 +14,7 @@ import Alert from '@material-ui/lab/Alert';
 import AlertTitle from '@material-ui/lab/AlertTitle';
 import {
   canonicalJson,
+  PROMOTABLE_FIELDS,
   type PlanAction,
   type PlanChange,
   type PlanIssue,
@@ -115,15 +116,26 @@ function ChangesTable(props: {
   plan: PromotionPlan;
   caption: string;
   onTake?: (path: string) => void;
+  taken?: string[];
+  onLeaveOut?: (path: string) => void;
 }) {
-  const { plan, changes, onTake } = props;
+  const { plan, changes, onTake, onLeaveOut } = props;
+  const isTaken = (change: PlanChange) =>
+    !!onLeaveOut &&
+    change.action === 'overwrite' &&
+    !!props.taken?.includes(change.path);
   const target = plan.target.workspace;
   const sourceName = plan.source.workspace;
   // A column that would repeat its neighbour is left out: "After promotion"
   // when nothing changes, the source's value when it is what the target gets.
   const showAfter = changes.some(change => !same(change.from, change.to));
   const showSource = changes.some(change => change.source !== undefined);
-  const showTake = !!onTake && changes.some(c => groupOf(c) === 'not-taken');
+  // Only whole fields can be taken (a promote call's `take`), not single labels.
+  const takeable = (change: PlanChange) =>
+    groupOf(change) === 'not-taken' &&
+    (PROMOTABLE_FIELDS as readonly string[]).includes(change.path);
+  const showTake =
+    (!!onTake && changes.some(takeable)) || changes.some(isTaken);
   const afterTitle = changes.every(c => c.action === 'overwrite')
     ? `After promotion (from ${sourceName})`
     : 'After promotion';
@@ -177,7 +189,16 @@ function ChangesTable(props: {
             <TableCell>{change.reason}</TableCell>
             {showTake && (
               <TableCell style={{ whiteSpace: 'nowrap' }}>
-                {groupOf(change) === 'not-taken' && (
+                {isTaken(change) && (
+                  <Button
+                    size="small"
+                    onClick={() => onLeaveOut!(change.path)}
+                    aria-label={`Leave ${change.path} out again`}
+                  >
+                    Leave it out
+                  </Button>
+                )}
+                {onTake && takeable(change) && (
                   <Button
                     size="small"
                     variant="outlined"
@@ -209,6 +230,9 @@ export function PromotionPlanView(props: {
   onInputChange: (key: string, value: EnvInput) => void;
   /** Takes a field the rules leave out from the source after all, by planning again. */
   onTake?: (path: string) => void;
+  /** The fields taken so far, and how to leave one out again. */
+  taken?: string[];
+  onLeaveOut?: (path: string) => void;
 }) {
   const { plan, inputs, checks } = props;
   const { problems, resolved } = checks;
@@ -343,6 +367,8 @@ export function PromotionPlanView(props: {
                   plan={plan}
                   caption={`${title}: ${description}`}
                   onTake={group === 'not-taken' ? props.onTake : undefined}
+                  taken={props.taken}
+                  onLeaveOut={props.onLeaveOut}
                 />
               )}
             </AccordionDetails>

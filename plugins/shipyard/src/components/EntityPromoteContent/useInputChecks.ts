@@ -1,6 +1,7 @@
 import { useApi } from '@backstage/core-plugin-api';
 import type {
   EnvValue,
+  PromotableField,
   PromotionPlan,
 } from '@shipyard/backstage-plugin-common';
 import { useEffect, useMemo, useState } from 'react';
@@ -37,6 +38,8 @@ export function useInputChecks(
   plan: PromotionPlan | undefined,
   keys: string[],
   inputs: Record<string, EnvInput>,
+  /** The fields the plan takes from the source on request; the check plans with them too. */
+  take: PromotableField[] = [],
 ): InputChecks {
   const api = useApi(shipyardApiRef);
   const image = plan?.spec.image ?? 'image';
@@ -60,6 +63,7 @@ export function useInputChecks(
   const request = JSON.stringify([
     plan?.source,
     plan?.target.workspace,
+    take,
     references,
   ]);
   const [answer, setAnswer] = useState<{
@@ -79,6 +83,7 @@ export function useInputChecks(
         .planPromotion(entityRef, {
           source: plan.source.workspace,
           target: plan.target.workspace,
+          ...(take.length ? { take } : {}),
           inputs: { env: references },
         })
         .then(
