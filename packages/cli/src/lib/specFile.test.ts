@@ -30,7 +30,7 @@ describe('parseSpecText', () => {
     expect(result.success).toBe(false);
     expect(!result.success && result.problems).toEqual([
       expect.stringMatching(/^shipyard\.yaml:4: ports\[0\]\.port: /),
-      'shipyard.yaml:5: replicaz: unknown field',
+      'shipyard.yaml:5: replicaz: unknown field; did you mean replicas?',
       expect.stringMatching(/^shipyard\.yaml:8: replicas: /),
     ]);
   });

@@ -147,16 +147,36 @@ describe('parseSpec', () => {
       ],
       ['a short digest', withImage({ image: 'x@sha256:abc' }), 'image', /64/],
       [
-        'an unknown field',
+        'an unknown field, suggesting the nearest known one',
         withImage({ replica: 2 }),
         'replica',
-        /unknown field/,
+        /^unknown field; did you mean replicas\?$/,
+      ],
+      [
+        'an unknown field that is like no known one',
+        withImage({ colour: 'blue' }),
+        'colour',
+        /^unknown field$/,
+      ],
+      [
+        'an unknown field in a probe, suggesting the probe field',
+        withImage({
+          readinessProbe: { httpGet: { port: 80 }, periodSecond: 5 },
+        }),
+        'readinessProbe.periodSecond',
+        /did you mean periodSeconds\?$/,
+      ],
+      [
+        'a swapped pair of letters',
+        withImage({ imgae: 'x' }),
+        'imgae',
+        /did you mean image\?$/,
       ],
       [
         'an unknown nested field',
         withImage({ ports: [{ port: 80, nme: 'x' }] }),
         'ports[0].nme',
-        /unknown field/,
+        /^unknown field; did you mean name\?$/,
       ],
       [
         'negative replicas',

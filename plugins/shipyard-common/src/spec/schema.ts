@@ -331,11 +331,18 @@ function specErrors(
 ): SpecError[] {
   const path = [...prefix, ...issue.path];
   switch (issue.code) {
-    case 'unrecognized_keys':
-      return issue.keys.map(key => ({
-        path: formatPath([...path, key]),
-        message: 'unknown field',
-      }));
+    case 'unrecognized_keys': {
+      const known = knownFieldsAt(path);
+      return issue.keys.map(key => {
+        const nearest = nearestField(key, known);
+        return {
+          path: formatPath([...path, key]),
+          message: nearest
+            ? `unknown field; did you mean ${nearest}?`
+            : 'unknown field',
+        };
+      });
+    }
     case 'invalid_key':
       return [
         {
@@ -365,6 +372,87 @@ function specErrors(
     default:
       return [{ path: formatPath(path), message: issue.message }];
   }
+}
+
+type SchemaNode = { _zod: { def: Record<string, any> } };
+
+/** The field names the schema knows in the object at `path`, e.g. `ports[0]`'s. */
+function knownFieldsAt(path: PropertyKey[]): string[] {
+  let nodes: SchemaNode[] = [serviceSpecSchema as unknown as SchemaNode];
+  const unwrap = (node: SchemaNode): SchemaNode[] => {
+    const def = node._zod.def;
+    switch (def.type) {
+      case 'optional':
+      case 'nullable':
+      case 'default':
+        return unwrap(def.innerType);
+      case 'pipe':
+        return unwrap(def.in);
+      case 'union':
+        return (def.options as SchemaNode[]).flatMap(unwrap);
+      default:
+        return [node];
+    }
+  };
+  for (const segment of path) {
+    nodes = nodes.flatMap(unwrap).flatMap(node => {
+      const def = node._zod.def;
+      if (def.type === 'array' && typeof segment === 'number') {
+        return [def.element as SchemaNode];
+      }
+      if (def.type === 'record') {
+        return [def.valueType as SchemaNode];
+      }
+      if (def.type === 'object' && Object.hasOwn(def.shape, segment)) {
+        return [def.shape[segment as string] as SchemaNode];
+      }
+      return [];
+    });
+  }
+  return nodes
+    .flatMap(unwrap)
+    .flatMap(node =>
+      node._zod.def.type === 'object' ? Object.keys(node._zod.def.shape) : [],
+    );
+}
+
+/** The known field a mistyped one most likely meant (`replica` → `replicas`), if one is close. */
+function nearestField(key: string, known: string[]): string | undefined {
+  const lower = key.toLowerCase();
+  let best: { field: string; distance: number } | undefined;
+  for (const field of known) {
+    const distance = editDistance(lower, field.toLowerCase());
+    if (!best || distance < best.distance) {
+      best = { field, distance };
+    }
+  }
+  // One edit in four characters, at least one: `replica`, `imgae`, `readinesProbe`.
+  const allowed = Math.max(1, Math.floor(key.length / 4));
+  return best && best.distance <= allowed ? best.field : undefined;
+}
+
+/** Levenshtein distance, counting a swap of two neighbours as one edit. */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from(
+      { length: b.length + 1 },
+      (__, j) => Math.max(i, j) * +!(i && j),
+    ),
+  );
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(
+        d[i - 1][j] + 1,
+        d[i][j - 1] + 1,
+        d[i - 1][j - 1] + cost,
+      );
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[a.length][b.length];
 }
 
 function validFields(input: unknown): Partial<ServiceSpec> {

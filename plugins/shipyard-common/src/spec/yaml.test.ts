@@ -107,7 +107,11 @@ describe('parseSpecYamlWithLines', () => {
     expect(errors).toEqual([
       { path: 'replicas', message: 'must be >= 0', line: 1 },
       { path: 'ports[0].port', message: expect.any(String), line: 5 },
-      { path: 'replicaz', message: 'unknown field', line: 6 },
+      {
+        path: 'replicaz',
+        message: 'unknown field; did you mean replicas?',
+        line: 6,
+      },
     ]);
   });
 
