@@ -93,7 +93,9 @@ export function changesNothing(plan: PromotionPlan): boolean {
 function same(a: unknown, b: unknown): boolean {
   return (
     a === b ||
-    (a !== undefined && b !== undefined && canonicalJson(a) === canonicalJson(b))
+    (a !== undefined &&
+      b !== undefined &&
+      canonicalJson(a) === canonicalJson(b))
   );
 }
 
@@ -150,9 +152,7 @@ function ChangesTable(props: {
           <TableCell component="th">Field</TableCell>
           <TableCell component="th">{nowTitle}</TableCell>
           {showAfter && <TableCell component="th">{afterTitle}</TableCell>}
-          {showSource && (
-            <TableCell component="th">In {sourceName}</TableCell>
-          )}
+          {showSource && <TableCell component="th">In {sourceName}</TableCell>}
           <TableCell component="th">Why</TableCell>
           {showTake && (
             <TableCell component="th">
@@ -169,6 +169,7 @@ function ChangesTable(props: {
             </TableCell>
             <TableCell>
               <SpecValue
+                path={change.path}
                 value={change.from}
                 absentText={plan.firstPromotion ? 'empty workspace' : 'not set'}
               />
@@ -176,14 +177,21 @@ function ChangesTable(props: {
             {showAfter && (
               <TableCell>
                 <SpecValue
+                  path={change.path}
                   value={change.to}
-                  absentText={change.action === 'remove' ? 'removed' : 'not set'}
+                  absentText={
+                    change.action === 'remove' ? 'removed' : 'not set'
+                  }
                 />
               </TableCell>
             )}
             {showSource && (
               <TableCell>
-                <SpecValue value={change.source} absentText="—" />
+                <SpecValue
+                  path={change.path}
+                  value={change.source}
+                  absentText="—"
+                />
               </TableCell>
             )}
             <TableCell>{change.reason}</TableCell>
@@ -271,8 +279,7 @@ export function PromotionPlanView(props: {
         <Alert severity="info" role="status">
           <AlertTitle>Nothing would change</AlertTitle>
           {target} already runs what this promotion would give it: every field
-          is kept in {plan.target.workspace} or already the same as in{' '}
-          {source}.
+          is kept in {plan.target.workspace} or already the same as in {source}.
         </Alert>
       )}
       {plan.blockers.length > 0 && (

@@ -7,21 +7,22 @@ import DialogContent from '@material-ui/core/DialogContent';
 import DialogContentText from '@material-ui/core/DialogContentText';
 import DialogTitle from '@material-ui/core/DialogTitle';
 import Grid from '@material-ui/core/Grid';
+import Link from '@material-ui/core/Link';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import Alert from '@material-ui/lab/Alert';
 import {
   diffSpecs,
-  parseSpecYaml,
-  stringifySpec,
+  parseSpecYamlWithLines,
   type Version,
 } from '@shipyard/backstage-plugin-common';
-import { FormEvent, useMemo, useState } from 'react';
+import { FormEvent, useMemo, useRef, useState } from 'react';
 import { shipyardApiRef } from '../../api';
 import { useServiceStatusStore } from '../../hooks/useServiceWorkspaces';
 import { isBusy, isConflict, messageOf } from '../../api/errors';
 import { SpecChangesTable } from '../shared/SpecChangesTable';
+import { useSpecTexts } from './specTexts';
 
 const useStyles = makeStyles({
   editor: {
@@ -61,11 +62,13 @@ export function EditDeployDialog(props: {
   const store = useServiceStatusStore(entityRef);
   const classes = useStyles();
   const [base, setBase] = useState<Version | undefined>(props.current);
+  const texts = useSpecTexts();
   const [text, setText] = useState(() =>
     props.current
-      ? stringifySpec(props.current.spec)
+      ? texts.textOf(props.current)
       : starterSpecYaml(props.serviceName),
   );
+  const editor = useRef<HTMLTextAreaElement>(null);
   const [message, setMessage] = useState('');
   const [submitting, setSubmitting] = useState(false);
   const [failure, setFailure] = useState<string>();
@@ -77,7 +80,20 @@ export function EditDeployDialog(props: {
   const titleId = 'shipyard-edit-title';
   const errorsId = 'shipyard-edit-errors';
 
-  const parsed = useMemo(() => parseSpecYaml(text), [text]);
+  const parsed = useMemo(() => parseSpecYamlWithLines(text), [text]);
+
+  // Puts the cursor on a line of the spec, e.g. the one a problem is on.
+  const goToLine = (line: number) => {
+    const textarea = editor.current;
+    if (!textarea) {
+      return;
+    }
+    const lines = text.split('\n');
+    const start =
+      lines.slice(0, line - 1).join('\n').length + (line > 1 ? 1 : 0);
+    textarea.focus();
+    textarea.setSelectionRange(start, start + (lines[line - 1]?.length ?? 0));
+  };
   const changes = useMemo(
     () => (parsed.success ? diffSpecs(base?.spec, parsed.spec) : []),
     [parsed, base],
@@ -99,6 +115,7 @@ export function EditDeployDialog(props: {
           origin: 'edit',
         }),
       );
+      texts.remember(version, text);
       props.onDeployed(version);
     } catch (e) {
       if (isConflict(e) && !isBusy(e)) {
@@ -170,6 +187,7 @@ export function EditDeployDialog(props: {
                 fullWidth
                 variant="outlined"
                 error={!parsed.success}
+                inputRef={editor}
                 inputProps={{
                   className: classes.editor,
                   spellCheck: false,
@@ -195,7 +213,17 @@ export function EditDeployDialog(props: {
                     >
                       {parsed.errors.map((error, index) => (
                         <li key={index}>
-                          {error.path ? <code>{error.path}</code> : null}
+                          <Link
+                            component="button"
+                            type="button"
+                            variant="body2"
+                            onClick={() => goToLine(error.line)}
+                            aria-label={`Go to line ${error.line}`}
+                          >
+                            line {error.line}
+                            {error.column ? `, column ${error.column}` : ''}
+                          </Link>
+                          : {error.path ? <code>{error.path}</code> : null}
                           {error.path ? ': ' : ''}
                           {error.message}
                         </li>

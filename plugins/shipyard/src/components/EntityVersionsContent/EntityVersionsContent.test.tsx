@@ -97,7 +97,12 @@ describe('EntityVersionsContent', () => {
     expect(screen.getByText('by bob')).toBeInTheDocument();
     expect(screen.getByText('raise replicas')).toBeInTheDocument();
     expect(screen.getAllByText('Succeeded').length).toBeGreaterThanOrEqual(3);
-    expect(screen.getByText('ghcr.io/acme/payments:1.3.0')).toBeInTheDocument();
+    const image = screen.getByTitle('ghcr.io/acme/payments:1.3.0');
+    // A narrow column breaks an image between its parts, never inside its tag.
+    expect(
+      Array.from(image.querySelectorAll('span')).map(part => part.textContent),
+    ).toEqual(['ghcr.io/', 'acme/', 'payments', ':1.3.0']);
+    expect(image.querySelectorAll('wbr')).toHaveLength(3);
     expect(screen.getByText('3 versions, newest first')).toBeInTheDocument();
     expect(api.listVersions).toHaveBeenCalledWith(ENTITY_REF, 'dev', {
       limit: 50,
@@ -233,7 +238,7 @@ describe('EntityVersionsContent', () => {
       const header = screen.getByRole('tab', { name: /^dev/ });
       expect(within(header).getByText('Succeeded')).toBeInTheDocument();
       const row = screen
-        .getByText('ghcr.io/acme/payments:1.4.0')
+        .getByTitle('ghcr.io/acme/payments:1.4.0')
         .closest('tr')!;
       expect(within(row).getByText('Succeeded')).toBeInTheDocument();
     } finally {
@@ -272,7 +277,7 @@ describe('EntityVersionsContent', () => {
     api.listVersions.mockResolvedValue({ items: [later, v3], totalCount: 2 });
     await renderForEntity(<EntityVersionsContent />, api);
     const row = (
-      await screen.findByText('ghcr.io/acme/payments:1.4.0')
+      await screen.findByTitle('ghcr.io/acme/payments:1.4.0')
     ).closest('tr')!;
     await waitFor(() =>
       expect(within(row).getByText('Succeeded')).toBeInTheDocument(),
@@ -715,6 +720,92 @@ describe('EditDeployDialog (from the Versions tab)', () => {
     expect(
       within(dialog).getByRole('button', { name: 'Deploy to dev' }),
     ).toBeDisabled();
+  });
+
+  it('names the YAML line of each problem, suggests the field meant, and goes to the line', async () => {
+    const { dialog, editor } = await openEditor();
+    await userEvent.clear(editor);
+    await userEvent.paste(
+      [
+        'image: ghcr.io/acme/payments:2.0.0',
+        'ports:',
+        '  - name: http',
+        '    port: 8080',
+        'replica: 2',
+      ].join('\n'),
+    );
+    const problems = await within(dialog).findByRole('list', {
+      name: 'Spec problems',
+    });
+    expect(problems).toHaveTextContent(
+      'line 5: replica: unknown field; did you mean replicas?',
+    );
+    await userEvent.click(
+      within(problems).getByRole('button', { name: 'Go to line 5' }),
+    );
+    const textarea = editor as HTMLTextAreaElement;
+    expect(textarea).toHaveFocus();
+    expect(
+      textarea.value.slice(textarea.selectionStart, textarea.selectionEnd),
+    ).toBe('replica: 2');
+  });
+
+  it('keeps the order and comments of the YAML the user deployed when editing that version again', async () => {
+    const { api, dialog, editor } = await openEditor();
+    const text = [
+      '# payments, as the team writes it',
+      'image: ghcr.io/acme/payments:1.4.0',
+      'replicas: 2',
+      'env:',
+      '  ZED: last',
+      '  ALPHA: first',
+      'ports:',
+      '  - port: 8080',
+      '    name: http',
+      '',
+    ].join('\n');
+    const deployed = version(4, {
+      origin: { type: 'edit' },
+      specHash: 'hash-of-the-written-spec',
+      spec: {
+        image: 'ghcr.io/acme/payments:1.4.0',
+        replicas: 2,
+        env: { ALPHA: 'first', ZED: 'last' },
+        ports: [{ name: 'http', port: 8080 }],
+      },
+    });
+    api.deploy.mockResolvedValue(deployed);
+    api.getServiceWorkspaces.mockResolvedValue([
+      state('dev', {
+        currentVersion: deployed,
+        latestVersion: deployed,
+        versionCount: 4,
+      }),
+    ]);
+    api.listVersions.mockResolvedValue({
+      items: [deployed, v3, v2, v1],
+      totalCount: 4,
+    });
+    await userEvent.clear(editor);
+    await userEvent.paste(text);
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Deploy to dev' }),
+    );
+    await waitFor(() => expect(dialog).not.toBeInTheDocument());
+    await waitFor(() =>
+      expect(
+        within(screen.getByRole('tab', { name: /^dev/ })).getByText('v4'),
+      ).toBeInTheDocument(),
+    );
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Edit and deploy' }),
+    );
+    const again = await screen.findByRole('dialog', {
+      name: 'Edit and deploy to dev',
+    });
+    expect(
+      within(again).getByRole('textbox', { name: 'Spec (YAML)' }),
+    ).toHaveValue(text);
   });
 
   it('previews the diff and deploys with the expected current version', async () => {

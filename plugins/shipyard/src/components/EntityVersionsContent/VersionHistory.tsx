@@ -16,6 +16,7 @@ import type { Version, VersionPage } from '@shipyard/backstage-plugin-common';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useServiceWorkspaces } from '../../hooks/useServiceWorkspaces';
 import { authorName } from '../shared/authorName';
+import { ImageRef } from '../shared/ImageRef';
 import { OriginBadge } from '../shared/OriginBadge';
 import { RelativeTime } from '../shared/RelativeTime';
 import { VersionStatus } from '../shared/VersionStatus';
@@ -131,9 +132,7 @@ export function VersionHistory(props: {
     {
       title: 'Image',
       cellStyle: { minWidth: 200 },
-      render: version => (
-        <code style={{ overflowWrap: 'anywhere' }}>{version.spec.image}</code>
-      ),
+      render: version => <ImageRef image={version.spec.image} />,
     },
     {
       title: 'Created',

@@ -48,10 +48,10 @@ export function SpecChangesTable(props: {
             </TableCell>
             <TableCell>{KIND_LABELS[change.kind]}</TableCell>
             <TableCell>
-              <SpecValue value={change.before} />
+              <SpecValue value={change.before} path={change.path} />
             </TableCell>
             <TableCell>
-              <SpecValue value={change.after} />
+              <SpecValue value={change.after} path={change.path} />
             </TableCell>
           </TableRow>
         ))}

@@ -1,6 +1,7 @@
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import { formatValue, isAbsent } from './formatValue';
+import { ImageRef } from './ImageRef';
 
 const useStyles = makeStyles(theme => ({
   value: {
@@ -12,14 +13,29 @@ const useStyles = makeStyles(theme => ({
   },
 }));
 
-/** A spec value in monospace; an absent value says so in words. */
-export function SpecValue(props: { value: unknown; absentText?: string }) {
+/** A spec value in monospace; an absent value says so in words, an image wraps only between its parts. */
+export function SpecValue(props: {
+  value: unknown;
+  absentText?: string;
+  /** The field it is the value of, e.g. `image`. */
+  path?: string;
+}) {
   const classes = useStyles();
   if (isAbsent(props.value)) {
     return (
       <Typography variant="body2" color="textSecondary" component="span">
         <em>{props.absentText ?? 'not set'}</em>
       </Typography>
+    );
+  }
+  if (
+    typeof props.value === 'string' &&
+    (props.path === 'image' || props.path?.endsWith('.image'))
+  ) {
+    return (
+      <span className={classes.value}>
+        <ImageRef image={props.value} />
+      </span>
     );
   }
   const text = formatValue(props.value);
