@@ -60,6 +60,30 @@ describe.each(databases.eachSupportedId())('deploying to a cluster (%s)', databa
     expect(await current()).toBe(1);
   });
 
+  it('checks drift right after the rollout ends, so the workspace never reads "not checked" after an operation', async () => {
+    const drift = async () => {
+      const deadline = Date.now() + 5000;
+      for (;;) {
+        const items = (await request(server).get(`${PAYMENTS}/workspaces`).set('Authorization', auth)).body.items;
+        const dev = items.find((i: any) => i.workspace.name === 'dev');
+        if (dev.drift || Date.now() > deadline) return dev;
+        await new Promise(r => setTimeout(r, 20));
+      }
+    };
+    const checked = jest.spyOn(gateway, 'getLive');
+    const first = await deploy();
+    const afterFirst = await drift();
+    expect(afterFirst.drift).toMatchObject({ drifted: false, fields: [] });
+    expect(Date.parse(afterFirst.drift.checkedAt)).toBeGreaterThanOrEqual(Date.parse(first.body.finishedAt));
+    // The next version clears the old check, and gets its own as soon as its rollout ends.
+    const second = await deploy({ ...baseSpec, image: 'ghcr.io/acme/payments:2.0.0' });
+    const afterSecond = await drift();
+    expect(afterSecond.currentVersion.number).toBe(2);
+    expect(Date.parse(afterSecond.drift.checkedAt)).toBeGreaterThanOrEqual(Date.parse(second.body.finishedAt));
+    expect(checked).toHaveBeenCalledTimes(2);
+    expect(checked.mock.calls[1][1][0].metadata.labels?.['shipyard/version']).toBe('2');
+  });
+
   it('answers once applied without wait, and the rollout finishes in the background', async () => {
     const res = await deploy(baseSpec, '');
     expect(res.status).toBe(201);

@@ -274,8 +274,34 @@ export class VersionOperations {
     }
 
     const finished = (await store.getVersion(target.entityRef, ws, number))!;
+    // Drift of what the workspace runs now, checked at once rather than at
+    // the next scheduled refresh, so no page says "not checked" for a
+    // workspace Shipyard has just touched; whoever waits for the rollout
+    // gets the answer with the check recorded.
+    await this.checkDrift(target, workload);
     if (finished.status === 'failed') await this.afterFailure(target, finished);
     return (await store.getVersion(target.entityRef, ws, number))!;
+  }
+
+  /** Compares the live objects with the current version and records the drift; a failure only logs. */
+  private async checkDrift(target: OperationTarget, workload: WorkloadTarget): Promise<void> {
+    const { store, logger } = this.deps;
+    const ws = target.workspace.name;
+    try {
+      const current = await store.getCurrentVersion(target.entityRef, ws);
+      if (!current) return;
+      const expected = renderManifests({
+        entityRef: target.entityRef,
+        name: target.name,
+        workspace: target.workspace,
+        version: current.number,
+        spec: current.spec,
+      });
+      const live = await this.deps.gateway!.getLive(workload, expected);
+      await store.setDrift(target.entityRef, ws, current.number, live.drift);
+    } catch (error) {
+      logger.warn(`Checking drift of ${target.entityRef} in ${ws} after an operation: ${error}`);
+    }
   }
 
   /**

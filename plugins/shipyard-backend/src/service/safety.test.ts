@@ -214,13 +214,16 @@ describe.each(databases.eachSupportedId())('Shipyard safety (%s)', databaseId =>
 
   it('serves /live without writing drift, so reading never makes a plan stale', async () => {
     expect((await deploy(PAYMENTS)).status).toBe(201);
+    // The deploy recorded its own check when its rollout ended.
+    const recorded = (await devState()).drift;
+    expect(recorded).toMatchObject({ drifted: false });
     gateway.getLive = async () => ({
       objects: [],
       drift: { checkedAt: new Date().toISOString(), drifted: true, fields: [{ path: 'replicas', expected: 1, live: 4 }] },
     });
     const live = await get(`${PAYMENTS}/workspaces/dev/live`);
     expect(live.body.drift.drifted).toBe(true);
-    expect((await devState()).drift).toBeUndefined();
+    expect((await devState()).drift).toEqual(recorded);
   });
 
   it('answers a transient cluster error during planning with a retryable 503, not a blocker', async () => {
