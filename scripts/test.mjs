@@ -11,7 +11,7 @@
  *
  *   node scripts/test.mjs [part …] [-- jest arguments]
  *
- * Parts: static, packs, unit, cluster-tools, e2e (default: all). Jest arguments go
+ * Parts: static, packs, unit, node22, cluster-tools, e2e (default: all). Jest arguments go
  * to the unit part, e.g. `npm test -- unit -- plugins/shipyard-common`.
  */
 import { spawn } from 'node:child_process';
@@ -117,6 +117,13 @@ if (wants('unit')) {
   });
   mergeJestResults(parts, resultsFile);
   reportJestResults(resultsFile);
+}
+
+if (wants('node22')) {
+  // The same package tests (but the Kubernetes plugin's and the fuzz test) on Node 22, as adopters run it.
+  say(`Running the package tests on Node 22 as well (${elapsed()}) …`);
+  const node22 = run('node', [join(root, 'scripts', 'node22.mjs'), '--', ...jestArgs], { allowFailure: true });
+  if (node22.status !== 0) failed = true;
 }
 
 if (wants('cluster-tools') && primary) {
