@@ -204,6 +204,9 @@ const authWithActors = createServiceFactory({
   },
 });
 
+// A backend with the catalog, permission and Kubernetes plugins starts in seconds, not in jest's default 5.
+jest.setTimeout(60_000);
+
 describe('the sample policy module in a backend', () => {
   const directory = mkdtempSync(join(tmpdir(), 'shipyard-policy-'));
   const catalogFile = join(directory, 'catalog.yaml');
