@@ -377,6 +377,8 @@ export interface DeployRequest {
   expectedCurrentVersion?: number;
   /** `edit` when the UI's Edit action deploys, `cli` from the CLI; `deploy` by default. */
   origin?: 'deploy' | 'edit' | 'scaffolder' | 'cli' | 'assistant';
+  /** Deploy although Secret or ConfigMap keys the spec references are missing in the namespace (otherwise 409 naming each). */
+  allowMissingReferences?: boolean;
 }
 
 /** @public */

@@ -70,8 +70,8 @@ export class PromotionOperations {
     ];
   }
 
-  /** Blockers for Secret and ConfigMap keys missing in the target namespace. */
-  private async preflight(workspace: Workspace, env: ServiceSpec['env']): Promise<PlanIssue[]> {
+  /** Blockers for Secret and ConfigMap keys missing in the target namespace; a deploy checks the same. */
+  async preflight(workspace: Workspace, env: ServiceSpec['env']): Promise<PlanIssue[]> {
     const refs = referencesOf(env);
     if (!this.deps.gateway || !workspace.cluster || refs.length === 0) return [];
     try {

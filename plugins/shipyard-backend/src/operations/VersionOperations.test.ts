@@ -163,7 +163,7 @@ describe.each(databases.eachSupportedId())('deploying to a cluster (%s)', databa
 
   it('blocks a promotion whose Secret or ConfigMap keys are missing in the target namespace', async () => {
     const spec = { ...baseSpec, env: { ...baseSpec.env, DB_PASSWORD: { secretKeyRef: { name: 'payments-db', key: 'password' } } } };
-    await deploy(spec);
+    await deploy(spec, '?wait=true', { allowMissingReferences: true });
     const plan = async () =>
       (await request(server).post(`${PAYMENTS}/promotions/plan`).set('Authorization', auth).send({ source: 'dev', target: 'staging' })).body;
     const blocked = await plan();

@@ -166,9 +166,38 @@ describe.each(databases.eachSupportedId())('ShipyardService (%s)', databaseId =>
     await versions.drain();
   });
 
+  it('refuses a deploy whose Secret or ConfigMap keys are missing in the namespace, naming each, unless told to deploy anyway', async () => {
+    const { service, store, gateway, events, versions } = await setup();
+    const spec = {
+      ...baseSpec,
+      env: {
+        DB_PASSWORD: { secretKeyRef: { name: 'payments-db', key: 'password' } },
+        FLAGS: { configMapKeyRef: { name: 'flags', key: 'payments' } },
+        OPTIONAL: { secretKeyRef: { name: 'maybe', key: 'x', optional: true } },
+      },
+    };
+    gateway.existingKeys.add('ConfigMap/flags/payments');
+    await expect(service.deploy(PAYMENTS, 'dev', { spec }, jane)).rejects.toMatchObject({
+      name: 'ConflictError',
+      message: expect.stringMatching(
+        /^missing references: env\.DB_PASSWORD: Secret payments-db key 'password' in namespace shipyard-dev: does not exist; .*allowMissingReferences: true$/,
+      ),
+    });
+    expect((await store.listVersions(PAYMENTS, 'dev', { limit: 1 })).totalCount).toBe(0);
+    expect(events).toEqual([]);
+    const anyway = await service.deploy(PAYMENTS, 'dev', { spec, allowMissingReferences: true, wait: true }, jane);
+    expect(anyway).toMatchObject({ number: 1, status: 'succeeded' });
+    expect(events).toEqual([
+      expect.objectContaining({ eventId: 'version-deploy', meta: expect.objectContaining({ allowMissingReferences: true }) }),
+    ]);
+    gateway.existingKeys.add('Secret/payments-db/password');
+    expect(await service.deploy(PAYMENTS, 'dev', { spec, wait: true }, jane)).toMatchObject({ number: 2 });
+    await versions.drain();
+  });
+
   it('refuses a malformed Secret name in promotion inputs before the cluster is asked', async () => {
     const { service, gateway, versions } = await setup();
-    await service.deploy(PAYMENTS, 'staging', { spec: { ...baseSpec, env: { API_KEY: { secretKeyRef: { name: 'api', key: 'key' } } } }, wait: true }, jane);
+    await service.deploy(PAYMENTS, 'staging', { spec: { ...baseSpec, env: { API_KEY: { secretKeyRef: { name: 'api', key: 'key' } } } }, allowMissingReferences: true, wait: true }, jane);
     const plan = await service.planPromotion(PAYMENTS, { source: 'staging', target: 'prod' }, jane);
     const asked = jest.spyOn(gateway, 'findMissingReferences');
     await expect(

@@ -5,7 +5,7 @@ import {
   BackstageUserPrincipal,
 } from '@backstage/backend-plugin-api';
 import { stringifyEntityRef } from '@backstage/catalog-model';
-import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import { ConflictError, InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import { AuthorizeResult, ResourcePermission } from '@backstage/plugin-permission-common';
 import { PermissionsService } from '@backstage/backend-plugin-api';
 import { CatalogService } from '@backstage/plugin-catalog-node';
@@ -23,6 +23,7 @@ import {
   readShipyardAnnotations,
   renderManifests,
   RollbackPlan,
+  ServiceSpec,
   ServiceWorkspaceState,
   shipyardLeaseReleasePermission,
   shipyardPromotionExecutePermission,
@@ -68,6 +69,12 @@ export interface DeployRequest {
   origin?: DeployOrigin;
   /** Take over objects of the service's name that Shipyard did not create (audited). */
   adopt?: boolean;
+  /**
+   * Deploy although Secret or ConfigMap keys the spec references are missing
+   * in the workspace's namespace (they will be created later); otherwise that
+   * is a ConflictError naming each, as a promotion's preflight blocks it.
+   */
+  allowMissingReferences?: boolean;
   /** Resolve once the rollout finished instead of once the objects are applied. */
   wait?: boolean;
 }
@@ -290,6 +297,7 @@ export class ShipyardService {
     const workspace = this.workspaceOf(service, workspaceName);
     const spec = checkSpecForWorkspace(request.spec, workspace);
     await this.authorize(shipyardVersionDeployPermission, service.entityRef, context.credentials, workspace);
+    if (!request.allowMissingReferences) await this.assertReferencesExist(workspace, spec);
     const originType = request.origin ?? 'deploy';
     const version = await this.audited(
       context,
@@ -300,6 +308,7 @@ export class ShipyardService {
         origin: originType,
         message: request.message ?? null,
         adopt: request.adopt === true,
+        allowMissingReferences: request.allowMissingReferences === true,
       },
       () =>
         this.deps.versions.createAndApply(
@@ -405,6 +414,25 @@ export class ShipyardService {
       throw new NotFoundError(`lease: ${service.entityRef} in ${workspace.name} holds no lease`);
     }
     return released;
+  }
+
+  /**
+   * The promotion preflight for a deploy: every Secret and ConfigMap key the
+   * spec's env references must exist in the namespace. When the cluster
+   * cannot be asked, the deploy goes on, and the apply records what it finds.
+   */
+  private async assertReferencesExist(workspace: Workspace, spec: ServiceSpec) {
+    let missing: PlanIssue[];
+    try {
+      missing = await this.deps.promotions.preflight(workspace, spec.env);
+    } catch {
+      return;
+    }
+    if (missing.length) {
+      throw new ConflictError(
+        `missing references: ${missing.map(m => `${m.path}: ${m.message}`).join('; ')}; create them first, or deploy anyway with allowMissingReferences: true`,
+      );
+    }
   }
 
   private async resolve(entityRef: string, credentials: BackstageCredentials): Promise<ResolvedService> {

@@ -162,6 +162,11 @@ export const shipyardOpenApiDocument = {
                     description:
                       'Take over objects of the same name that Shipyard did not create (audited); objects of another entity are refused all the same',
                   },
+                  allowMissingReferences: {
+                    type: 'boolean',
+                    description:
+                      'Deploy although Secret or ConfigMap keys the spec references do not exist in the namespace (otherwise 409 naming each)',
+                  },
                 },
               },
             },

@@ -67,11 +67,11 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   });
 
   router.post(`${WORKSPACE}/versions`, async (req, res) => {
-    const { spec, message, expectedCurrentVersion, origin, adopt } = req.body;
+    const { spec, message, expectedCurrentVersion, origin, adopt, allowMissingReferences } = req.body;
     const version = await service.deploy(
       refOf(req),
       req.params.workspace,
-      { spec, message, expectedCurrentVersion, origin, adopt, wait: wantsWait(req) },
+      { spec, message, expectedCurrentVersion, origin, adopt, allowMissingReferences, wait: wantsWait(req) },
       await caller(req),
     );
     res.status(201).json(version);

@@ -227,7 +227,7 @@ describe.each(databases.eachSupportedId())('Shipyard safety (%s)', databaseId =>
   });
 
   it('answers a transient cluster error during planning with a retryable 503, not a blocker', async () => {
-    await deploy(PAYMENTS, { ...baseSpec, env: { DB_PASSWORD: { secretKeyRef: { name: 'payments-db', key: 'password' } } } }, '?wait=true', {}, 'staging');
+    await deploy(PAYMENTS, { ...baseSpec, env: { DB_PASSWORD: { secretKeyRef: { name: 'payments-db', key: 'password' } } } }, '?wait=true', { allowMissingReferences: true }, 'staging');
     gateway.existingKeys.add('Secret/payments-db/password');
     const real = gateway.findMissingReferences.bind(gateway);
     gateway.findMissingReferences = async () => {
