@@ -27,3 +27,16 @@ export function isStalePlan(error: unknown): boolean {
 export function isBusy(error: unknown): boolean {
   return isConflict(error) && /\bbusy\b/i.test(messageOf(error));
 }
+
+/** Whether a 409 says a deploy references Secret or ConfigMap keys missing in the namespace. */
+export function isMissingReferences(error: unknown): boolean {
+  return isConflict(error) && /^missing references: /.test(messageOf(error));
+}
+
+/** The missing references a deploy was refused for, one line each (`env.X: Secret … does not exist`). */
+export function missingReferencesOf(error: unknown): string[] {
+  const list = messageOf(error)
+    .replace(/^missing references: /, '')
+    .replace(/; create them first, or deploy anyway.*$/, '');
+  return list.split(/; (?=env\.)/);
+}

@@ -12,6 +12,7 @@ import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import Alert from '@material-ui/lab/Alert';
+import AlertTitle from '@material-ui/lab/AlertTitle';
 import {
   diffSpecs,
   parseSpecYamlWithLines,
@@ -20,7 +21,13 @@ import {
 import { FormEvent, useMemo, useRef, useState } from 'react';
 import { shipyardApiRef } from '../../api';
 import { useServiceStatusStore } from '../../hooks/useServiceWorkspaces';
-import { isBusy, isConflict, messageOf } from '../../api/errors';
+import {
+  isBusy,
+  isConflict,
+  isMissingReferences,
+  messageOf,
+  missingReferencesOf,
+} from '../../api/errors';
 import { SpecChangesTable } from '../shared/SpecChangesTable';
 import { useSpecTexts } from './specTexts';
 
@@ -71,6 +78,12 @@ export function EditDeployDialog(props: {
   const editor = useRef<HTMLTextAreaElement>(null);
   const [message, setMessage] = useState('');
   const [submitting, setSubmitting] = useState(false);
+  // References the backend found missing in the namespace, for the text they were found in.
+  const [missing, setMissing] = useState<{
+    spec: string;
+    references: string[];
+  }>();
+  const missingNow = missing?.spec === text ? missing.references : undefined;
   const [failure, setFailure] = useState<string>();
   // Set when someone else deployed meanwhile: their version, to rebase on after "Reload".
   const [conflict, setConflict] = useState<{
@@ -99,8 +112,7 @@ export function EditDeployDialog(props: {
     [parsed, base],
   );
 
-  const onSubmit = async (event: FormEvent) => {
-    event.preventDefault();
+  const deploy = async (allowMissingReferences: boolean) => {
     if (!parsed.success) {
       return;
     }
@@ -113,12 +125,15 @@ export function EditDeployDialog(props: {
           message: message.trim() || undefined,
           expectedCurrentVersion: base?.number ?? 0,
           origin: 'edit',
+          ...(allowMissingReferences ? { allowMissingReferences } : {}),
         }),
       );
       texts.remember(version, text);
       props.onDeployed(version);
     } catch (e) {
-      if (isConflict(e) && !isBusy(e)) {
+      if (isMissingReferences(e)) {
+        setMissing({ spec: text, references: missingReferencesOf(e) });
+      } else if (isConflict(e) && !isBusy(e)) {
         const states = await api
           .getServiceWorkspaces(entityRef)
           .catch(() => undefined);
@@ -132,6 +147,11 @@ export function EditDeployDialog(props: {
     } finally {
       setSubmitting(false);
     }
+  };
+
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    deploy(false);
   };
 
   const reload = () => {
@@ -267,6 +287,39 @@ export function EditDeployDialog(props: {
               </Box>
             </Grid>
           </Grid>
+          {missingNow && (
+            <Box mt={2}>
+              <Alert
+                severity="warning"
+                role="alert"
+                action={
+                  <Button
+                    color="inherit"
+                    size="small"
+                    onClick={() => deploy(true)}
+                    disabled={submitting}
+                  >
+                    Deploy anyway
+                  </Button>
+                }
+              >
+                <AlertTitle>
+                  Not deployed: this spec reads Secrets or ConfigMaps that{' '}
+                  {workspace} does not have
+                </AlertTitle>
+                <ul
+                  aria-label="Missing references"
+                  style={{ margin: 0, paddingLeft: 20 }}
+                >
+                  {missingNow.map(reference => (
+                    <li key={reference}>{reference}</li>
+                  ))}
+                </ul>
+                Create them in the namespace first; deploy anyway only if they
+                will exist before the pods need them.
+              </Alert>
+            </Box>
+          )}
           {failure && (
             <Box mt={2}>
               <Alert severity="error" role="alert">

@@ -808,6 +808,50 @@ describe('EditDeployDialog (from the Versions tab)', () => {
     ).toHaveValue(text);
   });
 
+  it('warns about Secrets and ConfigMaps the workspace lacks, deploying only when told to deploy anyway', async () => {
+    const { api, dialog } = await openEditor();
+    api.deploy
+      .mockRejectedValueOnce(
+        await responseError(
+          409,
+          'ConflictError',
+          "missing references: env.DB_PASSWORD: Secret payments-db key 'password' in namespace shipyard-dev: does not exist; env.FLAGS: ConfigMap flags key 'payments' in namespace shipyard-dev: does not exist; create them first, or deploy anyway with allowMissingReferences: true",
+        ),
+      )
+      .mockResolvedValueOnce(version(4, { origin: { type: 'edit' } }));
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Deploy to dev' }),
+    );
+    const warning = await within(dialog).findByRole('alert');
+    expect(warning).toHaveTextContent('Not deployed');
+    const list = within(warning).getByRole('list', {
+      name: 'Missing references',
+    });
+    expect(
+      within(list)
+        .getAllByRole('listitem')
+        .map(i => i.textContent),
+    ).toEqual([
+      "env.DB_PASSWORD: Secret payments-db key 'password' in namespace shipyard-dev: does not exist",
+      "env.FLAGS: ConfigMap flags key 'payments' in namespace shipyard-dev: does not exist",
+    ]);
+    // Not mistaken for someone else's deploy.
+    expect(dialog).not.toHaveTextContent('Someone else deployed');
+    await userEvent.click(
+      within(warning).getByRole('button', { name: 'Deploy anyway' }),
+    );
+    await waitFor(() =>
+      expect(api.deploy).toHaveBeenLastCalledWith(
+        ENTITY_REF,
+        'dev',
+        expect.objectContaining({ allowMissingReferences: true }),
+      ),
+    );
+    expect(api.deploy.mock.calls[0][2]).not.toHaveProperty(
+      'allowMissingReferences',
+    );
+  });
+
   it('previews the diff and deploys with the expected current version', async () => {
     const { api, dialog, editor } = await openEditor();
     api.deploy.mockResolvedValue(version(4, { origin: { type: 'edit' } }));
