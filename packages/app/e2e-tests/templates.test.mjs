@@ -1,9 +1,10 @@
 /*
- * The example scaffolder templates and the CLI against the running backend
- * and the local control plane, as a platform team would use them: "New
- * service" creates an entity and deploys v1 to dev, "Release" promotes it to
- * staging, and the `shipyard` CLI deploys and rolls back with a user token.
- * Every step ends with a version whose rollout succeeded.
+ * The example scaffolder templates, the CLI and an MCP client against the
+ * running backend and the local control plane, as a platform team would use
+ * them: "New service" creates an entity and deploys v1 to dev, "Release"
+ * promotes it to staging, the `shipyard` CLI deploys and rolls back with a
+ * user token, and an assistant lists Shipyard's tools and plans a promotion.
+ * Every change ends with a version whose rollout succeeded.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -12,6 +13,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+// The MCP SDK comes with @backstage/plugin-mcp-actions-backend (a backend dependency);
+// only this test uses it as a client.
+// eslint-disable-next-line @backstage/no-undeclared-imports
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+// eslint-disable-next-line @backstage/no-undeclared-imports
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import {
   BACKEND_URL,
   ROLLOUT_TIMEOUT_MS,
@@ -64,7 +71,7 @@ function shipyardCli(token, ...args) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-describe('templates and the CLI against the running backend', async () => {
+describe('templates, the CLI and an assistant against the running backend', async () => {
   const missing = await missingPrerequisite();
   if (missing) {
     if (inCI) throw new Error(missing);
@@ -133,5 +140,35 @@ describe('templates and the CLI against the running backend', async () => {
     assert.equal(dev.currentVersion.number, 3);
     assert.equal(dev.currentVersion.status, 'succeeded');
     assert.equal(dev.currentVersion.origin.version, 1);
+  });
+
+  it('an MCP client lists Shipyard’s tools and plans a promotion with the user’s token', { timeout: 60_000 }, async () => {
+    const client = new Client({ name: 'shipyard-e2e', version: '1.0.0' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${BACKEND_URL}/api/mcp-actions/v1`), {
+        requestInit: { headers: { Authorization: `Bearer ${token}` } },
+      }),
+    );
+    try {
+      const { tools } = await client.listTools();
+      const names = tools.map(t => t.name).filter(n => n.startsWith('shipyard.')).sort();
+      assert.deepEqual(names, [
+        'shipyard.deploy',
+        'shipyard.diff-versions',
+        'shipyard.list-versions',
+        'shipyard.plan-promotion',
+        'shipyard.promote',
+        'shipyard.rollback',
+      ]);
+      const planned = await client.callTool({
+        name: 'shipyard.plan-promotion',
+        arguments: { entityRef: ref, source: 'dev', target: 'staging' },
+      });
+      assert.ok(!planned.isError, JSON.stringify(planned.content));
+      assert.match(planned.structuredContent.planHash, /^[0-9a-f]{16,}$/);
+      assert.equal(planned.structuredContent.source.workspace, 'dev');
+    } finally {
+      await client.close();
+    }
   });
 });
