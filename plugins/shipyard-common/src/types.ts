@@ -381,6 +381,17 @@ export interface DeployRequest {
   allowMissingReferences?: boolean;
 }
 
+/**
+ * What a deploy of a spec would meet, checked before it is sent: blockers
+ * (a Secret or ConfigMap key its env reads that the namespace lacks) and
+ * warnings (a literal in a secret-looking variable). Nothing is stored.
+ * @public
+ */
+export interface DeployPreflight {
+  blockers: PlanIssue[];
+  warnings: PlanIssue[];
+}
+
 /** @public */
 export interface RollbackRequest {
   reason?: string;

@@ -195,6 +195,24 @@ describe.each(databases.eachSupportedId())('ShipyardService (%s)', databaseId =>
     await versions.drain();
   });
 
+  it('answers what a deploy would meet before it is sent, storing and auditing nothing', async () => {
+    const { service, store, events } = await setup();
+    const spec = {
+      ...baseSpec,
+      env: { DB_PASSWORD: { secretKeyRef: { name: 'payments-db', key: 'password' } }, API_TOKEN: 'literal' },
+    };
+    const preflight = await service.preflightDeploy(PAYMENTS, 'dev', { spec }, jane);
+    expect(preflight.blockers).toEqual([
+      expect.objectContaining({ code: 'missing-reference', path: 'env.DB_PASSWORD', message: expect.stringContaining('payments-db') }),
+    ]);
+    expect(preflight.warnings.map(w => w.path)).toEqual(['env.API_TOKEN']);
+    await expect(service.preflightDeploy(PAYMENTS, 'dev', { spec: { ...baseSpec, replicas: -1 } }, jane)).rejects.toMatchObject({
+      name: 'InputError',
+    });
+    expect((await store.listVersions(PAYMENTS, 'dev', { limit: 1 })).totalCount).toBe(0);
+    expect(events).toEqual([]);
+  });
+
   it('refuses a malformed Secret name in promotion inputs before the cluster is asked', async () => {
     const { service, gateway, versions } = await setup();
     await service.deploy(PAYMENTS, 'staging', { spec: { ...baseSpec, env: { API_KEY: { secretKeyRef: { name: 'api', key: 'key' } } } }, allowMissingReferences: true, wait: true }, jane);

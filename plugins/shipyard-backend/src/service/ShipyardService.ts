@@ -12,6 +12,7 @@ import { CatalogService } from '@backstage/plugin-catalog-node';
 import { JsonObject } from '@backstage/types';
 import {
   checkSpecForWorkspace,
+  DeployPreflight,
   diffSpecs,
   KubernetesObject,
   Lease,
@@ -284,6 +285,20 @@ export class ShipyardService {
       expected,
     );
     return { ...live, ...observed };
+  }
+
+  /** What a deploy of `spec` would meet, without storing anything: missing references, warnings. */
+  async preflightDeploy(
+    entityRef: string,
+    workspaceName: string,
+    request: { spec: unknown },
+    { credentials }: ShipyardCallContext,
+  ): Promise<DeployPreflight> {
+    const service = await this.readable(entityRef, credentials);
+    const workspace = this.workspaceOf(service, workspaceName);
+    const spec = checkSpecForWorkspace(request.spec, workspace);
+    const blockers = await this.deps.promotions.preflight(workspace, spec.env);
+    return { blockers, warnings: specWarnings(spec) };
   }
 
   /** Deploys a spec as the next version; `warnings` when the spec has any. */

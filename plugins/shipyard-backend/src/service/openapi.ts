@@ -215,6 +215,26 @@ export const shipyardOpenApiDocument = {
         responses: { '200': { description: 'Live objects, rollout progress and drift' }, ...errorResponses },
       },
     },
+    '/services/{kind}/{namespace}/{name}/workspaces/{workspace}/preflight': {
+      post: {
+        operationId: 'preflightDeploy',
+        parameters: [...entityParams, workspaceParam],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['spec'],
+                properties: { spec: { $ref: '#/components/schemas/ServiceSpec' } },
+              },
+            },
+          },
+        },
+        responses: { '200': { description: 'What a deploy of the spec would meet: blockers and warnings' }, ...errorResponses },
+      },
+    },
     '/services/{kind}/{namespace}/{name}/workspaces/{workspace}/lease': {
       delete: {
         operationId: 'releaseLease',

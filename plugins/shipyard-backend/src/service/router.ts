@@ -77,6 +77,10 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     res.status(201).json(version);
   });
 
+  router.post(`${WORKSPACE}/preflight`, async (req, res) => {
+    res.json(await service.preflightDeploy(refOf(req), req.params.workspace, { spec: req.body.spec }, await caller(req)));
+  });
+
   router.get(`${WORKSPACE}/versions/:version/rollback-plan`, async (req, res) => {
     res.json(
       await service.getRollbackPlan(refOf(req), req.params.workspace, Number(req.params.version), await caller(req)),

@@ -1,4 +1,5 @@
 import type {
+  DeployPreflight,
   DeployRequest,
   LiveState,
   PromotionExecuteRequest,
@@ -6,6 +7,7 @@ import type {
   PromotionPlanRequest,
   RollbackPlan,
   RollbackRequest,
+  ServiceSpec,
   ServiceWorkspaceState,
   Version,
   VersionAddress,
@@ -39,6 +41,12 @@ export interface ShipyardApi {
     workspace: string,
     request: DeployRequest,
   ): Promise<Version>;
+  /** POST `/services/{ref}/workspaces/{ws}/preflight`: what a deploy of `spec` would meet (missing Secrets, warnings); stores nothing. */
+  preflightDeploy(
+    entityRef: string,
+    workspace: string,
+    spec: ServiceSpec,
+  ): Promise<DeployPreflight>;
   /** POST `/services/{ref}/workspaces/{ws}/versions/{n}/rollback`: a new version with version n's spec. */
   rollback(
     entityRef: string,

@@ -88,6 +88,14 @@ describe('ShipyardClient', () => {
       {},
     ],
     [
+      'preflightDeploy',
+      (c: ShipyardClient) =>
+        c.preflightDeploy(ref, 'dev', { image: 'nginx:1' }),
+      'POST',
+      `${servicePath}/workspaces/dev/preflight`,
+      { spec: { image: 'nginx:1' } },
+    ],
+    [
       'previewRollback',
       (c: ShipyardClient) => c.previewRollback(ref, 'prod', 5),
       'GET',

@@ -1,6 +1,7 @@
 import { ResponseError } from '@backstage/errors';
 import { entityRefToPath } from '../catalog/entityRefPath';
 import type {
+  DeployPreflight,
   DeployRequest,
   LiveState,
   PromotionExecuteRequest,
@@ -8,6 +9,7 @@ import type {
   PromotionPlanRequest,
   RollbackPlan,
   RollbackRequest,
+  ServiceSpec,
   ServiceWorkspaceState,
   Version,
   VersionAddress,
@@ -96,6 +98,18 @@ export class ShipyardClient implements ShipyardApi {
       'POST',
       `${versionPath(entityRef, workspace, version)}/rollback`,
       request,
+    );
+  }
+
+  async preflightDeploy(
+    entityRef: string,
+    workspace: string,
+    spec: ServiceSpec,
+  ): Promise<DeployPreflight> {
+    return this.request(
+      'POST',
+      `${workspacePath(entityRef, workspace)}/preflight`,
+      { spec },
     );
   }
 
