@@ -30,6 +30,9 @@ export function mockShipyardApi(
     listVersions: jest.fn().mockResolvedValue({ items: [], totalCount: 0 }),
     getVersion: jest.fn(),
     deploy: jest.fn(),
+    preflightDeploy: jest
+      .fn()
+      .mockResolvedValue({ blockers: [], warnings: [] }),
     rollback: jest.fn(),
     previewRollback: jest.fn(),
     diff: jest.fn(),

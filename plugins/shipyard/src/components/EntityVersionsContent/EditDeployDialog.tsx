@@ -29,7 +29,9 @@ import {
   missingReferencesOf,
 } from '../../api/errors';
 import { SpecChangesTable } from '../shared/SpecChangesTable';
+import { DeployPreflightNotes } from './DeployPreflightNotes';
 import { useSpecTexts } from './specTexts';
+import { useDeployPreflight } from './useDeployPreflight';
 
 const useStyles = makeStyles({
   editor: {
@@ -111,6 +113,13 @@ export function EditDeployDialog(props: {
     () => (parsed.success ? diffSpecs(base?.spec, parsed.spec) : []),
     [parsed, base],
   );
+  const preflight = useDeployPreflight(
+    entityRef,
+    workspace,
+    parsed.success ? parsed.spec : undefined,
+  );
+  // The user has seen what the workspace lacks: deploying now is deploying anyway.
+  const knowinglyMissing = preflight.blockers.length > 0 || !!missingNow;
 
   const deploy = async (allowMissingReferences: boolean) => {
     if (!parsed.success) {
@@ -149,9 +158,16 @@ export function EditDeployDialog(props: {
     }
   };
 
+  let deployLabel = `Deploy to ${workspace}`;
+  if (submitting) {
+    deployLabel = 'Deploying…';
+  } else if (knowinglyMissing) {
+    deployLabel = `Deploy to ${workspace} anyway`;
+  }
+
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
-    deploy(false);
+    deploy(knowinglyMissing);
   };
 
   const reload = () => {
@@ -273,6 +289,12 @@ export function EditDeployDialog(props: {
                   Fix the spec to see its diff.
                 </Typography>
               )}
+              {parsed.success && (
+                <DeployPreflightNotes
+                  workspace={workspace}
+                  preflight={preflight}
+                />
+              )}
               <Box mt={2}>
                 <TextField
                   id="shipyard-edit-message"
@@ -336,7 +358,7 @@ export function EditDeployDialog(props: {
             variant="contained"
             disabled={!parsed.success || submitting || !!conflict}
           >
-            {submitting ? 'Deploying…' : `Deploy to ${workspace}`}
+            {deployLabel}
           </Button>
         </DialogActions>
       </form>

@@ -808,6 +808,51 @@ describe('EditDeployDialog (from the Versions tab)', () => {
     ).toHaveValue(text);
   });
 
+  it('warns before sending when the workspace lacks a Secret the spec reads', async () => {
+    const { api, dialog, editor } = await openEditor();
+    api.preflightDeploy.mockResolvedValue({
+      blockers: [
+        {
+          code: 'missing-reference',
+          path: 'env.DB_PASSWORD',
+          message:
+            "Secret payments-db key 'password' in namespace shipyard-dev: does not exist",
+        },
+      ],
+      warnings: [],
+    });
+    api.deploy.mockResolvedValue(version(4, { origin: { type: 'edit' } }));
+    await userEvent.clear(editor);
+    await userEvent.paste(
+      [
+        'image: ghcr.io/acme/payments:1.4.0',
+        'env:',
+        '  DB_PASSWORD:',
+        '    secretKeyRef: { name: payments-db, key: password }',
+      ].join('\n'),
+    );
+    const warning = await within(dialog).findByTestId('deploy-preflight');
+    expect(warning).toHaveTextContent('dev lacks what this spec reads');
+    expect(warning).toHaveTextContent("Secret payments-db key 'password'");
+    expect(api.preflightDeploy).toHaveBeenCalledWith(ENTITY_REF, 'dev', {
+      image: 'ghcr.io/acme/payments:1.4.0',
+      env: {
+        DB_PASSWORD: { secretKeyRef: { name: 'payments-db', key: 'password' } },
+      },
+    });
+    expect(api.deploy).not.toHaveBeenCalled();
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Deploy to dev anyway' }),
+    );
+    await waitFor(() =>
+      expect(api.deploy).toHaveBeenCalledWith(
+        ENTITY_REF,
+        'dev',
+        expect.objectContaining({ allowMissingReferences: true }),
+      ),
+    );
+  });
+
   it('warns about Secrets and ConfigMaps the workspace lacks, deploying only when told to deploy anyway', async () => {
     const { api, dialog } = await openEditor();
     api.deploy
