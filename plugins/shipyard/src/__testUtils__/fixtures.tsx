@@ -1,6 +1,6 @@
 import type { Entity } from '@backstage/catalog-model';
 import { ResponseError } from '@backstage/errors';
-import { identityApiRef } from '@backstage/core-plugin-api';
+import { identityApiRef, type ApiRef } from '@backstage/core-plugin-api';
 import {
   TestApiProvider,
   mockApis,
@@ -216,6 +216,8 @@ export function renderForEntity(
   options: {
     entity?: Entity;
     routeEntries?: string[];
+    /** More APIs, e.g. the Kubernetes plugin's. */
+    apis?: Array<[ApiRef<any>, any]>;
   } = {},
 ) {
   return renderInTestApp(
@@ -223,6 +225,7 @@ export function renderForEntity(
       apis={[
         [shipyardApiRef, api],
         [identityApiRef, mockApis.identity({ userEntityRef: SIGNED_IN_USER })],
+        ...(options.apis ?? []),
       ]}
     >
       <EntityProvider entity={options.entity ?? entity}>

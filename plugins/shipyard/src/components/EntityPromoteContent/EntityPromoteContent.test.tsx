@@ -360,9 +360,7 @@ describe('EntityPromoteContent', () => {
     );
     expect(flagInput('Secret name')).toHaveAttribute('aria-invalid', 'true');
     const banner = screen.getByRole('list', { name: 'Blockers' });
-    expect(banner).toHaveTextContent(
-      'your value: Secret no-such-secret key',
-    );
+    expect(banner).toHaveTextContent('your value: Secret no-such-secret key');
     expect(screen.queryByText(/all resolved/)).not.toBeInTheDocument();
     expect(
       screen.getByRole('button', { name: 'Promote to prod' }),
@@ -402,7 +400,7 @@ describe('EntityPromoteContent', () => {
             },
           ],
           checklist: [
-            'env.DB_URL is a database URL (postgres://): point it at prod\'s own service',
+            "env.DB_URL is a database URL (postgres://): point it at prod's own service",
             'Scaling was copied from staging (replicas: 2): size it for prod',
           ],
         }),
@@ -441,11 +439,16 @@ describe('EntityPromoteContent', () => {
       const dev3 = version(3);
       const staging2 = version(2, { workspace: 'staging' });
       const api = mockShipyardApi({
-        getServiceWorkspaces: jest.fn().mockResolvedValue([
-          state('dev', { currentVersion: dev3, latestVersion: dev3 }),
-          state('staging', { currentVersion: staging2, latestVersion: staging2 }),
-          state('prod'),
-        ]),
+        getServiceWorkspaces: jest
+          .fn()
+          .mockResolvedValue([
+            state('dev', { currentVersion: dev3, latestVersion: dev3 }),
+            state('staging', {
+              currentVersion: staging2,
+              latestVersion: staging2,
+            }),
+            state('prod'),
+          ]),
         planPromotion: jest.fn().mockResolvedValue(
           plan({
             source: { workspace: 'dev', version: 3 },
@@ -634,6 +637,41 @@ describe('EntityPromoteContent', () => {
         }),
       ).toBeInTheDocument();
     });
+  });
+
+  it("promotes the version a version page asked for, not the source's current one", async () => {
+    const api = pipelineApi();
+    api.planPromotion.mockResolvedValue(
+      plan({ source: { workspace: 'staging', version: 5 } }),
+    );
+    api.promote.mockResolvedValue(version(13, { workspace: 'prod' }));
+    await renderForEntity(<EntityPromoteContent />, api, {
+      routeEntries: ['/?source=staging&version=5'],
+    });
+    await screen.findByRole('heading', { name: 'Plan: staging v5 → prod v12' });
+    expect(api.planPromotion).toHaveBeenCalledWith(ENTITY_REF, {
+      source: 'staging',
+      target: 'prod',
+      sourceVersion: 5,
+    });
+    expect(
+      screen.getByText(/Promoting staging v5, not staging's current v7/),
+    ).toBeInTheDocument();
+    // An older source version is not an out-of-date plan.
+    expect(
+      screen.queryByText(/The plan is out of date/),
+    ).not.toBeInTheDocument();
+    await userEvent.type(flagInput('Value'), 'off');
+    await confirmProd();
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Promote to prod' }),
+    );
+    await waitFor(() =>
+      expect(api.promote).toHaveBeenCalledWith(
+        ENTITY_REF,
+        expect.objectContaining({ sourceVersion: 5 }),
+      ),
+    );
   });
 
   it('cannot promote past a blocker no input resolves', async () => {

@@ -24,6 +24,7 @@ import {
   type Version,
 } from '@shipyard/backstage-plugin-common';
 import { FormEvent, useCallback, useEffect, useMemo, useState } from 'react';
+import { useSearchParams } from 'react-router-dom';
 import { shipyardApiRef } from '../../api';
 import { isStalePlan, messageOf } from '../../api/errors';
 import {
@@ -66,7 +67,32 @@ function PromotionWorkbench(props: {
   const { entityRef, path, states } = props;
   const api = useApi(shipyardApiRef);
   const store = useServiceStatusStore(entityRef);
-  const [[source, target], setStep] = useState(() => defaultStep(path, states));
+  // `?source=dev&version=5` (from a version's page) promotes that version rather than dev's current one.
+  const [searchParams] = useSearchParams();
+  const [[source, target], setStep] = useState<[string, string]>(() => {
+    const requested = searchParams.get('source');
+    if (
+      requested &&
+      path.indexOf(requested) >= 0 &&
+      path.indexOf(requested) < path.length - 1
+    ) {
+      return [requested, path[path.indexOf(requested) + 1]];
+    }
+    return defaultStep(path, states);
+  });
+  const [pinned, setPinned] = useState<{ source: string; version: number }>(
+    () => {
+      const version = Number(searchParams.get('version'));
+      const requested = searchParams.get('source') ?? '';
+      return Number.isSafeInteger(version) &&
+        version > 0 &&
+        path.includes(requested)
+        ? { source: requested, version }
+        : { source: '', version: 0 };
+    },
+  );
+  const sourceVersion =
+    pinned.source === source && pinned.version > 0 ? pinned.version : undefined;
   const [planState, setPlanState] = useState<{
     plan?: PromotionPlan;
     error?: Error;
@@ -131,6 +157,7 @@ function PromotionWorkbench(props: {
       .planPromotion(entityRef, {
         source,
         target,
+        ...(sourceVersion ? { sourceVersion } : {}),
         ...(take.length ? { take } : {}),
       })
       .then(
@@ -140,7 +167,16 @@ function PromotionWorkbench(props: {
     return () => {
       cancelled = true;
     };
-  }, [api, entityRef, source, target, sourceHasVersion, planRequest, take]);
+  }, [
+    api,
+    entityRef,
+    source,
+    target,
+    sourceHasVersion,
+    planRequest,
+    take,
+    sourceVersion,
+  ]);
 
   const plan =
     planState.plan?.source.workspace === source &&
@@ -154,11 +190,18 @@ function PromotionWorkbench(props: {
         .map(change => envKeyOf(change.path) ?? change.path),
     [plan],
   );
-  const checks = useInputChecks(entityRef, plan, needsInputKeys, inputs, take);
+  const checks = useInputChecks(entityRef, plan, needsInputKeys, inputs, {
+    take,
+    sourceVersion,
+  });
   const currentReview =
     plan && review.planHash === plan.planHash
       ? review
-      : { planHash: plan?.planHash, checked: new Set<number>(), confirmation: '' };
+      : {
+          planHash: plan?.planHash,
+          checked: new Set<number>(),
+          confirmation: '',
+        };
   const toggleChecked = (index: number) =>
     setReview(() => {
       const checked = new Set(currentReview.checked);
@@ -184,13 +227,14 @@ function PromotionWorkbench(props: {
   // and a plan newer than it means the pipeline needs a refresh.
   const sourceCurrent = sourceState?.currentVersion?.number ?? 0;
   const targetCurrent = targetState?.currentVersion?.number ?? 0;
+  // A pinned source version stays what it is whatever the source runs now.
   const outdated =
     !!plan &&
-    (sourceCurrent > plan.source.version ||
+    ((!sourceVersion && sourceCurrent > plan.source.version) ||
       targetCurrent > (plan.target.version ?? 0));
   const pipelineBehind =
     !!plan &&
-    (sourceCurrent < plan.source.version ||
+    ((!sourceVersion && sourceCurrent < plan.source.version) ||
       targetCurrent < (plan.target.version ?? 0));
   const { reload } = props;
   useEffect(() => {
@@ -237,6 +281,7 @@ function PromotionWorkbench(props: {
           source: plan.source.workspace,
           target: plan.target.workspace,
           planHash: plan.planHash,
+          ...(sourceVersion ? { sourceVersion } : {}),
           ...(take.length ? { take } : {}),
           inputs: needsInputKeys.length ? { env } : undefined,
           reason: reason.trim() || undefined,
@@ -330,9 +375,7 @@ function PromotionWorkbench(props: {
         </Box>
       </Paper>
       {targetState && <DriftBanner state={targetState} />}
-      {targetState && (
-        <LeaseNotice entityRef={entityRef} state={targetState} />
-      )}
+      {targetState && <LeaseNotice entityRef={entityRef} state={targetState} />}
 
       {result && (
         <Paper variant="outlined" style={{ padding: 16 }}>
@@ -403,6 +446,24 @@ function PromotionWorkbench(props: {
               flexDirection="column"
               style={{ gap: 16 }}
             >
+              {sourceVersion &&
+                sourceVersion !== sourceState?.currentVersion?.number && (
+                  <Alert
+                    severity="info"
+                    action={
+                      <Button
+                        color="inherit"
+                        size="small"
+                        onClick={() => setPinned({ source: '', version: 0 })}
+                      >
+                        Promote the current one
+                      </Button>
+                    }
+                  >
+                    Promoting {source} v{sourceVersion}, not {source}'s current
+                    v{sourceState?.currentVersion?.number}.
+                  </Alert>
+                )}
               {(stale || outdated || checkedStale) && (
                 <Alert
                   severity="warning"
@@ -423,9 +484,7 @@ function PromotionWorkbench(props: {
                 checks={checks}
                 showProblems={attempted}
                 taken={take}
-                onTake={field =>
-                  setTake([...take, field as PromotableField])
-                }
+                onTake={field => setTake([...take, field as PromotableField])}
                 onLeaveOut={field => setTake(take.filter(f => f !== field))}
                 onInputChange={(key, value) =>
                   setInputs(previous => ({ ...previous, [key]: value }))

@@ -38,9 +38,11 @@ export function useInputChecks(
   plan: PromotionPlan | undefined,
   keys: string[],
   inputs: Record<string, EnvInput>,
-  /** The fields the plan takes from the source on request; the check plans with them too. */
-  take: PromotableField[] = [],
+  /** What else the plan was made with (fields taken on request, a pinned source version); the check plans with them too. */
+  options: { take?: PromotableField[]; sourceVersion?: number } = {},
 ): InputChecks {
+  const take = useMemo(() => options.take ?? [], [options.take]);
+  const sourceVersion = options.sourceVersion;
   const api = useApi(shipyardApiRef);
   const image = plan?.spec.image ?? 'image';
   const local = useMemo(
@@ -64,6 +66,7 @@ export function useInputChecks(
     plan?.source,
     plan?.target.workspace,
     take,
+    sourceVersion,
     references,
   ]);
   const [answer, setAnswer] = useState<{
@@ -83,6 +86,7 @@ export function useInputChecks(
         .planPromotion(entityRef, {
           source: plan.source.workspace,
           target: plan.target.workspace,
+          ...(sourceVersion ? { sourceVersion } : {}),
           ...(take.length ? { take } : {}),
           inputs: { env: references },
         })
@@ -135,7 +139,9 @@ export function useInputChecks(
       continue;
     }
     if (key in references && current?.error) {
-      notes[key] = `Not checked in ${plan?.target.workspace}: ${current.error}. Promote checks it again.`;
+      notes[
+        key
+      ] = `Not checked in ${plan?.target.workspace}: ${current.error}. Promote checks it again.`;
     }
     resolved.add(key);
   }

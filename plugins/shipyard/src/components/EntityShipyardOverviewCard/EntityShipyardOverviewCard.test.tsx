@@ -80,5 +80,9 @@ describe('EntityShipyardOverviewCard', () => {
     expect(screen.getByTestId('overview-prod')).toHaveTextContent(
       'prod (protected)No version yet',
     );
+    // Each current version links to its page on the Versions tab.
+    expect(
+      screen.getByRole('link', { name: 'Open staging v7' }),
+    ).toHaveAttribute('href', '/versions/staging/7');
   });
 });

@@ -63,7 +63,15 @@ export function EntityShipyardOverviewCard() {
                 {state.workspace.protected ? ' (protected)' : ''}
               </TableCell>
               <TableCell>
-                <WorkspaceHealth state={state} compact />
+                <WorkspaceHealth
+                  state={state}
+                  compact
+                  versionLink={number =>
+                    `versions/${encodeURIComponent(
+                      state.workspace.name,
+                    )}/${number}`
+                  }
+                />
               </TableCell>
               <TableCell>
                 {state.currentVersion ? (

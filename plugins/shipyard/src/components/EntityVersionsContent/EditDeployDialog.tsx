@@ -63,6 +63,8 @@ export function EditDeployDialog(props: {
   serviceName: string;
   workspace: string;
   current?: Version;
+  /** Edit from this version's spec instead of the current one's; the deploy still replaces the current version. */
+  startFrom?: Version;
   onClose: () => void;
   onDeployed: (version: Version) => void;
 }) {
@@ -73,8 +75,8 @@ export function EditDeployDialog(props: {
   const [base, setBase] = useState<Version | undefined>(props.current);
   const texts = useSpecTexts();
   const [text, setText] = useState(() =>
-    props.current
-      ? texts.textOf(props.current)
+    props.startFrom ?? props.current
+      ? texts.textOf((props.startFrom ?? props.current)!)
       : starterSpecYaml(props.serviceName),
   );
   const editor = useRef<HTMLTextAreaElement>(null);
@@ -158,6 +160,17 @@ export function EditDeployDialog(props: {
     }
   };
 
+  let introduction = `${workspace} has no version yet. Deploying creates v1.`;
+  if (props.startFrom && props.startFrom.number !== base?.number) {
+    introduction = `Starts from the spec of v${props.startFrom.number}. ${
+      base
+        ? `Deploying creates the next version and replaces the current v${base.number}; the changes below are from v${base.number}.`
+        : 'Deploying creates the next version.'
+    }`;
+  } else if (base) {
+    introduction = `Starts from v${base.number}, the current version of ${workspace}. Deploying creates the next version.`;
+  }
+
   let deployLabel = `Deploy to ${workspace}`;
   if (submitting) {
     deployLabel = 'Deploying…';
@@ -186,11 +199,7 @@ export function EditDeployDialog(props: {
       <form onSubmit={onSubmit} aria-labelledby={titleId}>
         <DialogTitle id={titleId}>Edit and deploy to {workspace}</DialogTitle>
         <DialogContent dividers>
-          <DialogContentText>
-            {base
-              ? `Starts from v${base.number}, the current version of ${workspace}. Deploying creates the next version.`
-              : `${workspace} has no version yet. Deploying creates v1.`}
-          </DialogContentText>
+          <DialogContentText>{introduction}</DialogContentText>
           {conflict && (
             <Box mb={2}>
               <Alert

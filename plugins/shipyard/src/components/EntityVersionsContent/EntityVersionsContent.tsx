@@ -10,13 +10,22 @@ import Button from '@material-ui/core/Button';
 import Typography from '@material-ui/core/Typography';
 import CompareArrows from '@material-ui/icons/CompareArrows';
 import Edit from '@material-ui/icons/Edit';
+import { useApiHolder } from '@backstage/core-plugin-api';
+import { kubernetesApiRef } from '@backstage/plugin-kubernetes-react';
+import OpenInNew from '@material-ui/icons/OpenInNew';
 import {
   readShipyardAnnotations,
+  type ServiceWorkspaceState,
   type Version,
   type VersionAddress,
 } from '@shipyard/backstage-plugin-common';
 import { useState } from 'react';
-import { useSearchParams } from 'react-router-dom';
+import {
+  Link as RouterLink,
+  Route,
+  Routes,
+  useSearchParams,
+} from 'react-router-dom';
 import { useServiceWorkspaces } from '../../hooks/useServiceWorkspaces';
 import { OperationNotice } from '../shared/OperationNotice';
 import { DriftBanner, LeaseNotice } from '../shared/WorkspaceNotices';
@@ -26,6 +35,7 @@ import { RollbackDialog } from './RollbackDialog';
 import { SpecViewerDialog } from './SpecViewerDialog';
 import { VersionHistory } from './VersionHistory';
 import { WorkspaceSwitcher } from './WorkspaceSwitcher';
+import { VersionPage } from '../VersionPage/VersionPage';
 
 type OpenDialog =
   | { kind: 'edit' }
@@ -43,19 +53,35 @@ function serviceNameOf(
   }
 }
 
+/** The workspaces after `workspace` on the service's promotion path. */
+function promotionTargetsOf(
+  entity: Parameters<typeof readShipyardAnnotations>[0],
+  states: ServiceWorkspaceState[],
+) {
+  let path: string[];
+  try {
+    const annotations = readShipyardAnnotations(entity);
+    path =
+      annotations.promotionPath ??
+      annotations.workspaces ??
+      states.map(s => s.workspace.name);
+  } catch {
+    path = [];
+  }
+  return (workspace: string) =>
+    path.includes(workspace) ? path.slice(path.indexOf(workspace) + 1) : [];
+}
+
 /**
  * The Versions tab: a service's history per workspace, with its status and
- * rollout, the spec of any version, diffs, rollback and edit-and-deploy.
+ * rollout, the spec of any version, diffs, rollback and edit-and-deploy; and
+ * a page per version at `<workspace>/<number>` below it.
  * @public
  */
 export function EntityVersionsContent() {
   const { entity } = useEntity();
   const entityRef = stringifyEntityRef(entity);
   const { states, error } = useServiceWorkspaces(entityRef);
-  const [searchParams, setSearchParams] = useSearchParams();
-  const [selected, setSelected] = useState<number[]>([]);
-  const [dialog, setDialog] = useState<OpenDialog>();
-  const [notice, setNotice] = useState<{ text: string; version: Version }>();
 
   if (error && !states) {
     return (
@@ -77,6 +103,46 @@ export function EntityVersionsContent() {
       />
     );
   }
+
+  return (
+    <Routes>
+      <Route
+        path=":workspace/:version"
+        element={
+          <VersionPage
+            entityRef={entityRef}
+            serviceName={serviceNameOf(entity)}
+            states={states}
+            promotionTargets={promotionTargetsOf(entity, states)}
+          />
+        }
+      />
+      <Route
+        path="*"
+        element={
+          <VersionsHistory
+            entityRef={entityRef}
+            serviceName={serviceNameOf(entity)}
+            states={states}
+          />
+        }
+      />
+    </Routes>
+  );
+}
+
+/** A workspace's history with its actions, one tab per workspace. */
+function VersionsHistory(props: {
+  entityRef: string;
+  serviceName: string;
+  states: ServiceWorkspaceState[];
+}) {
+  const { entityRef, states } = props;
+  const kubernetesApi = useApiHolder().get(kubernetesApiRef);
+  const [searchParams, setSearchParams] = useSearchParams();
+  const [selected, setSelected] = useState<number[]>([]);
+  const [dialog, setDialog] = useState<OpenDialog>();
+  const [notice, setNotice] = useState<{ text: string; version: Version }>();
 
   const state =
     states.find(s => s.workspace.name === searchParams.get('workspace')) ??
@@ -169,6 +235,18 @@ export function EntityVersionsContent() {
                 }`
               : ` · cluster ${state.workspace.cluster}`}
           </Typography>
+          {kubernetesApi &&
+            state.workspace.cluster &&
+            !state.workspace.notApplied && (
+              <Button
+                component={RouterLink}
+                to="../kubernetes"
+                relative="path"
+                startIcon={<OpenInNew />}
+              >
+                Pods on the Kubernetes tab
+              </Button>
+            )}
           <Button
             variant="outlined"
             startIcon={<CompareArrows />}
@@ -215,7 +293,7 @@ export function EntityVersionsContent() {
       {dialog?.kind === 'edit' && (
         <EditDeployDialog
           entityRef={entityRef}
-          serviceName={serviceNameOf(entity)}
+          serviceName={props.serviceName}
           workspace={workspace}
           current={current}
           onClose={() => setDialog(undefined)}

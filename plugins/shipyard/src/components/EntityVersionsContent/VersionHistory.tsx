@@ -8,12 +8,14 @@ import Button from '@material-ui/core/Button';
 import Checkbox from '@material-ui/core/Checkbox';
 import Chip from '@material-ui/core/Chip';
 import IconButton from '@material-ui/core/IconButton';
+import Link from '@material-ui/core/Link';
 import Tooltip from '@material-ui/core/Tooltip';
 import Typography from '@material-ui/core/Typography';
 import DescriptionOutlined from '@material-ui/icons/DescriptionOutlined';
 import History from '@material-ui/icons/History';
 import type { Version, VersionPage } from '@shipyard/backstage-plugin-common';
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { Link as RouterLink } from 'react-router-dom';
 import { useServiceWorkspaces } from '../../hooks/useServiceWorkspaces';
 import { authorName } from '../shared/authorName';
 import { ImageRef } from '../shared/ImageRef';
@@ -118,9 +120,15 @@ export function VersionHistory(props: {
             alignItems="center"
             style={{ gap: 4, whiteSpace: 'nowrap' }}
           >
-            <Typography variant="body2" component="span">
+            <Link
+              component={RouterLink}
+              to={`${encodeURIComponent(workspace)}/${version.number}`}
+              relative="path"
+              variant="body2"
+              aria-label={`Open v${version.number}`}
+            >
               <strong>v{version.number}</strong>
-            </Typography>
+            </Link>
             {version.number === currentNumber && (
               <Chip size="small" color="primary" label="current" />
             )}

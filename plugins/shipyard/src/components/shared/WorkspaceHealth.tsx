@@ -1,7 +1,9 @@
 import { StatusWarning } from '@backstage/core-components';
 import Box from '@material-ui/core/Box';
+import Link from '@material-ui/core/Link';
 import Typography from '@material-ui/core/Typography';
 import type { ServiceWorkspaceState } from '@shipyard/backstage-plugin-common';
+import { Link as RouterLink } from 'react-router-dom';
 import { awaitingDriftCheck } from '../../hooks/ServiceStatusStore';
 import { isActive, statusLabel, VersionStatus } from './VersionStatus';
 
@@ -32,8 +34,10 @@ export function driftLabel(state: ServiceWorkspaceState): string {
 export function WorkspaceHealth(props: {
   state: ServiceWorkspaceState;
   compact?: boolean;
+  /** Where a version's page is, relative to the current path, to link its number there. */
+  versionLink?: (number: number) => string;
 }) {
-  const { state, compact } = props;
+  const { state, compact, versionLink } = props;
   const { currentVersion, latestVersion } = state;
   const pending =
     latestVersion && latestVersion.number !== currentVersion?.number
@@ -55,7 +59,18 @@ export function WorkspaceHealth(props: {
             component="span"
             style={{ whiteSpace: 'nowrap' }}
           >
-            <strong>v{currentVersion.number}</strong>
+            {versionLink ? (
+              <Link
+                component={RouterLink}
+                to={versionLink(currentVersion.number)}
+                relative="path"
+                aria-label={`Open ${state.workspace.name} v${currentVersion.number}`}
+              >
+                <strong>v{currentVersion.number}</strong>
+              </Link>
+            ) : (
+              <strong>v{currentVersion.number}</strong>
+            )}
           </Typography>
           <VersionStatus version={currentVersion} />
         </Box>

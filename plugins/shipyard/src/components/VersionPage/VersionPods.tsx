@@ -1,0 +1,220 @@
+import { Progress, WarningPanel } from '@backstage/core-components';
+import Box from '@material-ui/core/Box';
+import Button from '@material-ui/core/Button';
+import Table from '@material-ui/core/Table';
+import TableBody from '@material-ui/core/TableBody';
+import TableCell from '@material-ui/core/TableCell';
+import TableHead from '@material-ui/core/TableHead';
+import TableRow from '@material-ui/core/TableRow';
+import Typography from '@material-ui/core/Typography';
+import { makeStyles } from '@material-ui/core/styles';
+import { useState } from 'react';
+import { RelativeTime } from '../shared/RelativeTime';
+import type { ClusterEvent, VersionPod } from './useVersionPods';
+
+/** How many of a pod's last log lines are shown. */
+export const LOG_LINES = 20;
+
+const useStyles = makeStyles(theme => ({
+  logs: {
+    fontFamily: 'monospace',
+    fontSize: theme.typography.body2.fontSize,
+    whiteSpace: 'pre-wrap',
+    wordBreak: 'break-word',
+    background: theme.palette.background.default,
+    padding: theme.spacing(1),
+    margin: 0,
+    maxHeight: 360,
+    overflow: 'auto',
+  },
+}));
+
+function PodLogs(props: {
+  pod: VersionPod;
+  logsOf: (pod: string, container: string) => Promise<string>;
+}) {
+  const { pod } = props;
+  const classes = useStyles();
+  const container = pod.containers[0];
+  const [state, setState] = useState<{
+    lines?: string[];
+    error?: string;
+    loading: boolean;
+  }>();
+  const load = async () => {
+    setState({ loading: true });
+    try {
+      const text = await props.logsOf(pod.name, container);
+      const lines = text.split('\n').filter(line => line !== '');
+      setState({ lines: lines.slice(-LOG_LINES), loading: false });
+    } catch (e) {
+      setState({
+        error: e instanceof Error ? e.message : String(e),
+        loading: false,
+      });
+    }
+  };
+  return (
+    <Box mt={1}>
+      <Button size="small" variant="outlined" onClick={load}>
+        {state ? 'Read the logs again' : `Last log lines of ${pod.name}`}
+      </Button>
+      {state?.loading && <Progress />}
+      {state?.error && (
+        <Typography variant="body2" color="error" role="alert">
+          The cluster answered: {state.error}
+        </Typography>
+      )}
+      {state?.lines && (
+        <Box mt={1}>
+          <Typography variant="caption" color="textSecondary">
+            {state.lines.length
+              ? `The last ${state.lines.length} lines of ${container} in ${pod.name}`
+              : `${container} in ${pod.name} has written no log lines yet`}
+          </Typography>
+          {state.lines.length > 0 && (
+            <pre
+              className={classes.logs}
+              aria-label={`Logs of ${pod.name}`}
+              data-testid="pod-logs"
+            >
+              {state.lines.join('\n')}
+            </pre>
+          )}
+        </Box>
+      )}
+    </Box>
+  );
+}
+
+/** The version's pods with their states, the cluster's recent events about them, and a pod's last log lines. */
+export function VersionPods(props: {
+  pods?: VersionPod[];
+  events?: ClusterEvent[];
+  error?: Error;
+  loading: boolean;
+  unavailable?: string;
+  number: number;
+  logsOf: (pod: string, container: string) => Promise<string>;
+}) {
+  const { pods, events, number } = props;
+  const [logsFor, setLogsFor] = useState<string>();
+  if (props.unavailable) {
+    return (
+      <Typography variant="body2" color="textSecondary">
+        {props.unavailable}
+      </Typography>
+    );
+  }
+  if (props.loading && !pods) {
+    return <Progress />;
+  }
+  return (
+    <Box display="flex" flexDirection="column" style={{ gap: 16 }}>
+      {props.error && (
+        <WarningPanel
+          severity="warning"
+          title="Could not read the pods from the cluster"
+          message={props.error.message}
+        />
+      )}
+      {pods && pods.length === 0 && (
+        <Typography variant="body2" color="textSecondary">
+          No pods of v{number} run now: a later version replaced them, or they
+          have not been created yet.
+        </Typography>
+      )}
+      {pods && pods.length > 0 && (
+        <Table size="small" aria-label={`Pods of v${number}`}>
+          <TableHead>
+            <TableRow>
+              <TableCell component="th">Pod</TableCell>
+              <TableCell component="th">State</TableCell>
+              <TableCell component="th">Ready</TableCell>
+              <TableCell component="th">Restarts</TableCell>
+              <TableCell component="th">Node</TableCell>
+              <TableCell component="th">Started</TableCell>
+              <TableCell component="th">
+                <span className="MuiTypography-srOnly">Logs</span>
+              </TableCell>
+            </TableRow>
+          </TableHead>
+          <TableBody>
+            {pods.map(pod => (
+              <TableRow key={pod.name} data-testid={`pod-${pod.name}`}>
+                <TableCell>
+                  <code>{pod.name}</code>
+                </TableCell>
+                <TableCell>
+                  {pod.terminating ? 'Terminating' : pod.phase}
+                  {pod.reason ? ` (${pod.reason})` : ''}
+                </TableCell>
+                <TableCell>{pod.ready}</TableCell>
+                <TableCell>{pod.restarts}</TableCell>
+                <TableCell>{pod.node ?? '—'}</TableCell>
+                <TableCell>
+                  {pod.createdAt ? <RelativeTime iso={pod.createdAt} /> : '—'}
+                </TableCell>
+                <TableCell>
+                  <Button
+                    size="small"
+                    onClick={() =>
+                      setLogsFor(logsFor === pod.name ? undefined : pod.name)
+                    }
+                    aria-expanded={logsFor === pod.name}
+                  >
+                    Logs
+                  </Button>
+                </TableCell>
+              </TableRow>
+            ))}
+          </TableBody>
+        </Table>
+      )}
+      {pods
+        ?.filter(pod => pod.name === logsFor)
+        .map(pod => (
+          <PodLogs key={pod.name} pod={pod} logsOf={props.logsOf} />
+        ))}
+      <Box>
+        <Typography variant="subtitle2" component="h4" gutterBottom>
+          Recent events
+        </Typography>
+        {events && events.length > 0 ? (
+          <Table size="small" aria-label="Recent events">
+            <TableHead>
+              <TableRow>
+                <TableCell component="th">When</TableCell>
+                <TableCell component="th">Object</TableCell>
+                <TableCell component="th">Reason</TableCell>
+                <TableCell component="th">Message</TableCell>
+              </TableRow>
+            </TableHead>
+            <TableBody>
+              {events.slice(0, 15).map((event, index) => (
+                <TableRow key={index}>
+                  <TableCell style={{ whiteSpace: 'nowrap' }}>
+                    {event.at ? <RelativeTime iso={event.at} /> : '—'}
+                    {event.count > 1 ? ` (×${event.count})` : ''}
+                  </TableCell>
+                  <TableCell>
+                    <code>{event.object}</code>
+                  </TableCell>
+                  <TableCell>
+                    {event.type === 'Warning' ? '⚠ ' : ''}
+                    {event.reason}
+                  </TableCell>
+                  <TableCell>{event.message}</TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        ) : (
+          <Typography variant="body2" color="textSecondary">
+            The cluster keeps no recent events about v{number}'s objects.
+          </Typography>
+        )}
+      </Box>
+    </Box>
+  );
+}
