@@ -493,6 +493,7 @@ function PromotionWorkbench(props: {
               <PromotionReview
                 plan={plan}
                 inputs={inputs}
+                resolved={resolvedKeys}
                 protectedTarget={protectedTarget}
                 checked={currentReview.checked}
                 onToggle={toggleChecked}

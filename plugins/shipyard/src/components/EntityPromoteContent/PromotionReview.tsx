@@ -15,6 +15,8 @@ import { envKeyOf, groupOf } from './PromotionPlanView';
 export function reviewItems(
   plan: PromotionPlan,
   inputs: Record<string, EnvInput>,
+  /** The needs-input keys whose values passed every check; others are not listed as values. */
+  resolved: Set<string>,
 ): string[] {
   const target = plan.target.workspace;
   const source = plan.source.workspace;
@@ -23,7 +25,7 @@ export function reviewItems(
     const group = groupOf(change);
     if (group === 'needs-input') {
       const key = envKeyOf(change.path) ?? change.path;
-      const value = toEnvValue(inputs[key]);
+      const value = resolved.has(key) ? toEnvValue(inputs[key]) : undefined;
       items.push(
         value === undefined
           ? `${change.path} needs a value for ${target}`
@@ -54,6 +56,7 @@ export function reviewItems(
 export function PromotionReview(props: {
   plan: PromotionPlan;
   inputs: Record<string, EnvInput>;
+  resolved: Set<string>;
   protectedTarget: boolean;
   checked: Set<number>;
   onToggle: (index: number) => void;
@@ -62,7 +65,7 @@ export function PromotionReview(props: {
 }) {
   const { plan, inputs, protectedTarget } = props;
   const target = plan.target.workspace;
-  const items = reviewItems(plan, inputs);
+  const items = reviewItems(plan, inputs, props.resolved);
   const nothing = items.length === 0 && plan.checklist.length === 0;
   return (
     <Box

@@ -13,6 +13,7 @@ import {
 } from '../../__testUtils__/fixtures';
 import { EntityVersionsContent } from '../EntityVersionsContent';
 import { timelineSteps } from './RolloutTimeline';
+import { clusterMessage } from './VersionPods';
 
 const v3 = version(3);
 const v4 = version(4, {
@@ -259,5 +260,18 @@ describe('timelineSteps', () => {
       ['Recorded', 'done', 'by alice'],
       ['Applied to the cluster', 'failed', 'Apply failed: 422 invalid'],
     ]);
+  });
+});
+
+describe('clusterMessage', () => {
+  it("takes the cluster's own words out of a failed proxy request", () => {
+    expect(
+      clusterMessage(
+        new Error(
+          'Proxy request failed with 400 Bad Request, { "kind": "Status", "apiVersion": "v1", "status": "Failure", "message": "no logs found for container \\"ledger\\"", "code": 400 }',
+        ),
+      ),
+    ).toBe('no logs found for container "ledger"');
+    expect(clusterMessage(new Error('socket hang up'))).toBe('socket hang up');
   });
 });

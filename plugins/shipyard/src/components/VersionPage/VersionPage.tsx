@@ -258,12 +258,12 @@ export function VersionPage(props: {
         </OperationNotice>
       )}
       <Grid container spacing={2}>
-        <Grid item xs={12} md={5}>
+        <Grid item xs={12} lg={4}>
           <InfoCard title="Rollout">
             <RolloutTimeline version={version} />
           </InfoCard>
         </Grid>
-        <Grid item xs={12} md={7}>
+        <Grid item xs={12} lg={8}>
           <InfoCard
             title="Pods"
             subheader={`In namespace ${state.workspace.namespace}${

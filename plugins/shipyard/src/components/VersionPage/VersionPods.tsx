@@ -29,6 +29,26 @@ const useStyles = makeStyles(theme => ({
   },
 }));
 
+/**
+ * The cluster's own words from a failed proxy request, e.g. `no logs found
+ * for container "x"` out of `Proxy request failed with 400 Bad Request, {…Status…}`.
+ */
+export function clusterMessage(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const json = text.indexOf('{');
+  if (json >= 0) {
+    try {
+      const status = JSON.parse(text.slice(json));
+      if (typeof status.message === 'string') {
+        return status.message;
+      }
+    } catch {
+      // not a Kubernetes Status: the text as it is
+    }
+  }
+  return text;
+}
+
 function PodLogs(props: {
   pod: VersionPod;
   logsOf: (pod: string, container: string) => Promise<string>;
@@ -48,10 +68,7 @@ function PodLogs(props: {
       const lines = text.split('\n').filter(line => line !== '');
       setState({ lines: lines.slice(-LOG_LINES), loading: false });
     } catch (e) {
-      setState({
-        error: e instanceof Error ? e.message : String(e),
-        loading: false,
-      });
+      setState({ error: clusterMessage(e), loading: false });
     }
   };
   return (
@@ -142,17 +159,19 @@ export function VersionPods(props: {
           <TableBody>
             {pods.map(pod => (
               <TableRow key={pod.name} data-testid={`pod-${pod.name}`}>
-                <TableCell>
+                <TableCell style={{ whiteSpace: 'nowrap' }}>
                   <code>{pod.name}</code>
                 </TableCell>
-                <TableCell>
+                <TableCell style={{ whiteSpace: 'nowrap' }}>
                   {pod.terminating ? 'Terminating' : pod.phase}
                   {pod.reason ? ` (${pod.reason})` : ''}
                 </TableCell>
                 <TableCell>{pod.ready}</TableCell>
                 <TableCell>{pod.restarts}</TableCell>
-                <TableCell>{pod.node ?? '—'}</TableCell>
-                <TableCell>
+                <TableCell style={{ whiteSpace: 'nowrap' }}>
+                  {pod.node ?? '—'}
+                </TableCell>
+                <TableCell style={{ whiteSpace: 'nowrap' }}>
                   {pod.createdAt ? <RelativeTime iso={pod.createdAt} /> : '—'}
                 </TableCell>
                 <TableCell>
