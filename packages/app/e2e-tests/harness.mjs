@@ -165,3 +165,21 @@ export function uniqueTag(prefix) {
     Math.random() * 1296,
   ).toString(36)}`;
 }
+
+/** Waits until a locator's text matches `pattern`, and returns the text. */
+export async function waitForText(locator, pattern, timeout = 30_000) {
+  const deadline = Date.now() + timeout;
+  let text = '';
+  while (Date.now() < deadline) {
+    text = (await locator.count()) ? await locator.first().innerText() : '';
+    if (pattern.test(text)) {
+      return text;
+    }
+    await new Promise(resolve => setTimeout(resolve, 250));
+  }
+  throw new Error(
+    `Timed out waiting for ${pattern}; last text: ${JSON.stringify(
+      text.slice(0, 500),
+    )}`,
+  );
+}
