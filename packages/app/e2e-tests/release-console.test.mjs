@@ -284,7 +284,7 @@ describe('The entity page as a release console', { skip: missing }, () => {
         page.getByRole('table', { name: 'Recent events' }).or(page.getByText(/keeps no recent events/)),
         /./,
       );
-      await screenshot(page, 'version-page.png');
+      await screenshot(page.locator('main'), 'version-page.png');
       assert.equal(
         await page.getByRole('button', { name: `Promote v${deployed.number}` }).getAttribute('href'),
         new URL(entityTab(LEDGER, `promote?source=dev&version=${deployed.number}`)).pathname +

@@ -264,6 +264,15 @@ export function VersionPage(props: {
           </InfoCard>
         </Grid>
         <Grid item xs={12} lg={8}>
+          <InfoCard title={`Changes from v${number - 1 || 'nothing'}`}>
+            <PreviousDiff
+              entityRef={entityRef}
+              workspace={workspace}
+              number={number}
+            />
+          </InfoCard>
+        </Grid>
+        <Grid item xs={12}>
           <InfoCard
             title="Pods"
             subheader={`In namespace ${state.workspace.namespace}${
@@ -292,16 +301,7 @@ export function VersionPage(props: {
             )}
           </InfoCard>
         </Grid>
-        <Grid item xs={12} md={6}>
-          <InfoCard title={`Changes from v${number - 1 || 'nothing'}`}>
-            <PreviousDiff
-              entityRef={entityRef}
-              workspace={workspace}
-              number={number}
-            />
-          </InfoCard>
-        </Grid>
-        <Grid item xs={12} md={6}>
+        <Grid item xs={12}>
           <InfoCard title="Spec">
             <SpecAndManifests
               detail={{ ...detail.value, ...version }}

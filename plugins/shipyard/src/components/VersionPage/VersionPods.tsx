@@ -12,6 +12,8 @@ import { useState } from 'react';
 import { RelativeTime } from '../shared/RelativeTime';
 import type { ClusterEvent, VersionPod } from './useVersionPods';
 
+const NO_WRAP = { whiteSpace: 'nowrap' } as const;
+
 /** How many of a pod's last log lines are shown. */
 export const LOG_LINES = 20;
 
@@ -142,53 +144,67 @@ export function VersionPods(props: {
         </Typography>
       )}
       {pods && pods.length > 0 && (
-        <Table size="small" aria-label={`Pods of v${number}`}>
-          <TableHead>
-            <TableRow>
-              <TableCell component="th">Pod</TableCell>
-              <TableCell component="th">State</TableCell>
-              <TableCell component="th">Ready</TableCell>
-              <TableCell component="th">Restarts</TableCell>
-              <TableCell component="th">Node</TableCell>
-              <TableCell component="th">Started</TableCell>
-              <TableCell component="th">
-                <span className="MuiTypography-srOnly">Logs</span>
-              </TableCell>
-            </TableRow>
-          </TableHead>
-          <TableBody>
-            {pods.map(pod => (
-              <TableRow key={pod.name} data-testid={`pod-${pod.name}`}>
-                <TableCell style={{ whiteSpace: 'nowrap' }}>
-                  <code>{pod.name}</code>
+        <Box style={{ overflowX: 'auto' }}>
+          <Table size="small" aria-label={`Pods of v${number}`}>
+            <TableHead>
+              <TableRow>
+                <TableCell component="th" style={NO_WRAP}>
+                  Pod
                 </TableCell>
-                <TableCell style={{ whiteSpace: 'nowrap' }}>
-                  {pod.terminating ? 'Terminating' : pod.phase}
-                  {pod.reason ? ` (${pod.reason})` : ''}
+                <TableCell component="th" style={NO_WRAP}>
+                  State
                 </TableCell>
-                <TableCell>{pod.ready}</TableCell>
-                <TableCell>{pod.restarts}</TableCell>
-                <TableCell style={{ whiteSpace: 'nowrap' }}>
-                  {pod.node ?? '—'}
+                <TableCell component="th" style={NO_WRAP}>
+                  Ready
                 </TableCell>
-                <TableCell style={{ whiteSpace: 'nowrap' }}>
-                  {pod.createdAt ? <RelativeTime iso={pod.createdAt} /> : '—'}
+                <TableCell component="th" style={NO_WRAP}>
+                  Restarts
                 </TableCell>
-                <TableCell>
-                  <Button
-                    size="small"
-                    onClick={() =>
-                      setLogsFor(logsFor === pod.name ? undefined : pod.name)
-                    }
-                    aria-expanded={logsFor === pod.name}
-                  >
-                    Logs
-                  </Button>
+                <TableCell component="th" style={NO_WRAP}>
+                  Node
+                </TableCell>
+                <TableCell component="th" style={NO_WRAP}>
+                  Started
+                </TableCell>
+                <TableCell component="th" style={NO_WRAP}>
+                  <span className="MuiTypography-srOnly">Logs</span>
                 </TableCell>
               </TableRow>
-            ))}
-          </TableBody>
-        </Table>
+            </TableHead>
+            <TableBody>
+              {pods.map(pod => (
+                <TableRow key={pod.name} data-testid={`pod-${pod.name}`}>
+                  <TableCell style={{ whiteSpace: 'nowrap' }}>
+                    <code>{pod.name}</code>
+                  </TableCell>
+                  <TableCell style={{ whiteSpace: 'nowrap' }}>
+                    {pod.terminating ? 'Terminating' : pod.phase}
+                    {pod.reason ? ` (${pod.reason})` : ''}
+                  </TableCell>
+                  <TableCell style={NO_WRAP}>{pod.ready}</TableCell>
+                  <TableCell>{pod.restarts}</TableCell>
+                  <TableCell style={{ whiteSpace: 'nowrap' }}>
+                    {pod.node ?? '—'}
+                  </TableCell>
+                  <TableCell style={{ whiteSpace: 'nowrap' }}>
+                    {pod.createdAt ? <RelativeTime iso={pod.createdAt} /> : '—'}
+                  </TableCell>
+                  <TableCell>
+                    <Button
+                      size="small"
+                      onClick={() =>
+                        setLogsFor(logsFor === pod.name ? undefined : pod.name)
+                      }
+                      aria-expanded={logsFor === pod.name}
+                    >
+                      Logs
+                    </Button>
+                  </TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        </Box>
       )}
       {pods
         ?.filter(pod => pod.name === logsFor)
@@ -200,34 +216,44 @@ export function VersionPods(props: {
           Recent events
         </Typography>
         {events && events.length > 0 ? (
-          <Table size="small" aria-label="Recent events">
-            <TableHead>
-              <TableRow>
-                <TableCell component="th">When</TableCell>
-                <TableCell component="th">Object</TableCell>
-                <TableCell component="th">Reason</TableCell>
-                <TableCell component="th">Message</TableCell>
-              </TableRow>
-            </TableHead>
-            <TableBody>
-              {events.slice(0, 15).map((event, index) => (
-                <TableRow key={index}>
-                  <TableCell style={{ whiteSpace: 'nowrap' }}>
-                    {event.at ? <RelativeTime iso={event.at} /> : '—'}
-                    {event.count > 1 ? ` (×${event.count})` : ''}
+          <Box style={{ overflowX: 'auto' }}>
+            <Table size="small" aria-label="Recent events">
+              <TableHead>
+                <TableRow>
+                  <TableCell component="th" style={NO_WRAP}>
+                    When
                   </TableCell>
-                  <TableCell>
-                    <code>{event.object}</code>
+                  <TableCell component="th" style={NO_WRAP}>
+                    Object
                   </TableCell>
-                  <TableCell>
-                    {event.type === 'Warning' ? '⚠ ' : ''}
-                    {event.reason}
+                  <TableCell component="th" style={NO_WRAP}>
+                    Reason
                   </TableCell>
-                  <TableCell>{event.message}</TableCell>
+                  <TableCell component="th" style={NO_WRAP}>
+                    Message
+                  </TableCell>
                 </TableRow>
-              ))}
-            </TableBody>
-          </Table>
+              </TableHead>
+              <TableBody>
+                {events.slice(0, 15).map((event, index) => (
+                  <TableRow key={index}>
+                    <TableCell style={{ whiteSpace: 'nowrap' }}>
+                      {event.at ? <RelativeTime iso={event.at} /> : '—'}
+                      {event.count > 1 ? ` (×${event.count})` : ''}
+                    </TableCell>
+                    <TableCell style={NO_WRAP}>
+                      <code>{event.object}</code>
+                    </TableCell>
+                    <TableCell>
+                      {event.type === 'Warning' ? '⚠ ' : ''}
+                      {event.reason}
+                    </TableCell>
+                    <TableCell>{event.message}</TableCell>
+                  </TableRow>
+                ))}
+              </TableBody>
+            </Table>
+          </Box>
         ) : (
           <Typography variant="body2" color="textSecondary">
             The cluster keeps no recent events about v{number}'s objects.

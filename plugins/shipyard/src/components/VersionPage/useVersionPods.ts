@@ -134,6 +134,7 @@ export function useVersionPods(
   const cluster = workspace.notApplied ? undefined : workspace.cluster;
   const deploymentName = detail?.manifests.find(m => m.kind === 'Deployment')
     ?.metadata.name;
+  const since = detail?.createdAt;
 
   let unavailable: string | undefined;
   if (!cluster) {
@@ -178,6 +179,14 @@ export function useVersionPods(
       )
         .flat()
         .map(toEvent)
+        // The Deployment outlives versions: only its events since this one was created.
+        .filter(
+          event =>
+            !event.object.startsWith('Deployment/') ||
+            !since ||
+            // Events carry whole seconds: a second of slack.
+            Date.parse(event.at ?? '') >= Date.parse(since) - 1000,
+        )
         .sort((a, b) => (b.at ?? '').localeCompare(a.at ?? ''));
       if (id === request.current) {
         setState({ pods, events, loading: false });
@@ -198,6 +207,7 @@ export function useVersionPods(
     selector,
     workspace.namespace,
     deploymentName,
+    since,
   ]);
 
   useEffect(() => {

@@ -46,7 +46,9 @@ export function SpecChangesTable(props: {
             <TableCell style={{ whiteSpace: 'nowrap' }}>
               <code>{change.path}</code>
             </TableCell>
-            <TableCell>{KIND_LABELS[change.kind]}</TableCell>
+            <TableCell style={{ whiteSpace: 'nowrap' }}>
+              {KIND_LABELS[change.kind]}
+            </TableCell>
             <TableCell>
               <SpecValue value={change.before} path={change.path} />
             </TableCell>
