@@ -8,4 +8,5 @@ app.kubernetes.io/name: {{ .Chart.Name }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 shipyard/version: {{ .Release.Revision | quote }}
 shipyard/workspace: {{ .Values.workspace }}
+shipyard/entity-ref-hash: {{ .Values.entityRefHash | quote }}
 {{- end }}
