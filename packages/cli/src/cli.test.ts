@@ -222,6 +222,27 @@ describe('shipyard against a running backend', () => {
     ).toBe('No versions yet.\n');
   });
 
+  it('refuses a spec reading a missing Secret key with exit 3, and deploys it with --allow-missing-references', async () => {
+    await writeSpec(
+      'shipyard.yaml',
+      `image: ghcr.io/acme/payments:1.0.0\nenv:\n  DB_PASSWORD: { secretKeyRef: { name: payments-db, key: password } }\n`,
+    );
+    const args = [
+      'deploy',
+      ...PAYMENTS,
+      '--workspace',
+      'dev',
+      '-f',
+      'shipyard.yaml',
+    ];
+    const refused = await shipyard(...args);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toMatch(/payments-db/);
+    const deployed = await shipyard(...args, '--allow-missing-references');
+    expect(deployed).toMatchObject({ code: 0, stderr: '' });
+    expect(deployed.stdout).toMatch(/v1 in dev \(cli\)/);
+  });
+
   it('exits 3 on a 409, with the backend’s reason', async () => {
     await writeSpec('shipyard.yaml', spec('ghcr.io/acme/payments:1.0.0'));
     expect(

@@ -128,11 +128,16 @@ Exit codes: 0 success; 1 failed (a failed rollout, a plan with blockers, a refus
     )
     .option('--message <text>', 'why: shown in the history and the audit log')
     .addOption(expectOption())
+    .option(
+      '--allow-missing-references',
+      'deploy although Secret or ConfigMap keys the spec reads are missing in the namespace (otherwise refused, naming each)',
+    )
     .option('--wait', WAIT_HELP)
     .addOption(timeoutOption())
     .action(async (opts, command: Command) => {
       setExitCode(
         await deploy(contextOf(command), {
+          allowMissingReferences: opts.allowMissingReferences === true,
           service: parseServiceRef(opts.service),
           workspace: opts.workspace,
           file: opts.file,

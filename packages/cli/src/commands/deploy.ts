@@ -21,6 +21,8 @@ export interface DeployOptions extends WaitOptions {
   image?: string;
   message?: string;
   expectCurrent?: number;
+  /** Deploy although referenced Secret or ConfigMap keys are missing in the namespace. */
+  allowMissingReferences?: boolean;
 }
 
 /** Validates the spec file locally, then deploys it as the next version, origin `cli`. */
@@ -43,6 +45,9 @@ export async function deploy(
       message: options.message,
       expectedCurrentVersion: options.expectCurrent,
       origin: 'cli',
+      ...(options.allowMissingReferences
+        ? { allowMissingReferences: true }
+        : {}),
     },
   );
   return settleVersion(context, version, options);

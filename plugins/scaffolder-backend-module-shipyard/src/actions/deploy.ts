@@ -59,6 +59,13 @@ export function createShipyardDeployAction(options: ShipyardActionsOptions) {
             ),
         message: z =>
           z.string().optional().describe('Why: shown in the version history'),
+        allowMissingReferences: z =>
+          z
+            .boolean()
+            .optional()
+            .describe(
+              'Deploy although Secret or ConfigMap keys the spec reads are missing in the namespace; otherwise the step fails naming each',
+            ),
         wait: z =>
           z
             .boolean()
@@ -138,6 +145,9 @@ export function createShipyardDeployAction(options: ShipyardActionsOptions) {
               spec,
               message,
               origin: 'scaffolder',
+              ...(ctx.input.allowMissingReferences
+                ? { allowMissingReferences: true }
+                : {}),
             }),
           )) as unknown as JsonObject,
       })) as unknown as Version;

@@ -27,6 +27,12 @@ The version is recorded with origin "assistant" and the caller as its author. Ru
             z,
             'The version number you based the spec on; the deploy is refused (409) if another version was deployed since',
           ).optional(),
+          allowMissingReferences: z
+            .boolean()
+            .optional()
+            .describe(
+              'Deploy although Secret or ConfigMap keys the spec reads are missing in the namespace (refused otherwise, naming each); ask the user first',
+            ),
           wait: waitInput(z),
         }),
       output: z =>
@@ -48,6 +54,7 @@ The version is recorded with origin "assistant" and the caller as its author. Ru
             message: input.message,
             expectedCurrentVersion: input.expectedCurrentVersion,
             origin: 'assistant',
+            allowMissingReferences: input.allowMissingReferences,
             wait: input.wait,
           },
           { credentials },
