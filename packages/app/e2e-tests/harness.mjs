@@ -175,7 +175,7 @@ export async function waitForText(locator, pattern, timeout = 30_000) {
     if (pattern.test(text)) {
       return text;
     }
-    await new Promise(resolve => setTimeout(resolve, 250));
+    await new Promise(done => setTimeout(done, 250));
   }
   throw new Error(
     `Timed out waiting for ${pattern}; last text: ${JSON.stringify(

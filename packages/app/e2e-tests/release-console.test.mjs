@@ -140,7 +140,7 @@ describe('The entity page as a release console', { skip: missing }, () => {
         spec('storefront', uniqueTag('sf'), { DB_URL: 'postgres://dev-db/shop' }, 2),
         'e2e: release for prod',
       );
-      const before = await api.workspace(STOREFRONT, 'prod');
+      const prodBefore = await api.workspace(STOREFRONT, 'prod');
       await page.goto(entityTab(STOREFRONT, 'promote'));
       await page
         .getByRole('heading', { name: new RegExp(`^Plan: dev v${source.number} → prod`) })
@@ -173,7 +173,7 @@ describe('The entity page as a release console', { skip: missing }, () => {
       const afterwards = await api.workspace(STOREFRONT, 'prod');
       assert.equal(
         afterwards.currentVersion.number,
-        (before.currentVersion?.number ?? 0) + 1,
+        (prodBefore.currentVersion?.number ?? 0) + 1,
       );
       assert.deepEqual(afterwards.currentVersion.origin, {
         type: 'promotion',
@@ -226,7 +226,7 @@ describe('The entity page as a release console', { skip: missing }, () => {
           body: JSON.stringify({ source: 'dev', target: 'staging' }),
         })
       ).json();
-      const before = await api.workspace(LEDGER, 'staging');
+      const stagingBefore = await api.workspace(LEDGER, 'staging');
       const refused = await fetch(
         `${BACKEND_URL}/api/shipyard/services/component/default/ledger/promotions`,
         {
@@ -242,7 +242,7 @@ describe('The entity page as a release console', { skip: missing }, () => {
       );
       assert.equal(refused.status, 400);
       assert.match((await refused.json()).error.message, new RegExp(`inputs\\.env\\.${key}: must not be blank`));
-      assert.equal((await api.workspace(LEDGER, 'staging')).versionCount, before.versionCount);
+      assert.equal((await api.workspace(LEDGER, 'staging')).versionCount, stagingBefore.versionCount);
     },
   );
 
@@ -287,8 +287,7 @@ describe('The entity page as a release console', { skip: missing }, () => {
       await screenshot(page.locator('main'), 'version-page.png');
       assert.equal(
         await page.getByRole('button', { name: `Promote v${deployed.number}` }).getAttribute('href'),
-        new URL(entityTab(LEDGER, `promote?source=dev&version=${deployed.number}`)).pathname +
-          `?source=dev&version=${deployed.number}`,
+        `${new URL(entityTab(LEDGER, 'promote')).pathname}?source=dev&version=${deployed.number}`,
       );
     },
   );
