@@ -25,12 +25,10 @@
  * Jest writes its results to .cache/jest-results-node22.json.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-
-const NODE_VERSION = '22.23.5';
+import { ensureBetterSqlite3ForNode22, ensureNode22, NODE22_VERSION as NODE_VERSION } from './lib/node22.mjs';
 /**
  * The router's fuzz test sends 10,000 requests per route and database: six
  * minutes on two cores, more than the rest of the run. Node 20 runs it in
@@ -39,7 +37,6 @@ const NODE_VERSION = '22.23.5';
 const FUZZ_TESTS = ['plugins/shipyard-backend/src/service/router.fuzz.test.ts'];
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const cacheDir = join(process.env.SHIPYARD_CACHE ?? join(homedir(), '.cache', 'shipyard'), 'node22');
 const say = message => console.log(`\x1b[36m[node22]\x1b[0m ${message}`);
 const started = Date.now();
 const elapsed = () => `${Math.round((Date.now() - started) / 1000)}s`;
@@ -51,9 +48,9 @@ const withFuzz = ownArgs.includes('--with-fuzz');
 const paths = ownArgs.filter(a => a !== '--with-fuzz');
 const jestArgs = dashes < 0 ? [] : argv.slice(dashes + 1);
 
-const nodeDir = ensureNode();
+const nodeDir = ensureNode22();
 const node = join(nodeDir, 'bin', 'node');
-const betterSqlite3 = ensureBetterSqlite3();
+const betterSqlite3 = ensureBetterSqlite3ForNode22(nodeDir);
 
 const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
 say(`Package tests on Node ${version} (${elapsed()}) …`);
@@ -117,64 +114,4 @@ function kubernetesPluginTestFiles() {
     .filter(f => f && /^(plugins|packages)\//.test(f))
     .map(f => join(root, f))
     .filter(f => /plugin-kubernetes-backend|crashingBackendProcess/.test(readFileSync(f, 'utf8')));
-}
-
-/** Installs Node 22 from the npm registry into the cache; returns its folder (bin/node, include/node). */
-function ensureNode() {
-  const name = `node-${process.platform}-${process.arch}`;
-  const prefix = join(cacheDir, `node-${NODE_VERSION}`);
-  const dir = join(prefix, 'node_modules', name);
-  if (existsSync(join(dir, 'bin', 'node'))) return dir;
-  say(`Installing Node ${NODE_VERSION} (${name}) from the npm registry into ${prefix} …`);
-  const staging = `${prefix}.partial`;
-  rmSync(staging, { recursive: true, force: true });
-  mkdirSync(staging, { recursive: true });
-  writeFileSync(join(staging, 'package.json'), '{ "private": true }\n');
-  run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--no-save', `${name}@${NODE_VERSION}`], {
-    cwd: staging,
-  });
-  rmSync(prefix, { recursive: true, force: true });
-  renameSync(staging, prefix);
-  return dir;
-}
-
-/** Builds better-sqlite3 (the version in node_modules) for Node 22's ABI once; returns the package folder. */
-function ensureBetterSqlite3() {
-  const { version } = JSON.parse(readFileSync(join(root, 'node_modules', 'better-sqlite3', 'package.json'), 'utf8'));
-  const abi = spawnSync(node, ['-p', 'process.versions.modules'], { encoding: 'utf8' }).stdout.trim();
-  const prefix = join(cacheDir, `better-sqlite3-${version}-abi${abi}`);
-  const dir = join(prefix, 'node_modules', 'better-sqlite3');
-  if (works(dir)) return dir;
-  say(`Building better-sqlite3 ${version} for Node ${NODE_VERSION} (ABI ${abi}) into ${prefix}, once …`);
-  const staging = `${prefix}.partial`;
-  rmSync(staging, { recursive: true, force: true });
-  mkdirSync(staging, { recursive: true });
-  writeFileSync(
-    join(staging, 'package.json'),
-    `${JSON.stringify({ private: true, dependencies: { 'better-sqlite3': version }, allowScripts: { 'better-sqlite3': true } }, null, 2)}\n`,
-  );
-  run('npm', ['install', '--no-audit', '--no-fund', '--foreground-scripts', '--loglevel=error'], {
-    cwd: staging,
-    env: {
-      ...process.env,
-      // npm, its install script and node-gyp run on Node 22 and compile against its headers.
-      PATH: `${join(nodeDir, 'bin')}${delimiter}${process.env.PATH}`,
-      npm_config_nodedir: nodeDir,
-    },
-  });
-  rmSync(prefix, { recursive: true, force: true });
-  renameSync(staging, prefix);
-  if (!works(dir)) throw new Error(`better-sqlite3 in ${prefix} does not load on Node ${NODE_VERSION}`);
-  return dir;
-}
-
-function works(dir) {
-  if (!existsSync(dir)) return false;
-  const check = `const D = require(${JSON.stringify(dir)}); new D(':memory:').prepare('select 1').get();`;
-  return spawnSync(node, ['-e', check], { stdio: 'ignore' }).status === 0;
-}
-
-function run(command, args, options) {
-  const result = spawnSync(command, args, { stdio: ['ignore', 'inherit', 'inherit'], ...options });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${result.status ?? result.signal}`);
 }

@@ -11,7 +11,7 @@
  *
  *   node scripts/test.mjs [part …] [-- jest arguments]
  *
- * Parts: static, packs, unit, node22, cluster-tools, e2e (default: all). Jest arguments go
+ * Parts: static, packs, unit, node22, cluster-tools, e2e, install (default: all). Jest arguments go
  * to the unit part, e.g. `npm test -- unit -- plugins/shipyard-common`.
  */
 import { spawn } from 'node:child_process';
@@ -63,9 +63,12 @@ if (wants('static')) {
   }
 }
 
+let packsDir;
 if (wants('packs')) {
   say(`Building, packing and checking the published packages (${elapsed()}) …`);
-  if (run('node', [join(root, 'scripts', 'check-packs.mjs')], { allowFailure: true }).status !== 0) failed = true;
+  // --keep: the install part installs these tarballs.
+  if (run('node', [join(root, 'scripts', 'check-packs.mjs'), '--keep'], { allowFailure: true }).status !== 0) failed = true;
+  else packsDir = join(root, '.cache', 'packs', 'tarballs');
 }
 
 if (wants('unit')) {
@@ -141,6 +144,16 @@ if (wants('e2e')) {
     // Not `failed ||= …`: that would skip the browser tests after an earlier failure.
     if (!(await runEndToEnd())) failed = true;
   }
+}
+
+if (wants('install')) {
+  // The packed packages in apps from @backstage/create-app, new and legacy frontend system, by the READMEs.
+  say(`Installing Shipyard into stock Backstage apps (${elapsed()}) …`);
+  const install = run('node', [join(root, 'scripts', 'install-test.mjs')], {
+    allowFailure: true,
+    env: { ...process.env, ...(packsDir ? { SHIPYARD_PACKS_DIR: packsDir } : {}) },
+  });
+  if (install.status !== 0) failed = true;
 }
 
 say(`${failed ? 'FAILED' : 'Passed'} after ${elapsed()}`);
