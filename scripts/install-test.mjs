@@ -214,7 +214,7 @@ async function runVariant(name, { flags, backendPort, appPort }) {
     say(`${name}: the Versions and Promote tabs render in Chromium`);
     return { name, cold, toFirstVersion, total: seconds(variantStart) };
   } finally {
-    app.stop();
+    await app.stop();
   }
 }
 
@@ -372,12 +372,19 @@ function startInBackground(command, cwd, startEnv, logFile) {
   return {
     exited: () => log.length > 0,
     logTail: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-30).join('\n') : ''),
-    stop() {
-      try {
-        process.kill(-child.pid, 'SIGTERM');
-      } catch {
-        // already gone
-      }
+    /** Stops the whole process group and waits until its ports are free (SIGKILL after 20 s). */
+    async stop() {
+      const signal = name => {
+        try {
+          process.kill(-child.pid, name);
+          return true;
+        } catch {
+          return false; // the group is gone
+        }
+      };
+      signal('SIGTERM');
+      for (let waited = 0; waited < 20_000 && signal(0); waited += 500) await new Promise(r => setTimeout(r, 500));
+      signal('SIGKILL');
     },
   };
 }
