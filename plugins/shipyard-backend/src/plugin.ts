@@ -7,7 +7,10 @@ import {
 import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { ClusterGateway } from './cluster/ClusterGateway';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
-import { readShipyardAnnotations, shipyardPermissions } from '@shipyard/backstage-plugin-common';
+import {
+  readShipyardAnnotations,
+  shipyardPermissions,
+} from '@shipyard/backstage-plugin-common';
 import { KubernetesClusterGateway } from './cluster/KubernetesClusterGateway';
 import { RefreshTask } from './operations/RefreshTask';
 import { WorkspaceRegistry } from './config/WorkspaceRegistry';
@@ -15,6 +18,7 @@ import { DatabaseVersionStore } from './database/DatabaseVersionStore';
 import { LeaseManager } from './operations/LeaseManager';
 import { PromotionOperations } from './operations/PromotionOperations';
 import { VersionOperations } from './operations/VersionOperations';
+import { VersionEvents } from './operations/VersionEvents';
 import { createRouter } from './service/router';
 import { ShipyardService } from './service/ShipyardService';
 import { createShipyardActions } from './actions/createShipyardActions';
@@ -28,16 +32,20 @@ export interface ShipyardClusterExtensionPoint {
 }
 
 /** @public */
-export const shipyardClusterExtensionPoint = createExtensionPoint<ShipyardClusterExtensionPoint>({
-  id: 'shipyard.cluster',
-});
+export const shipyardClusterExtensionPoint =
+  createExtensionPoint<ShipyardClusterExtensionPoint>({
+    id: 'shipyard.cluster',
+  });
 
 /**
  * A backend module that makes Shipyard talk to clusters through `gateway`
  * instead of the Kubernetes plugin's proxy.
  * @public
  */
-export function createShipyardClusterGatewayModule(gateway: ClusterGateway, moduleId = 'cluster-gateway') {
+export function createShipyardClusterGatewayModule(
+  gateway: ClusterGateway,
+  moduleId = 'cluster-gateway',
+) {
   return createBackendModule({
     pluginId: 'shipyard',
     moduleId,
@@ -64,7 +72,9 @@ export const shipyardPlugin = createBackendPlugin({
     env.registerExtensionPoint(shipyardClusterExtensionPoint, {
       setClusterGateway(gateway) {
         if (customGateway) {
-          throw new Error('Shipyard: a cluster gateway was already set by another module');
+          throw new Error(
+            'Shipyard: a cluster gateway was already set by another module',
+          );
         }
         customGateway = gateway;
       },
@@ -88,21 +98,38 @@ export const shipyardPlugin = createBackendPlugin({
       },
       async init(deps) {
         const { config, logger, database, httpRouter, lifecycle } = deps;
-        const workspaces = WorkspaceRegistry.fromConfig(config, { onWarning: m => logger.warn(m) });
-        const store = await DatabaseVersionStore.create({ database });
+        const workspaces = WorkspaceRegistry.fromConfig(config, {
+          onWarning: m => logger.warn(m),
+        });
+        // Every status change goes through this bus (signals, notifications,
+        // auto-promotion and watchers subscribe to it).
+        const versionEvents = new VersionEvents(logger);
+        const store = versionEvents.wrap(
+          await DatabaseVersionStore.create({ database }),
+        );
         const leases = new LeaseManager(store, logger, {
-          ttlMs: (config.getOptionalNumber('shipyard.lease.ttlSeconds') ?? 30) * 1000,
-          waitMs: (config.getOptionalNumber('shipyard.lease.waitSeconds') ?? 20) * 1000,
+          ttlMs:
+            (config.getOptionalNumber('shipyard.lease.ttlSeconds') ?? 30) *
+            1000,
+          waitMs:
+            (config.getOptionalNumber('shipyard.lease.waitSeconds') ?? 20) *
+            1000,
         });
         const gateway =
           customGateway ??
-          new KubernetesClusterGateway({ discovery: deps.discovery, auth: deps.auth, logger });
+          new KubernetesClusterGateway({
+            discovery: deps.discovery,
+            auth: deps.auth,
+            logger,
+          });
         const versions = new VersionOperations({
           store,
           leases,
           logger,
           gateway,
-          rolloutPollMs: config.getOptionalNumber('shipyard.rolloutPollMilliseconds'),
+          rolloutPollMs: config.getOptionalNumber(
+            'shipyard.rolloutPollMilliseconds',
+          ),
         });
         const promotions = new PromotionOperations({
           store,
@@ -122,11 +149,14 @@ export const shipyardPlugin = createBackendPlugin({
             const entity = await deps.catalog.getEntityByRef(entityRef, {
               credentials: await deps.auth.getOwnServiceCredentials(),
             });
-            return entity ? readShipyardAnnotations(entity).serviceName : undefined;
+            return entity
+              ? readShipyardAnnotations(entity).serviceName
+              : undefined;
           },
         });
         if (workspaces.list().some(w => w.cluster)) {
-          const refreshSeconds = config.getOptionalNumber('shipyard.refreshIntervalSeconds') ?? 30;
+          const refreshSeconds =
+            config.getOptionalNumber('shipyard.refreshIntervalSeconds') ?? 30;
           await deps.scheduler.scheduleTask({
             id: 'shipyard-refresh-rollouts-and-drift',
             frequency: { seconds: refreshSeconds },
@@ -155,12 +185,22 @@ export const shipyardPlugin = createBackendPlugin({
           promotions,
           gateway,
         });
-        httpRouter.use(await createRouter({ httpAuth: deps.httpAuth, service }));
-        createShipyardActions({ actionsRegistry: deps.actionsRegistry, service });
+        httpRouter.use(
+          await createRouter({ httpAuth: deps.httpAuth, service }),
+        );
+        createShipyardActions({
+          actionsRegistry: deps.actionsRegistry,
+          service,
+        });
         logger.info(
           `Shipyard serves ${workspaces.list().length} workspaces: ${workspaces
             .list()
-            .map(w => `${w.name} (${w.environment}${w.cluster ? `, ${w.cluster}/${w.namespace}` : ', record only'})`)
+            .map(
+              w =>
+                `${w.name} (${w.environment}${
+                  w.cluster ? `, ${w.cluster}/${w.namespace}` : ', record only'
+                })`,
+            )
             .join(', ')}`,
         );
       },
