@@ -11,6 +11,7 @@
 #   cluster.sh stop [name] [--purge]           stop it (--purge also deletes its state)
 #   cluster.sh stop-apiserver [name]           stop only kube-apiserver
 #   cluster.sh start-apiserver [name]          (re)start only kube-apiserver, wait for /readyz
+#   cluster.sh restart-kwok [name]             restart only kwok (picks up a changed kwok config)
 #   cluster.sh status [name]                   show components; exit 0 when healthy
 #   cluster.sh env [name]                      print export lines (KUBECONFIG, ...)
 #   cluster.sh kubectl [name] -- args...       run kubectl against the cluster
@@ -538,6 +539,23 @@ start_scheduler() {
     --leader-elect=false
 }
 
+# kwok runs no containers, so it has no logs to serve: `kubectl logs` (and any UI reading logs
+# through the apiserver) gets "no logs found". A ClusterLogs object points every container of
+# every pod at kwok-pod-log.txt (CRI log format). logsFile must be an absolute path, which only
+# this script knows, hence a generated config file next to the cluster's state.
+write_kwok_logs_config() {
+  cat >"$S/kwok-logs.yaml.tmp" <<EOF
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: ClusterLogs
+metadata:
+  name: shipyard-pod-logs
+spec:
+  logs:
+  - logsFile: $(json_str "$HERE/kwok-pod-log.txt")
+EOF
+  mv -f "$S/kwok-logs.yaml.tmp" "$S/kwok-logs.yaml"
+}
+
 start_kwok() {
   comp_pid kwok >/dev/null && return 0
   # kwok also reads ~/.kwok/kwok.yaml if present: give it its own empty HOME.
@@ -545,9 +563,11 @@ start_kwok() {
   # Node leases: without them kwok heartbeats only about once a minute, longer than the
   # controller manager's grace period, and nodes flap NotReady every few minutes.
   mkdir -p "$S/kwok-home"
+  write_kwok_logs_config
   spawn kwok "$KWOK_PORT" env HOME="$S/kwok-home" "$BIN_DIR/kwok" \
     --kubeconfig="$S/kwok.kubeconfig" \
     --config="$HERE/kwok-pod-stages.yaml" \
+    --config="$S/kwok-logs.yaml" \
     --manage-all-nodes=true \
     --node-lease-duration-seconds=40 \
     --server-address="127.0.0.1:$KWOK_PORT" \
@@ -760,6 +780,20 @@ cmd_start_apiserver() {
   log "kube-apiserver ready in $((SECONDS - t0))s"
 }
 
+cmd_restart_kwok() {
+  parse_cluster_args "$@"
+  [[ -d $S ]] || die "no cluster '$NAME'; use start"
+  state_lock
+  load_ports
+  apiserver_ready || die "kube-apiserver of cluster '$NAME' is not ready; use start"
+  binaries_present || die "binaries missing in $BIN_DIR; run build"
+  local t0=$SECONDS
+  stop_comps kwok
+  start_kwok
+  wait_for "kwok /healthz" 60 kwok curl -kfsS --max-time 2 "https://127.0.0.1:$KWOK_PORT/healthz"
+  log "kwok restarted in $((SECONDS - t0))s"
+}
+
 cmd_status() {
   parse_cluster_args "$@"
   [[ -d $S ]] || {
@@ -832,6 +866,7 @@ main() {
   stop) cmd_stop "$@" ;;
   stop-apiserver) cmd_stop_apiserver "$@" ;;
   start-apiserver) cmd_start_apiserver "$@" ;;
+  restart-kwok) cmd_restart_kwok "$@" ;;
   status) cmd_status "$@" ;;
   env) cmd_env "$@" ;;
   kubectl) cmd_kubectl "$@" ;;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end check of cluster.sh: two clusters side by side, a Deployment that becomes Ready,
-# the cluster.json token against the API, an apiserver restart mid-rollout, stop --purge.
+# a pod's logs, the cluster.json token against the API, an apiserver restart mid-rollout,
+# stop --purge.
 # Uses its own state directory and ports (default 21000 and 21100), so it does not touch
 # the developer's `default` cluster. Builds first if needed (cached).
 #
@@ -62,6 +63,9 @@ pods_ready() {
 }
 check "Deployment rolls out in $A" deploy "$A"
 check "2 pods Ready in $A" pods_ready "$A" 2
+# ClusterLogs (cluster.sh): kwok serves kwok-pod-log.txt as every container's log
+pod_logs() { kc "$1" logs -n shipyard-dev deployment/nginx --tail=5 2>/dev/null | grep -q 'listening on :8080'; }
+check "a pod's logs in $A through the apiserver" pod_logs "$A"
 check "Deployment rolls out in $B" deploy "$B"
 
 token_works() {
