@@ -62,6 +62,34 @@ export interface Config {
         /** A Kubernetes container SecurityContext. */
         container?: { [field: string]: any };
       };
+      /**
+       * Promotions into this workspace wait for this many approvals by users
+       * holding `shipyard.promotion.approve`, never counting the requester.
+       */
+      approval?: {
+        required: number;
+      };
+      /**
+       * How long a version must have run `succeeded` in its workspace before
+       * it may be promoted into this one, in seconds. Default 0.
+       */
+      soakSeconds?: number;
+      /**
+       * Windows in which deploys, promotions and automatic promotions into
+       * this workspace are refused (rollbacks are not), unless a caller with
+       * `shipyard.freeze.override` gives a reason. Either fixed, with `start`
+       * and `end` (ISO 8601; without an offset, in `timeZone` or UTC), or
+       * recurring, beginning at every time the five-field `cron` names in
+       * `timeZone` (IANA, default UTC) and lasting `duration` (ISO 8601, e.g. PT12H).
+       */
+      freezes?: Array<{
+        name: string;
+        start?: string;
+        end?: string;
+        cron?: string;
+        duration?: string;
+        timeZone?: string;
+      }>;
     }>;
     promotion?: {
       /** Installation-wide overrides of the default promotion rules (DESIGN §1). */

@@ -6,6 +6,7 @@
  */
 
 export * from './types';
+export * from './promotionPolicy';
 export {
   serviceSpecSchema,
   parseSpec,
@@ -75,6 +76,10 @@ export {
   readShipyardAnnotations,
   type ShipyardAnnotations,
 } from './catalog/annotations';
+export {
+  parsePromotionChains,
+  readPromotionPath,
+} from './catalog/promotionPath';
 export { entityRefToPath, entityRefFromPath } from './catalog/entityRefPath';
 export {
   shipyardVersionReadPermission,
@@ -83,6 +88,9 @@ export {
   shipyardPromotionExecutePermission,
   shipyardLeaseReleasePermission,
   shipyardProtectedWorkspacePermission,
+  shipyardVersionRejectPermission,
+  shipyardPromotionApprovePermission,
+  shipyardFreezeOverridePermission,
   shipyardPermissions,
 } from './permissions';
 export type { ShipyardApi } from './client/ShipyardApi';

@@ -7,6 +7,9 @@ import {
   shipyardVersionDeployPermission,
   shipyardVersionReadPermission,
   shipyardVersionRollbackPermission,
+  shipyardVersionRejectPermission,
+  shipyardPromotionApprovePermission,
+  shipyardFreezeOverridePermission,
 } from './permissions';
 
 describe('shipyard permissions', () => {
@@ -25,6 +28,9 @@ describe('shipyard permissions', () => {
       ['shipyard.promotion.execute', 'update', 'resource', true],
       ['shipyard.lease.release', 'update', 'resource', true],
       ['shipyard.workspace.protected.update', 'update', 'resource', true],
+      ['shipyard.version.reject', 'update', 'resource', true],
+      ['shipyard.promotion.approve', 'update', 'resource', true],
+      ['shipyard.freeze.override', 'update', 'resource', true],
     ]);
   });
 
@@ -36,6 +42,9 @@ describe('shipyard permissions', () => {
       shipyardPromotionExecutePermission,
       shipyardLeaseReleasePermission,
       shipyardProtectedWorkspacePermission,
+      shipyardVersionRejectPermission,
+      shipyardPromotionApprovePermission,
+      shipyardFreezeOverridePermission,
     ]);
   });
 });

@@ -49,6 +49,35 @@ export const shipyardProtectedWorkspacePermission = createPermission({
   resourceType: RESOURCE_TYPE,
 });
 
+/**
+ * Mark a version as bad (reject) or lift that mark, so neither it nor its
+ * spec can be promoted or rolled back to.
+ * @public
+ */
+export const shipyardVersionRejectPermission = createPermission({
+  name: 'shipyard.version.reject',
+  attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE,
+});
+
+/** Approve or decline another user's promotion request. @public */
+export const shipyardPromotionApprovePermission = createPermission({
+  name: 'shipyard.promotion.approve',
+  attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE,
+});
+
+/**
+ * Deploy or promote into a workspace during one of its freeze windows,
+ * with a reason that is audited.
+ * @public
+ */
+export const shipyardFreezeOverridePermission = createPermission({
+  name: 'shipyard.freeze.override',
+  attributes: { action: 'update' },
+  resourceType: RESOURCE_TYPE,
+});
+
 /** Every Shipyard permission, for the permission integration. @public */
 export const shipyardPermissions = [
   shipyardVersionReadPermission,
@@ -57,4 +86,7 @@ export const shipyardPermissions = [
   shipyardPromotionExecutePermission,
   shipyardLeaseReleasePermission,
   shipyardProtectedWorkspacePermission,
+  shipyardVersionRejectPermission,
+  shipyardPromotionApprovePermission,
+  shipyardFreezeOverridePermission,
 ];

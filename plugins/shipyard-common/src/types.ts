@@ -1,3 +1,12 @@
+import type {
+  ActiveFreeze,
+  AutoPromotionAttempt,
+  AutoPromotionHold,
+  FreezeWindow,
+  VersionRejection,
+  WorkspaceApproval,
+} from './promotionPolicy';
+
 /*
  * The Shipyard contract: the shapes the backend stores and serves, the
  * frontend shows and the scaffolder actions send. DESIGN.md §2, §4 and §5.
@@ -108,6 +117,12 @@ export interface Workspace {
   labelPolicy?: LabelPolicy;
   /** The security contexts rendered pods get here instead of the restricted defaults. */
   securityContext?: WorkspaceSecurityContext;
+  /** Approvals a promotion into this workspace needs; none when absent. */
+  approval?: WorkspaceApproval;
+  /** How long a version must have succeeded in its workspace before it is promoted here; 0 when absent. */
+  soakSeconds?: number;
+  /** Windows in which deploys and promotions into this workspace are refused. */
+  freezes?: FreezeWindow[];
 }
 
 /**
@@ -139,10 +154,18 @@ export interface WorkspaceSecurityContext {
 
 /** Where a version came from. @public */
 export interface VersionOrigin {
-  type: 'deploy' | 'edit' | 'rollback' | 'promotion' | 'scaffolder' | 'cli' | 'assistant';
+  type:
+    | 'deploy'
+    | 'edit'
+    | 'rollback'
+    | 'promotion'
+    | 'auto-promotion'
+    | 'scaffolder'
+    | 'cli'
+    | 'assistant';
   /** For a rollback: the version rolled back to. For a promotion: the source version. */
   version?: number;
-  /** For a promotion: the source workspace. */
+  /** For a promotion or auto-promotion: the source workspace. */
   workspace?: string;
   /** Why the system itself created this version, e.g. an automatic rollback. */
   automatic?: string;
@@ -191,6 +214,8 @@ export interface Version {
   message?: string;
   appliedAt?: string;
   finishedAt?: string;
+  /** Set when the version, or another with the same spec, was rejected: it is not promoted or rolled back to. */
+  rejection?: VersionRejection;
 }
 
 /** A minimal Kubernetes object as rendered by Shipyard. @public */
@@ -247,6 +272,12 @@ export interface ServiceWorkspaceState {
   versionCount: number;
   drift?: DriftReport;
   lease?: Lease;
+  /** The hold on automatic promotion into this workspace a rollback placed. */
+  hold?: AutoPromotionHold;
+  /** The freeze window in force now. */
+  freeze?: ActiveFreeze;
+  /** The last automatic promotion attempt into this workspace. */
+  autoPromotion?: AutoPromotionAttempt;
 }
 
 /** One field-level difference between two specs. @public */
@@ -389,6 +420,8 @@ export interface DeployRequest {
  */
 export interface DeployPreflight {
   blockers: PlanIssue[];
+  /** Reject the version rolled back away from (the current one) in the same step. */
+  reject?: { reason: string };
   warnings: PlanIssue[];
 }
 

@@ -101,4 +101,47 @@ describe('WorkspaceRegistry', () => {
       );
     });
   });
+
+  describe('promotion policy', () => {
+    it('reads approval, soakSeconds and freezes', () => {
+      const prod = registry({
+        approval: { required: 2 },
+        soakSeconds: 600,
+        freezes: [
+          { name: 'year end', start: '2026-12-24T00:00:00+01:00', end: '2027-01-02T00:00:00Z' },
+          { name: 'weekend', cron: '0 18 * * 5', duration: 'P2DT12H', timeZone: 'Europe/Berlin' },
+        ],
+      }).get('prod');
+      expect(prod.approval).toEqual({ required: 2 });
+      expect(prod.soakSeconds).toBe(600);
+      expect(prod.freezes).toEqual([
+        { name: 'year end', start: '2026-12-23T23:00:00.000Z', end: '2027-01-02T00:00:00.000Z' },
+        { name: 'weekend', cron: '0 18 * * 5', duration: 'P2DT12H', timeZone: 'Europe/Berlin' },
+      ]);
+      const dev = registry({ approval: { required: 0 }, soakSeconds: 0, freezes: [] }).get('prod');
+      expect([dev.approval, dev.soakSeconds, dev.freezes]).toEqual([undefined, undefined, undefined]);
+    });
+
+    it.each([
+      [{ approval: { required: -1 } }, 'shipyard.workspaces[0].approval.required: must be a whole number'],
+      [{ approval: { requires: 1 } }, 'shipyard.workspaces[0].approval.requires: unknown field'],
+      [{ soakSeconds: 1.5 }, 'shipyard.workspaces[0].soakSeconds: must be a whole number of seconds'],
+      [{ freezes: { name: 'x' } }, 'shipyard.workspaces[0].freezes: must be a list'],
+      [{ freezes: [{ start: '2026-12-24', end: '2026-12-25' }] }, 'shipyard.workspaces[0].freezes[0].name: must be a non-empty string'],
+      [{ freezes: [{ name: 'x', start: 'christmas', end: '2026-12-25' }] }, "freezes[0].start: 'christmas' is not an ISO 8601 date-time"],
+      [{ freezes: [{ name: 'x', start: '2026-12-25', end: '2026-12-24' }] }, "freezes[0].end: '2026-12-24' must be after start"],
+      [{ freezes: [{ name: 'x', cron: '0 18 * *', duration: 'PT1H' }] }, "freezes[0].cron: '0 18 * *' must have five fields"],
+      [{ freezes: [{ name: 'x', cron: '0 25 * * *', duration: 'PT1H' }] }, "freezes[0].cron: '0 25 * * *' is not a cron expression"],
+      [{ freezes: [{ name: 'x', cron: '0 18 * * 5', duration: '2h' }] }, "freezes[0].duration: '2h' must be a positive ISO 8601 duration"],
+      [{ freezes: [{ name: 'x', cron: '0 18 * * 5', duration: 'PT1H', timeZone: 'Mars/Olympus' }] }, "freezes[0].timeZone: 'Mars/Olympus' is not an IANA time zone"],
+      [{ freezes: [{ name: 'x', cron: '0 18 * * 5', duration: 'PT1H', start: '2026-12-24' }] }, 'freezes[0]: give either start and end, or cron and duration'],
+      [{ freezes: [{ name: 'x', begin: '2026-12-24' }] }, 'freezes[0].begin: unknown field'],
+      [
+        { freezes: [{ name: 'x', start: '2026-12-24', end: '2026-12-25' }, { name: 'x', start: '2026-12-30', end: '2026-12-31' }] },
+        "freezes[1].name: 'x' names two windows",
+      ],
+    ])('refuses %j, naming the field', (workspace, message) => {
+      expect(() => registry(workspace)).toThrow(message);
+    });
+  });
 });

@@ -5,10 +5,12 @@ import {
   LabelPolicy,
   labelPolicyConfigErrors,
   POD_SECURITY_CONTEXT_FIELDS,
+  FreezeWindow,
   PromotionRulesOverride,
   Workspace,
   WorkspaceSecurityContext,
 } from '@shipyard/backstage-plugin-common';
+import { readFreezeWindow } from '../promotion/freezeWindows';
 
 const DEFAULT_ENVIRONMENTS = ['dev', 'staging', 'prod'];
 const WORKSPACE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -82,6 +84,50 @@ function readSecurityContext(ws: Config, at: string): WorkspaceSecurityContext |
 }
 
 /**
+ * `shipyard.workspaces[].approval`, `soakSeconds` and `freezes`: the
+ * promotion policy of the workspace as a target.
+ */
+function readPromotionPolicy(ws: Config, at: string): Pick<Workspace, 'approval' | 'soakSeconds' | 'freezes'> {
+  const policy: Pick<Workspace, 'approval' | 'soakSeconds' | 'freezes'> = {};
+  const approval = ws.getOptionalConfig('approval');
+  if (approval) {
+    for (const key of approval.keys()) {
+      if (key !== 'required') {
+        throw new InputError(`${at}.approval.${key}: unknown field; approval has required`);
+      }
+    }
+    const required = approval.getOptional('required');
+    if (typeof required !== 'number' || !Number.isInteger(required) || required < 0) {
+      throw new InputError(`${at}.approval.required: must be a whole number of approvals, 0 or more`);
+    }
+    if (required > 0) policy.approval = { required };
+  }
+  const soak = ws.getOptional('soakSeconds');
+  if (soak !== undefined) {
+    if (typeof soak !== 'number' || !Number.isInteger(soak) || soak < 0) {
+      throw new InputError(`${at}.soakSeconds: must be a whole number of seconds, 0 or more`);
+    }
+    if (soak > 0) policy.soakSeconds = soak;
+  }
+  const freezes = ws.getOptional('freezes');
+  if (freezes !== undefined) {
+    if (!Array.isArray(freezes)) {
+      throw new InputError(`${at}.freezes: must be a list of freeze windows`);
+    }
+    const windows: FreezeWindow[] = freezes.map((f, i) => readFreezeWindow(f, `${at}.freezes[${i}]`));
+    const names = new Set<string>();
+    for (const [i, window] of windows.entries()) {
+      if (names.has(window.name)) {
+        throw new InputError(`${at}.freezes[${i}].name: '${window.name}' names two windows`);
+      }
+      names.add(window.name);
+    }
+    if (windows.length) policy.freezes = windows;
+  }
+  return policy;
+}
+
+/**
  * The workspaces configured under `shipyard.workspaces`, validated once at
  * start-up so a typo fails the backend rather than a deploy.
  * @public
@@ -142,6 +188,7 @@ export class WorkspaceRegistry {
           progressDeadlineSeconds,
           labelPolicy: readLabelPolicy(ws, at),
           securityContext: readSecurityContext(ws, at),
+          ...readPromotionPolicy(ws, at),
         };
       },
     );

@@ -21,6 +21,7 @@ describe('readShipyardAnnotations', () => {
       serviceName: 'payments-api',
       workspaces: ['dev', 'staging', 'prod'],
       promotionPath: ['dev', 'staging', 'prod'],
+      promotionChains: [['dev', 'staging', 'prod']],
       autoPromote: { from: 'dev', to: 'staging' },
       rules: { fields: { replicas: 'source' } },
     });
@@ -46,7 +47,30 @@ describe('readShipyardAnnotations', () => {
     ).toEqual(['dev', 'prod']);
   });
 
+  it('reads several chains, the first one as the promotion path', () => {
+    const read = readShipyardAnnotations(
+      entity({
+        'shipyard/promotion': 'dev -> staging -> prod; hotfix -> prod',
+        'shipyard/auto-promote': 'hotfix -> prod',
+      }),
+    );
+    expect(read.promotionPath).toEqual(['dev', 'staging', 'prod']);
+    expect(read.promotionChains).toEqual([
+      ['dev', 'staging', 'prod'],
+      ['hotfix', 'prod'],
+    ]);
+    expect(read.autoPromote).toEqual({ from: 'hotfix', to: 'prod' });
+  });
+
   it.each([
+    [
+      {
+        'shipyard/promotion': 'dev -> staging -> prod',
+        'shipyard/auto-promote': 'dev -> prod',
+      },
+      'shipyard/auto-promote',
+      /dev -> prod is not a step/,
+    ],
     [
       { 'shipyard/workspaces': 'dev,,prod' },
       'shipyard/workspaces',

@@ -1,5 +1,6 @@
 import { InputError } from '@backstage/errors';
 import { validatePromotionRulesOverride } from '../planner/rules';
+import { parsePromotionChains } from './promotionPath';
 import { dns1123LabelError } from '../spec/kubernetesNames';
 import type { PromotionRulesOverride } from '../types';
 
@@ -18,7 +19,10 @@ export const SHIPYARD_PROMOTION_RULES_ANNOTATION = 'shipyard/promotion-rules';
 export interface ShipyardAnnotations {
   serviceName: string;
   workspaces?: string[];
+  /** The first chain of `shipyard/promotion`, e.g. `dev -> staging -> prod`. */
   promotionPath?: string[];
+  /** Every chain of `shipyard/promotion`, e.g. `dev -> staging -> prod; hotfix -> prod`. */
+  promotionChains?: string[][];
   autoPromote?: { from: string; to: string };
   rules?: PromotionRulesOverride;
 }
@@ -59,15 +63,14 @@ export function readShipyardAnnotations(entity: {
   }
   const promotionText = read(SHIPYARD_PROMOTION_ANNOTATION);
   if (promotionText !== undefined) {
-    const path = workspaceList(SHIPYARD_PROMOTION_ANNOTATION, promotionText);
-    if (path.length < 2) {
-      throw invalid(
-        SHIPYARD_PROMOTION_ANNOTATION,
-        'must name at least two workspaces, e.g. dev -> prod',
-      );
-    }
-    requireKnown(SHIPYARD_PROMOTION_ANNOTATION, path, result.workspaces);
-    result.promotionPath = path;
+    const chains = parsePromotionChains(promotionText);
+    requireKnown(
+      SHIPYARD_PROMOTION_ANNOTATION,
+      chains.flat(),
+      result.workspaces,
+    );
+    result.promotionPath = chains[0];
+    result.promotionChains = chains;
   }
   const autoPromoteText = read(SHIPYARD_AUTO_PROMOTE_ANNOTATION);
   if (autoPromoteText !== undefined) {
@@ -83,17 +86,17 @@ export function readShipyardAnnotations(entity: {
     }
     requireKnown(SHIPYARD_AUTO_PROMOTE_ANNOTATION, step, result.workspaces);
     const [from, to] = step;
-    if (result.promotionPath) {
-      const fromIndex = result.promotionPath.indexOf(from);
-      const toIndex = result.promotionPath.indexOf(to);
-      if (fromIndex < 0 || toIndex < 0 || fromIndex > toIndex) {
-        throw invalid(
-          SHIPYARD_AUTO_PROMOTE_ANNOTATION,
-          `${from} -> ${to} is not a step along ${SHIPYARD_PROMOTION_ANNOTATION} (${result.promotionPath.join(
-            ' -> ',
-          )})`,
-        );
-      }
+    const chains = result.promotionChains;
+    if (
+      chains &&
+      !chains.some(
+        chain => chain.includes(from) && chain[chain.indexOf(from) + 1] === to,
+      )
+    ) {
+      throw invalid(
+        SHIPYARD_AUTO_PROMOTE_ANNOTATION,
+        `${from} -> ${to} is not a step of ${SHIPYARD_PROMOTION_ANNOTATION} (${promotionText})`,
+      );
     }
     result.autoPromote = { from, to };
   }
