@@ -6,6 +6,7 @@
  */
 
 export * from './types';
+export * from './approvals/promotionRequests';
 export * from './promotionPolicy';
 export {
   serviceSpecSchema,
