@@ -7,12 +7,18 @@ import {
 import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { ClusterGateway } from './cluster/ClusterGateway';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import {
   readShipyardAnnotations,
   shipyardPermissions,
 } from '@shipyard/backstage-plugin-common';
 import { KubernetesClusterGateway } from './cluster/KubernetesClusterGateway';
 import { RefreshTask } from './operations/RefreshTask';
+import { ClusterWatchers } from './operations/ClusterWatchers';
+import { SingletonLease } from './operations/SingletonLease';
+import { WorkloadReconciler } from './operations/WorkloadReconciler';
+import { canWatch } from './cluster/NamespaceWatcher';
+import { sleep } from './operations/sleep';
 import { WorkspaceRegistry } from './config/WorkspaceRegistry';
 import { DatabaseVersionStore } from './database/DatabaseVersionStore';
 import { LeaseManager } from './operations/LeaseManager';
@@ -22,6 +28,14 @@ import { VersionEvents } from './operations/VersionEvents';
 import { createRouter } from './service/router';
 import { ShipyardService } from './service/ShipyardService';
 import { createShipyardActions } from './actions/createShipyardActions';
+import { notificationService } from '@backstage/plugin-notifications-node';
+import { NotificationsShipyardNotifier } from './notifications/ShipyardNotifier';
+import {
+  PromotionRequests,
+  readPromotionRequestExecution,
+} from './promotion/PromotionRequests';
+import { DatabasePromotionRequestStore } from './database/DatabasePromotionRequestStore';
+import { publishVersionSignals } from './signals/versionSignals';
 
 /**
  * Lets a backend module replace how Shipyard talks to clusters.
@@ -95,6 +109,10 @@ export const shipyardPlugin = createBackendPlugin({
         auth: coreServices.auth,
         catalog: catalogServiceRef,
         actionsRegistry: actionsRegistryServiceRef,
+        // Its default factory posts to the notifications backend; without one, sends fail and are logged.
+        notifications: notificationService,
+        // Its default factory needs no signals backend: apps without one still start.
+        signals: signalsServiceRef,
       },
       async init(deps) {
         const { config, logger, database, httpRouter, lifecycle } = deps;
@@ -107,6 +125,7 @@ export const shipyardPlugin = createBackendPlugin({
         const store = versionEvents.wrap(
           await DatabaseVersionStore.create({ database }),
         );
+        publishVersionSignals(versionEvents, deps.signals);
         const leases = new LeaseManager(store, logger, {
           ttlMs:
             (config.getOptionalNumber('shipyard.lease.ttlSeconds') ?? 30) *
@@ -122,6 +141,13 @@ export const shipyardPlugin = createBackendPlugin({
             auth: deps.auth,
             logger,
           });
+        // One replica at a time watches each cluster namespace for all
+        // services; `shipyard.watch.enabled: false` polls per service instead.
+        const watching =
+          config.getOptionalBoolean('shipyard.watch.enabled') !== false &&
+          canWatch(gateway) &&
+          workspaces.list().some(w => w.cluster);
+        let watchers: ClusterWatchers | undefined;
         const versions = new VersionOperations({
           store,
           leases,
@@ -130,7 +156,35 @@ export const shipyardPlugin = createBackendPlugin({
           rolloutPollMs: config.getOptionalNumber(
             'shipyard.rolloutPollMilliseconds',
           ),
+          rolloutFeed: watching
+            ? {
+                observe: (workload, number) =>
+                  watchers?.observe(workload, number),
+                next: (workload, ms) =>
+                  watchers ? watchers.next(workload, ms) : sleep(ms),
+              }
+            : undefined,
         });
+        if (watching && canWatch(gateway)) {
+          const clusterWatchers = new ClusterWatchers({
+            gateway,
+            workspaces,
+            reconciler: new WorkloadReconciler({ store, versions, logger }),
+            logger,
+          });
+          watchers = clusterWatchers;
+          const watcherLease = new SingletonLease(await database.getClient(), {
+            name: 'cluster-watchers',
+            ttlMs:
+              (config.getOptionalNumber('shipyard.watch.leaseSeconds') ?? 10) *
+              1000,
+            logger,
+            onAcquired: () => clusterWatchers.start(),
+            onLost: () => clusterWatchers.stop(),
+          });
+          lifecycle.addStartupHook(() => watcherLease.start());
+          lifecycle.addShutdownHook(() => watcherLease.stop());
+        }
         const promotions = new PromotionOperations({
           store,
           versions,
@@ -145,6 +199,7 @@ export const shipyardPlugin = createBackendPlugin({
           workspaces,
           versions,
           logger,
+          perService: !watching,
           resolveName: async entityRef => {
             const entity = await deps.catalog.getEntityByRef(entityRef, {
               credentials: await deps.auth.getOwnServiceCredentials(),
@@ -156,7 +211,9 @@ export const shipyardPlugin = createBackendPlugin({
         });
         if (workspaces.list().some(w => w.cluster)) {
           const refreshSeconds =
-            config.getOptionalNumber('shipyard.refreshIntervalSeconds') ?? 30;
+            config.getOptionalNumber('shipyard.refreshIntervalSeconds') ??
+            // Beside the watchers the refresh is only the safety net.
+            (watching ? 300 : 30);
           await deps.scheduler.scheduleTask({
             id: 'shipyard-refresh-rollouts-and-drift',
             frequency: { seconds: refreshSeconds },
@@ -185,8 +242,28 @@ export const shipyardPlugin = createBackendPlugin({
           promotions,
           gateway,
         });
+        const notifier =
+          config.getOptionalBoolean('shipyard.notifications.enabled') === false
+            ? undefined
+            : new NotificationsShipyardNotifier({
+                notifications: deps.notifications,
+                logger,
+              });
+        notifier?.subscribeTo(versionEvents, store);
+        const promotionRequests = new PromotionRequests({
+          store: new DatabasePromotionRequestStore(await database.getClient()),
+          service,
+          auditor: deps.auditor,
+          logger,
+          execution: readPromotionRequestExecution(config),
+          notifier,
+        });
         httpRouter.use(
-          await createRouter({ httpAuth: deps.httpAuth, service }),
+          await createRouter({
+            httpAuth: deps.httpAuth,
+            service,
+            promotionRequests,
+          }),
         );
         createShipyardActions({
           actionsRegistry: deps.actionsRegistry,

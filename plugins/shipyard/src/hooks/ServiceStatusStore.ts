@@ -12,6 +12,13 @@ export const POLL_INTERVAL_MS = 2000;
 /** How often it refreshes otherwise, to show what others deployed meanwhile. */
 export const IDLE_POLL_INTERVAL_MS = 15_000;
 
+/**
+ * How often it refreshes otherwise while signals tell it of every status
+ * change (see useServiceSignal): only for drift, and for a signal lost to a
+ * broken connection.
+ */
+export const SIGNALLED_IDLE_POLL_INTERVAL_MS = 120_000;
+
 /** How long after an operation finished the store keeps polling for its drift check. */
 export const DRIFT_GRACE_MS = 20_000;
 
@@ -101,6 +108,9 @@ export class ServiceStatusStore {
   private timer?: ReturnType<typeof setTimeout>;
   private pendingReload?: Promise<ServiceWorkspaceState[] | undefined>;
   private lastLoadedAt = 0;
+  private signalSources = 0;
+  private lastSignal?: object;
+  private reloadAgain = false;
 
   constructor(private readonly api: ShipyardApi, readonly entityRef: string) {}
 
@@ -157,7 +167,12 @@ export class ServiceStatusStore {
     if (!this.pendingReload) {
       this.pendingReload = this.load().finally(() => {
         this.pendingReload = undefined;
-        this.schedule();
+        if (this.reloadAgain) {
+          this.reloadAgain = false;
+          this.reload();
+        } else {
+          this.schedule();
+        }
       });
     }
     return this.pendingReload;
@@ -186,6 +201,36 @@ export class ServiceStatusStore {
     this.reload();
     return version;
   }
+
+  /**
+   * A component receives the service's signals: idle refreshes become rare
+   * until the last one detaches (the returned function).
+   */
+  attachSignals = (): (() => void) => {
+    this.signalSources++;
+    this.schedule();
+    return () => {
+      this.signalSources--;
+      this.schedule();
+    };
+  };
+
+  /**
+   * The backend signalled a status change: refresh now. A signal during a
+   * refresh gets one more, as that request may have been answered before the
+   * change; the same message delivered to several components counts once.
+   */
+  signalled = (message: object): void => {
+    if (message === this.lastSignal) {
+      return;
+    }
+    this.lastSignal = message;
+    if (this.pendingReload) {
+      this.reloadAgain = true;
+    } else {
+      this.reload();
+    }
+  };
 
   /** Starts the refresh loop with the first subscriber and stops it after the last. */
   subscribe = (listener: () => void): (() => void) => {
@@ -280,7 +325,12 @@ export class ServiceStatusStore {
           !!s.lease ||
           awaitingDriftCheck(s, now),
       ) || [...this.versions.values()].some(e => isActive(e.version));
-    return busy ? POLL_INTERVAL_MS : IDLE_POLL_INTERVAL_MS;
+    if (busy) {
+      return POLL_INTERVAL_MS;
+    }
+    return this.signalSources > 0
+      ? SIGNALLED_IDLE_POLL_INTERVAL_MS
+      : IDLE_POLL_INTERVAL_MS;
   }
 
   /** Plans the next refresh, sooner when something is rolling out. */

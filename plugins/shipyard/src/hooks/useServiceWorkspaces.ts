@@ -7,6 +7,7 @@ import {
   ServiceStatusStore,
   type ServiceStatusSnapshot,
 } from './ServiceStatusStore';
+import { useServiceSignal } from './useServiceSignal';
 
 export {
   POLL_INTERVAL_MS,
@@ -17,7 +18,9 @@ export {
 /** The shared status store of a service (see {@link ServiceStatusStore}). */
 export function useServiceStatusStore(entityRef: string): ServiceStatusStore {
   const api = useApi(shipyardApiRef);
-  return serviceStatusStore(api, entityRef);
+  const store = serviceStatusStore(api, entityRef);
+  useServiceSignal(store);
+  return store;
 }
 
 /** Subscribes to a store: re-renders whenever any version or workspace in it changes. */
