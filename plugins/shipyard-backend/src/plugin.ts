@@ -14,11 +14,6 @@ import {
 } from '@shipyard/backstage-plugin-common';
 import { KubernetesClusterGateway } from './cluster/KubernetesClusterGateway';
 import { RefreshTask } from './operations/RefreshTask';
-import { ClusterWatchers } from './operations/ClusterWatchers';
-import { SingletonLease } from './operations/SingletonLease';
-import { WorkloadReconciler } from './operations/WorkloadReconciler';
-import { canWatch } from './cluster/NamespaceWatcher';
-import { sleep } from './operations/sleep';
 import { WorkspaceRegistry } from './config/WorkspaceRegistry';
 import { DatabaseVersionStore } from './database/DatabaseVersionStore';
 import { LeaseManager } from './operations/LeaseManager';
@@ -28,13 +23,6 @@ import { VersionEvents } from './operations/VersionEvents';
 import { createRouter } from './service/router';
 import { ShipyardService } from './service/ShipyardService';
 import { createShipyardActions } from './actions/createShipyardActions';
-import { notificationService } from '@backstage/plugin-notifications-node';
-import { NotificationsShipyardNotifier } from './notifications/ShipyardNotifier';
-import {
-  PromotionRequests,
-  readPromotionRequestExecution,
-} from './promotion/PromotionRequests';
-import { DatabasePromotionRequestStore } from './database/DatabasePromotionRequestStore';
 import { publishVersionSignals } from './signals/versionSignals';
 
 /**
@@ -109,8 +97,6 @@ export const shipyardPlugin = createBackendPlugin({
         auth: coreServices.auth,
         catalog: catalogServiceRef,
         actionsRegistry: actionsRegistryServiceRef,
-        // Its default factory posts to the notifications backend; without one, sends fail and are logged.
-        notifications: notificationService,
         // Its default factory needs no signals backend: apps without one still start.
         signals: signalsServiceRef,
       },
@@ -141,13 +127,6 @@ export const shipyardPlugin = createBackendPlugin({
             auth: deps.auth,
             logger,
           });
-        // One replica at a time watches each cluster namespace for all
-        // services; `shipyard.watch.enabled: false` polls per service instead.
-        const watching =
-          config.getOptionalBoolean('shipyard.watch.enabled') !== false &&
-          canWatch(gateway) &&
-          workspaces.list().some(w => w.cluster);
-        let watchers: ClusterWatchers | undefined;
         const versions = new VersionOperations({
           store,
           leases,
@@ -156,35 +135,7 @@ export const shipyardPlugin = createBackendPlugin({
           rolloutPollMs: config.getOptionalNumber(
             'shipyard.rolloutPollMilliseconds',
           ),
-          rolloutFeed: watching
-            ? {
-                observe: (workload, number) =>
-                  watchers?.observe(workload, number),
-                next: (workload, ms) =>
-                  watchers ? watchers.next(workload, ms) : sleep(ms),
-              }
-            : undefined,
         });
-        if (watching && canWatch(gateway)) {
-          const clusterWatchers = new ClusterWatchers({
-            gateway,
-            workspaces,
-            reconciler: new WorkloadReconciler({ store, versions, logger }),
-            logger,
-          });
-          watchers = clusterWatchers;
-          const watcherLease = new SingletonLease(await database.getClient(), {
-            name: 'cluster-watchers',
-            ttlMs:
-              (config.getOptionalNumber('shipyard.watch.leaseSeconds') ?? 10) *
-              1000,
-            logger,
-            onAcquired: () => clusterWatchers.start(),
-            onLost: () => clusterWatchers.stop(),
-          });
-          lifecycle.addStartupHook(() => watcherLease.start());
-          lifecycle.addShutdownHook(() => watcherLease.stop());
-        }
         const promotions = new PromotionOperations({
           store,
           versions,
@@ -199,7 +150,6 @@ export const shipyardPlugin = createBackendPlugin({
           workspaces,
           versions,
           logger,
-          perService: !watching,
           resolveName: async entityRef => {
             const entity = await deps.catalog.getEntityByRef(entityRef, {
               credentials: await deps.auth.getOwnServiceCredentials(),
@@ -211,9 +161,7 @@ export const shipyardPlugin = createBackendPlugin({
         });
         if (workspaces.list().some(w => w.cluster)) {
           const refreshSeconds =
-            config.getOptionalNumber('shipyard.refreshIntervalSeconds') ??
-            // Beside the watchers the refresh is only the safety net.
-            (watching ? 300 : 30);
+            config.getOptionalNumber('shipyard.refreshIntervalSeconds') ?? 30;
           await deps.scheduler.scheduleTask({
             id: 'shipyard-refresh-rollouts-and-drift',
             frequency: { seconds: refreshSeconds },
@@ -242,28 +190,8 @@ export const shipyardPlugin = createBackendPlugin({
           promotions,
           gateway,
         });
-        const notifier =
-          config.getOptionalBoolean('shipyard.notifications.enabled') === false
-            ? undefined
-            : new NotificationsShipyardNotifier({
-                notifications: deps.notifications,
-                logger,
-              });
-        notifier?.subscribeTo(versionEvents, store);
-        const promotionRequests = new PromotionRequests({
-          store: new DatabasePromotionRequestStore(await database.getClient()),
-          service,
-          auditor: deps.auditor,
-          logger,
-          execution: readPromotionRequestExecution(config),
-          notifier,
-        });
         httpRouter.use(
-          await createRouter({
-            httpAuth: deps.httpAuth,
-            service,
-            promotionRequests,
-          }),
+          await createRouter({ httpAuth: deps.httpAuth, service }),
         );
         createShipyardActions({
           actionsRegistry: deps.actionsRegistry,
