@@ -99,7 +99,7 @@ describe('EntityPromoteContent', () => {
     });
     expect(
       await screen.findByText(
-        /shipyard\/promotion: must name at least two workspaces/,
+        /shipyard\/promotion: .*must name at least two workspaces/,
       ),
     ).toBeInTheDocument();
   });
@@ -439,16 +439,14 @@ describe('EntityPromoteContent', () => {
       const dev3 = version(3);
       const staging2 = version(2, { workspace: 'staging' });
       const api = mockShipyardApi({
-        getServiceWorkspaces: jest
-          .fn()
-          .mockResolvedValue([
-            state('dev', { currentVersion: dev3, latestVersion: dev3 }),
-            state('staging', {
-              currentVersion: staging2,
-              latestVersion: staging2,
-            }),
-            state('prod'),
-          ]),
+        getServiceWorkspaces: jest.fn().mockResolvedValue([
+          state('dev', { currentVersion: dev3, latestVersion: dev3 }),
+          state('staging', {
+            currentVersion: staging2,
+            latestVersion: staging2,
+          }),
+          state('prod'),
+        ]),
         planPromotion: jest.fn().mockResolvedValue(
           plan({
             source: { workspace: 'dev', version: 3 },
@@ -671,6 +669,46 @@ describe('EntityPromoteContent', () => {
         ENTITY_REF,
         expect.objectContaining({ sourceVersion: 5 }),
       ),
+    );
+  });
+
+  it('follows the promotion it ran in the result notice and the pipeline, one status in both', async () => {
+    const api = await renderPlan();
+    const rolling = version(13, {
+      workspace: 'prod',
+      status: 'progressing',
+      origin: { type: 'promotion', workspace: 'staging', version: 7 },
+    });
+    const finished = { ...rolling, status: 'succeeded' as const };
+    // Once the promotion is made, the backend reports its rollout as ended.
+    api.promote.mockImplementation(async () => {
+      api.getServiceWorkspaces.mockResolvedValue([
+        state('dev'),
+        state('staging', {
+          currentVersion: staging7,
+          latestVersion: staging7,
+          versionCount: 7,
+        }),
+        state('prod', {
+          currentVersion: finished,
+          latestVersion: finished,
+          versionCount: 13,
+        }),
+      ]);
+      return rolling;
+    });
+    await userEvent.type(flagInput('Value'), 'off');
+    await confirmProd();
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Promote to prod' }),
+    );
+    const notice = await screen.findByTestId('operation-notice');
+    expect(notice).toHaveTextContent('created prod v13');
+    // The promotion answered "rolling out"; the refresh it triggered says the rollout ended.
+    await waitFor(() => expect(notice).toHaveTextContent('Succeeded'));
+    expect(notice).not.toHaveTextContent('Rolling out');
+    expect(screen.getByLabelText(/^Workspace prod/)).toHaveTextContent(
+      /v13\s*Succeeded/,
     );
   });
 

@@ -109,17 +109,15 @@ function kubernetes() {
 
 function api() {
   return mockShipyardApi({
-    getServiceWorkspaces: jest
-      .fn()
-      .mockResolvedValue([
-        state('dev', {
-          currentVersion: v5,
-          latestVersion: v5,
-          versionCount: 5,
-        }),
-        state('staging'),
-        state('prod'),
-      ]),
+    getServiceWorkspaces: jest.fn().mockResolvedValue([
+      state('dev', {
+        currentVersion: v5,
+        latestVersion: v5,
+        versionCount: 5,
+      }),
+      state('staging'),
+      state('prod'),
+    ]),
     listVersions: jest
       .fn()
       .mockResolvedValue({ items: [v5, v4, v3], totalCount: 3 }),
@@ -237,6 +235,15 @@ describe('the page of a version', () => {
     expect(
       await screen.findByText(/This app has no Kubernetes plugin/),
     ).toBeInTheDocument();
+  });
+
+  it("links the Versions tab to the Kubernetes tab, where the service's objects are", async () => {
+    await renderForEntity(<EntityVersionsContent />, api(), {
+      apis: kubernetes().apis,
+    });
+    expect(
+      await screen.findByRole('button', { name: 'Pods on the Kubernetes tab' }),
+    ).toHaveAttribute('href', '/kubernetes');
   });
 
   it('is linked from the history rows', async () => {
