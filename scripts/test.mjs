@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /*
  * npm test: the whole suite. Installs what is missing, starts PostgreSQL and
- * two local Kubernetes control planes, runs every package's tests (store
+ * three local Kubernetes control planes (the third, "scale", for the watch
+ * tests, which restart it), runs every package's tests (store
  * tests on SQLite and PostgreSQL, cluster tests, UI component tests), then
  * the browser end-to-end tests against a running backend and app.
  *
@@ -46,6 +47,9 @@ const primary = ensureCluster('default');
 const secondary = primary ? ensureCluster('second', 17000) : undefined;
 if (primary) process.env.SHIPYARD_TEST_CLUSTER = primary;
 if (secondary) process.env.SHIPYARD_TEST_CLUSTER_2 = secondary;
+// The watch tests restart and compact this one; nothing else runs on it.
+const scale = primary ? ensureCluster('scale', 18000) : undefined;
+if (scale) process.env.SHIPYARD_TEST_CLUSTER_SCALE = scale;
 if (inCI) process.env.SHIPYARD_REQUIRE_SERVICES = 'true';
 
 let failed = false;

@@ -11,6 +11,14 @@ export {
   createShipyardClusterGatewayModule,
 } from './plugin';
 export type { ShipyardClusterExtensionPoint } from './plugin';
-export type { ClusterGateway, WorkloadTarget, RolloutObservation, ObjectKeyReference } from './cluster/ClusterGateway';
-export { ClusterOperationError } from './cluster/ClusterGateway';
+export type {
+  ClusterGateway,
+  WorkloadTarget,
+  RolloutObservation,
+  ObjectKeyReference,
+  NamespaceTarget,
+  ManagedObjectList,
+  ManagedObjectEvent,
+} from './cluster/ClusterGateway';
+export { ClusterOperationError, WatchExpiredError } from './cluster/ClusterGateway';
 export type { VersionStore } from './database/VersionStore';

@@ -21,8 +21,9 @@ const clusterScript = join(repoRoot, 'tools', 'local-cluster', 'cluster.sh');
  * `SHIPYARD_TEST_CLUSTER_2` for the second one), or undefined with the reason
  * printed. In CI a missing cluster is an error, never a skip.
  */
-export function localCluster(which: 1 | 2 = 1): LocalCluster | undefined {
-  const variable = which === 1 ? 'SHIPYARD_TEST_CLUSTER' : 'SHIPYARD_TEST_CLUSTER_2';
+export function localCluster(which: 1 | 2 | 'scale' = 1): LocalCluster | undefined {
+  // `scale` is a cluster of its own that the watch tests may restart and compact.
+  const variable = { 1: 'SHIPYARD_TEST_CLUSTER', 2: 'SHIPYARD_TEST_CLUSTER_2', scale: 'SHIPYARD_TEST_CLUSTER_SCALE' }[which];
   const file = process.env[variable];
   if (!file) {
     const reason = `${variable} is not set: start the local control plane with npm test (or tools/local-cluster/cluster.sh start)`;

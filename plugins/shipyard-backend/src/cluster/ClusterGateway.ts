@@ -2,6 +2,7 @@ import {
   DriftReport,
   KubernetesObject,
   LiveState,
+  ManagedKind,
   RolloutProgress,
 } from '@shipyard/backstage-plugin-common';
 
@@ -61,6 +62,33 @@ export class ClusterOperationError extends Error {
   }
 }
 
+/** One namespace of one cluster: what a watch covers. @public */
+export interface NamespaceTarget {
+  /** A cluster name from the Kubernetes plugin's configuration. */
+  cluster: string;
+  namespace: string;
+}
+
+/** Shipyard's objects of one kind in a namespace, and the resourceVersion to watch from. @public */
+export interface ManagedObjectList {
+  items: KubernetesObject[];
+  resourceVersion: string;
+}
+
+/** A change a watch reports; a bookmark only moves the resourceVersion on. @public */
+export type ManagedObjectEvent =
+  | { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: KubernetesObject }
+  | { type: 'BOOKMARK'; resourceVersion: string };
+
+/**
+ * The cluster no longer has the history a watch asked for (410 Gone): the
+ * watcher must list again.
+ * @public
+ */
+export class WatchExpiredError extends Error {
+  name = 'WatchExpiredError';
+}
+
 /**
  * How Shipyard talks to Kubernetes. The production implementation uses the
  * clusters and credentials of the Kubernetes plugin; tests may substitute it.
@@ -90,4 +118,21 @@ export interface ClusterGateway {
     target: Omit<WorkloadTarget, 'name'>,
     references: ObjectKeyReference[],
   ): Promise<Array<ObjectKeyReference & { problem: string }>>;
+  /**
+   * Every object of `kind` in the namespace that carries Shipyard's
+   * managed-by label, whatever service it belongs to. Optional: Shipyard
+   * polls per service through a gateway without it.
+   */
+  listManaged?(target: NamespaceTarget, kind: ManagedKind): Promise<ManagedObjectList>;
+  /**
+   * The changes to the objects {@link ClusterGateway.listManaged} lists,
+   * from `resourceVersion` on, until the cluster ends the watch or `signal`
+   * aborts. Throws {@link WatchExpiredError} when the history is gone.
+   */
+  watchManaged?(
+    target: NamespaceTarget,
+    kind: ManagedKind,
+    resourceVersion: string,
+    signal: AbortSignal,
+  ): AsyncIterable<ManagedObjectEvent>;
 }

@@ -12,12 +12,16 @@ import {
   ApplyOptions,
   ClusterGateway,
   ClusterOperationError,
+  ManagedObjectEvent,
+  ManagedObjectList,
+  NamespaceTarget,
   ObjectKeyReference,
   RolloutObservation,
+  WatchExpiredError,
   WorkloadTarget,
 } from './ClusterGateway';
 import { detectDrift } from './detectDrift';
-import { rolloutStatus } from './rolloutStatus';
+import { observeRollout, rolloutStatus } from './rolloutStatus';
 
 /** The field manager of every server-side apply Shipyard makes. @public */
 export const SHIPYARD_FIELD_MANAGER = 'shipyard';
@@ -55,6 +59,16 @@ function shipyardOwnsReplicas(deployment: { metadata: { managedFields?: any[] } 
 }
 
 const REQUEST_TIMEOUT_MS = 15_000;
+/**
+ * How long the cluster keeps a watch open before it ends it and Shipyard
+ * watches again from where it was. Short, because it is also how a dead
+ * connection is noticed: when the API server goes away, the Kubernetes
+ * plugin's proxy keeps the client's response open without ever ending it.
+ */
+const DEFAULT_WATCH_SECONDS = 60;
+/** A watch the cluster did not end this long after its timeout is a dead connection. */
+const WATCH_GRACE_MS = 10_000;
+const MANAGED_SELECTOR = encodeURIComponent(`app.kubernetes.io/managed-by=${SHIPYARD_MANAGED_BY}`);
 
 function objectPath(kind: ManagedKind, namespace: string, name?: string): string {
   const base = kind.apiVersion.includes('/') ? `/apis/${kind.apiVersion}` : `/api/${kind.apiVersion}`;
@@ -89,8 +103,27 @@ export class KubernetesClusterGateway implements ClusterGateway {
       auth: AuthService;
       logger: LoggerService;
       fetch?: typeof fetch;
+      /** The `timeoutSeconds` of each watch (default 60). */
+      watchSeconds?: number;
     },
   ) {}
+
+  /** The proxy's URL for `path` and the headers every call carries. */
+  private async proxied(cluster: string, path: string) {
+    const baseUrl = await this.deps.discovery.getBaseUrl('kubernetes');
+    const { token } = await this.deps.auth.getPluginRequestToken({
+      onBehalfOf: await this.deps.auth.getOwnServiceCredentials(),
+      targetPluginId: 'kubernetes',
+    });
+    return {
+      url: `${baseUrl}/proxy${path}`,
+      headers: {
+        Authorization: `Bearer ${token}`,
+        'Backstage-Kubernetes-Cluster': cluster,
+        Accept: 'application/json',
+      } as Record<string, string>,
+    };
+  }
 
   private async request(
     cluster: string,
@@ -98,20 +131,14 @@ export class KubernetesClusterGateway implements ClusterGateway {
     path: string,
     options: { body?: unknown; contentType?: string; allow404?: boolean } = {},
   ): Promise<any> {
-    const baseUrl = await this.deps.discovery.getBaseUrl('kubernetes');
-    const { token } = await this.deps.auth.getPluginRequestToken({
-      onBehalfOf: await this.deps.auth.getOwnServiceCredentials(),
-      targetPluginId: 'kubernetes',
-    });
+    const { url, headers } = await this.proxied(cluster, path);
     const doFetch = this.deps.fetch ?? fetch;
     let response: Response;
     try {
-      response = await doFetch(`${baseUrl}/proxy${path}`, {
+      response = await doFetch(url, {
         method,
         headers: {
-          Authorization: `Bearer ${token}`,
-          'Backstage-Kubernetes-Cluster': cluster,
-          Accept: 'application/json',
+          ...headers,
           ...(options.body !== undefined ? { 'Content-Type': options.contentType ?? 'application/json' } : {}),
         },
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
@@ -132,19 +159,26 @@ export class KubernetesClusterGateway implements ClusterGateway {
       body = undefined;
     }
     if (!response.ok) {
-      // A Kubernetes Status carries the API server's own message; a
-      // Backstage error body means the proxy itself refused.
-      const message =
-        (body?.kind === 'Status' && body.message) ||
-        body?.error?.message ||
-        text.slice(0, 500) ||
-        response.statusText;
-      throw new ClusterOperationError(
-        `${method} ${path} on cluster '${cluster}' answered ${response.status}: ${message}`,
-        reasonOf(response.status),
-      );
+      throw KubernetesClusterGateway.refusal(cluster, method, path, response, text);
     }
     return body;
+  }
+
+  private static refusal(cluster: string, method: string, path: string, response: Response, text: string) {
+    let body: any;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      body = undefined;
+    }
+    // A Kubernetes Status carries the API server's own message; a
+    // Backstage error body means the proxy itself refused.
+    const message =
+      (body?.kind === 'Status' && body.message) || body?.error?.message || text.slice(0, 500) || response.statusText;
+    return new ClusterOperationError(
+      `${method} ${path} on cluster '${cluster}' answered ${response.status}: ${message}`,
+      reasonOf(response.status),
+    );
   }
 
   private apply1(cluster: string, object: KubernetesObject, dryRun: boolean) {
@@ -279,16 +313,7 @@ export class KubernetesClusterGateway implements ClusterGateway {
       objectPath(MANAGED_KINDS[0], target.namespace, target.name),
       { allow404: true },
     );
-    if (!deployment) {
-      return {
-        state: 'failed',
-        progress: { desiredReplicas: 0, updatedReplicas: 0, readyReplicas: 0, availableReplicas: 0 },
-        message: `Deployment ${target.namespace}/${target.name} does not exist`,
-      };
-    }
-    const observation = rolloutStatus(deployment);
-    const version = Number(deployment.metadata?.labels?.['shipyard/version']);
-    return Number.isInteger(version) && version > 0 ? { ...observation, version } : observation;
+    return observeRollout(deployment, target);
   }
 
   async getLive(target: WorkloadTarget, expected: KubernetesObject[]) {
@@ -348,5 +373,99 @@ export class KubernetesClusterGateway implements ClusterGateway {
       else if (!keys.has(ref.key)) missing.push({ ...ref, problem: `${ref.kind} ${ref.name} has no key '${ref.key}'` });
     }
     return missing;
+  }
+
+  async listManaged(target: NamespaceTarget, kind: ManagedKind): Promise<ManagedObjectList> {
+    const list = await this.request(target.cluster, 'GET', `${objectPath(kind, target.namespace)}?labelSelector=${MANAGED_SELECTOR}`);
+    return {
+      // A list's items carry neither kind nor apiVersion.
+      items: (list?.items ?? []).map((o: KubernetesObject) => ({ ...o, apiVersion: kind.apiVersion, kind: kind.kind })),
+      resourceVersion: String(list?.metadata?.resourceVersion ?? ''),
+    };
+  }
+
+  async *watchManaged(
+    target: NamespaceTarget,
+    kind: ManagedKind,
+    resourceVersion: string,
+    signal: AbortSignal,
+  ): AsyncIterable<ManagedObjectEvent> {
+    const watchSeconds = this.deps.watchSeconds ?? DEFAULT_WATCH_SECONDS;
+    // Spread out, so the watches of many namespaces do not all end at once.
+    const seconds = Math.max(1, Math.round(watchSeconds * (0.8 + Math.random() * 0.2)));
+    const path = `${objectPath(kind, target.namespace)}?watch=1&allowWatchBookmarks=true&labelSelector=${MANAGED_SELECTOR}&resourceVersion=${encodeURIComponent(resourceVersion)}&timeoutSeconds=${seconds}`;
+    const { url, headers } = await this.proxied(target.cluster, path);
+    const silence = new AbortController();
+    const timer = setTimeout(() => silence.abort(), seconds * 1000 + WATCH_GRACE_MS);
+    const doFetch = this.deps.fetch ?? fetch;
+    try {
+      let response: Response;
+      try {
+        response = await doFetch(url, {
+          // The backend's compression middleware holds a gzip stream back
+          // until it has a block to send: a watch event would wait for the
+          // next few kilobytes of events. Uncompressed, it streams at once.
+          headers: { ...headers, 'Accept-Encoding': 'identity' },
+          signal: AbortSignal.any([signal, silence.signal]),
+        });
+      } catch (error) {
+        throw new ClusterOperationError(
+          `cluster '${target.cluster}' is unreachable: ${error instanceof Error ? error.message : error}`,
+          'unreachable',
+        );
+      }
+      if (response.status === 410) {
+        await response.text().catch(() => '');
+        throw new WatchExpiredError(`${kind.kind} watch in ${target.cluster}/${target.namespace} from ${resourceVersion}: 410 Gone`);
+      }
+      if (!response.ok || !response.body) {
+        throw KubernetesClusterGateway.refusal(target.cluster, 'GET', path, response, await response.text());
+      }
+      const decoder = new TextDecoder();
+      let buffered = '';
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        buffered += decoder.decode(chunk, { stream: true });
+        let newline = buffered.indexOf('\n');
+        while (newline >= 0) {
+          const line = buffered.slice(0, newline).trim();
+          buffered = buffered.slice(newline + 1);
+          newline = buffered.indexOf('\n');
+          if (!line) continue;
+          const event = JSON.parse(line);
+          if (event.type === 'ERROR') {
+            const status = event.object ?? {};
+            if (status.code === 410) {
+              throw new WatchExpiredError(
+                `${kind.kind} watch in ${target.cluster}/${target.namespace}: ${status.message ?? '410 Gone'}`,
+              );
+            }
+            throw new ClusterOperationError(
+              `${kind.kind} watch in ${target.cluster}/${target.namespace} failed: ${status.message ?? line.slice(0, 500)}`,
+              reasonOf(status.code ?? 500),
+            );
+          }
+          if (event.type === 'BOOKMARK') {
+            yield { type: 'BOOKMARK', resourceVersion: String(event.object?.metadata?.resourceVersion ?? resourceVersion) };
+          } else if (event.type === 'ADDED' || event.type === 'MODIFIED' || event.type === 'DELETED') {
+            yield { type: event.type, object: { ...event.object, apiVersion: kind.apiVersion, kind: kind.kind } };
+          }
+        }
+      }
+    } catch (error) {
+      if (signal.aborted) return;
+      if (silence.signal.aborted) {
+        throw new ClusterOperationError(
+          `${kind.kind} watch in ${target.cluster}/${target.namespace} was not ended by the cluster ${WATCH_GRACE_MS / 1000}s after its ${seconds}s timeout: the connection is dead`,
+          'unreachable',
+        );
+      }
+      if (error instanceof WatchExpiredError || error instanceof ClusterOperationError) throw error;
+      throw new ClusterOperationError(
+        `${kind.kind} watch in ${target.cluster}/${target.namespace} broke: ${error instanceof Error ? error.message : error}`,
+        'unreachable',
+      );
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }

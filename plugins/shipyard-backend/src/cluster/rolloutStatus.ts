@@ -65,3 +65,24 @@ export function rolloutStatus(deployment: DeploymentStatusView): RolloutObservat
     message: progressing?.message ?? `${desired} of ${desired} replicas available`,
   };
 }
+
+/**
+ * The rollout of a workload's Deployment as Shipyard records it: its state,
+ * and the version the cluster runs (its `shipyard/version` label); an absent
+ * Deployment is a failed rollout.
+ */
+export function observeRollout(
+  deployment: (DeploymentStatusView & { metadata?: { labels?: Record<string, string> } }) | undefined,
+  where: { namespace: string; name: string },
+): RolloutObservation {
+  if (!deployment) {
+    return {
+      state: 'failed',
+      progress: { desiredReplicas: 0, updatedReplicas: 0, readyReplicas: 0, availableReplicas: 0 },
+      message: `Deployment ${where.namespace}/${where.name} does not exist`,
+    };
+  }
+  const observation = rolloutStatus(deployment);
+  const version = Number(deployment.metadata?.labels?.['shipyard/version']);
+  return Number.isInteger(version) && version > 0 ? { ...observation, version } : observation;
+}
