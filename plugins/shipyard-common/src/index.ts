@@ -20,6 +20,18 @@ export {
   type ParseSpecResult,
   type ParseSpecOptions,
 } from './spec/schema';
+export {
+  SPEC_FIELDS,
+  SPEC_FIELD_NAMES,
+  objectsView,
+  type SpecField,
+  type SpecFieldName,
+  type SpecFieldRegistry,
+  type FieldPromotion,
+  type MapPromotion,
+  type RenderContext,
+  type ObjectsView,
+} from './spec/fields';
 export { SPEC_LIMITS, INT32_MAX, unstorableTextError } from './spec/limits';
 export {
   DEFAULT_LABEL_POLICY,
@@ -50,8 +62,16 @@ export {
 } from './planner/rules';
 export {
   planPromotion,
+  classifyPromotion,
+  promotionIssues,
+  promotionDecisionHash,
+  completePromotionPlan,
+  applyPromotionInputs,
   validatePromotionInputs,
   type PlanPromotionInput,
+  type PromotionDecisionInput,
+  type PromotionDraft,
+  type PromotionFindings,
 } from './planner/planPromotion';
 export {
   renderManifests,

@@ -340,18 +340,11 @@ export type MapStrategy =
   | 'source'
   | 'target';
 
-/** The spec fields a rule can name. @public */
-export type PromotableField =
-  | 'image'
-  | 'command'
-  | 'args'
-  | 'ports'
-  | 'readinessProbe'
-  | 'livenessProbe'
-  | 'startupProbe'
-  | 'replicas'
-  | 'autoscaling'
-  | 'resources';
+/** The spec fields a field rule can name: every field but the maps (env, labels, annotations), which have rules of their own. @public */
+export type PromotableField = Exclude<
+  keyof ServiceSpec,
+  'env' | 'labels' | 'annotations'
+>;
 
 /** Promotion rules, configurable per installation and per service (DESIGN §1). @public */
 export interface PromotionRules {

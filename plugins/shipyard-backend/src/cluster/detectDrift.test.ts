@@ -46,8 +46,8 @@ describe('detectDrift', () => {
     );
     expect(report.drifted).toBe(true);
     expect(report.fields).toEqual([
-      { path: 'replicas', expected: 2, live: 5 },
       { path: 'image', expected: 'ghcr.io/acme/payments:1.0.0', live: 'ghcr.io/acme/payments:hotfix' },
+      { path: 'replicas', expected: 2, live: 5 },
     ]);
   });
 
@@ -59,6 +59,6 @@ describe('detectDrift', () => {
         objects.splice(1, 1);
       }),
     );
-    expect(report.fields.map(f => f.path)).toEqual(['env.DEBUG', 'Service payments']);
+    expect(report.fields.map(f => f.path)).toEqual(['Service payments', 'env.DEBUG']);
   });
 });

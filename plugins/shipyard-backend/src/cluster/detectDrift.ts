@@ -2,29 +2,13 @@ import {
   compareQuantities,
   DriftReport,
   KubernetesObject,
+  objectsView,
   parseQuantity,
+  SPEC_FIELD_NAMES,
+  SPEC_FIELDS,
 } from '@shipyard/backstage-plugin-common';
 
 type Json = unknown;
-
-/** Where a Kubernetes path lives in the spec, so drift speaks the spec's words. */
-function specPathOf(kind: string, path: string): string {
-  if (kind === 'Deployment') {
-    if (path === 'spec.replicas') return 'replicas';
-    // Containers are matched by name: spec.template.spec.containers.<name>.<field>…
-    const container = /^spec\.template\.spec\.containers\.[^.]+\.(\w+)(.*)$/.exec(path);
-    if (container) {
-      const [, field, rest] = container;
-      if (field === 'env') return rest.startsWith('.') ? `env${rest}` : 'env';
-      if (field === 'ports') return 'ports';
-      return `${field}${rest}`;
-    }
-    return `deployment.${path}`;
-  }
-  if (kind === 'Service') return `service.${path}`;
-  if (kind === 'HorizontalPodAutoscaler') return `autoscaling (${path})`;
-  return `${kind}.${path}`;
-}
 
 function isObject(value: Json): value is Record<string, Json> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -74,7 +58,7 @@ function compare(expected: Json, live: Json, path: string, out: Array<{ path: st
   }
   if (expected === live || String(expected) === String(live)) return;
   // The API server normalises quantities ("1000m" CPU becomes "1").
-  if (/\.resources\.(limits|requests)\./.test(path) && typeof expected === 'string' && typeof live === 'string') {
+  if (/(^|\.)resources\.(limits|requests)\./.test(path) && typeof expected === 'string' && typeof live === 'string') {
     const a = parseQuantity(expected);
     const b = parseQuantity(live);
     if (a && b && compareQuantities(a, b) === 0) return;
@@ -82,54 +66,35 @@ function compare(expected: Json, live: Json, path: string, out: Array<{ path: st
   out.push({ path, expected, live });
 }
 
-/** The subtrees of each kind that Shipyard manages and checks for drift. */
-function managedParts(object: KubernetesObject): Record<string, Json> {
-  const spec = (object as any).spec ?? {};
-  switch (object.kind) {
-    case 'Deployment': {
-      const parts: Record<string, Json> = {};
-      if (spec.replicas !== undefined) parts['spec.replicas'] = spec.replicas;
-      parts['spec.template.spec.containers'] = spec.template?.spec?.containers;
-      return parts;
-    }
-    case 'Service':
-      return { 'spec.ports': spec.ports };
-    case 'HorizontalPodAutoscaler':
-      return { 'spec.minReplicas': spec.minReplicas, 'spec.maxReplicas': spec.maxReplicas, 'spec.metrics': spec.metrics };
-    default:
-      return {};
-  }
-}
-
-function get(object: Json, dotted: string): Json {
-  return dotted.split('.').reduce<Json>((acc, key) => (isObject(acc) ? acc[key] : undefined), object);
-}
-
 /**
  * Drift of the live objects against the ones the current version rendered,
- * on the fields Shipyard manages. `live` holds the objects found, by kind.
+ * field by field as the spec's field registry reads them, in the spec's
+ * words (`image`, `env.DEBUG`, `autoscaling.maxReplicas`). `live` holds the
+ * objects found, by kind.
  */
 export function detectDrift(
   expected: KubernetesObject[],
   live: Map<string, KubernetesObject | undefined>,
 ): DriftReport {
   const fields: DriftReport['fields'] = [];
+  const expectedByKind = new Map(expected.map(object => [object.kind, object]));
   for (const object of expected) {
-    const found = live.get(object.kind);
-    if (!found) {
+    if (!live.get(object.kind)) {
       fields.push({ path: `${object.kind} ${object.metadata.name}`, expected: 'present', live: 'missing' });
-      continue;
     }
-    for (const [path, value] of Object.entries(managedParts(object))) {
-      const raw: Array<{ path: string; expected?: Json; live?: Json }> = [];
-      compare(value, get(found, path), path, raw);
-      for (const f of raw) {
-        fields.push({ ...f, path: specPathOf(object.kind, f.path) });
-      }
+  }
+  const rendered = objectsView(kind => expectedByKind.get(kind));
+  // A missing object is reported once above, not again for every field it carries.
+  const found = objectsView(kind => live.get(kind) ?? expectedByKind.get(kind));
+  for (const name of SPEC_FIELD_NAMES) {
+    const read = SPEC_FIELDS[name].drift;
+    const want = read?.(rendered);
+    if (read && want !== undefined) {
+      compare(want, read(found), name, fields);
     }
   }
   for (const [kind, object] of live) {
-    if (object && !expected.some(e => e.kind === kind)) {
+    if (object && !expectedByKind.has(kind)) {
       fields.push({ path: `${kind} ${object.metadata.name}`, expected: 'absent', live: 'present' });
     }
   }

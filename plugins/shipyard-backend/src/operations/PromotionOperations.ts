@@ -3,7 +3,9 @@ import {
   diffSpecs,
   envReference,
   EnvValue,
-  planPromotion,
+  applyPromotionInputs,
+  classifyPromotion,
+  completePromotionPlan,
   PlanIssue,
   PromotableField,
   PromotionInputs,
@@ -113,23 +115,26 @@ export class PromotionOperations {
     }
     const targetVersion = await store.getCurrentVersion(service.entityRef, target.name);
     const rules = resolvePromotionRules(this.deps.installationRules, service.rules);
-    const extraWarnings = await this.driftWarnings(service.entityRef, target);
-    const base = {
+    // Each phase of the pure planner runs once: classify, look up what the
+    // classified spec references, then issues and hash, then the inputs.
+    const draft = classifyPromotion({
       service: service.entityRef,
       source: { workspace: source, version: sourceVersion.number, spec: sourceVersion.spec },
       target: { workspace: target, version: targetVersion?.number, spec: targetVersion?.spec },
       rules,
       take: options.take,
-      extraWarnings,
-    };
-    const draft = planPromotion(base);
-    const extraBlockers = await this.preflight(target, draft.spec.env);
-    let plan = extraBlockers.length ? planPromotion({ ...base, extraBlockers }) : draft;
+    });
+    let plan = completePromotionPlan(draft, {
+      blockers: await this.preflight(target, draft.spec.env),
+      warnings: await this.driftWarnings(service.entityRef, target),
+    });
     if (options.inputs) {
-      const inputBlockers = await this.preflight(target, options.inputs.env);
       // Blockers about the inputs are not part of the hash: the plan the
       // user saw is the same plan, only the given values are wrong.
-      plan = planPromotion({ ...base, inputs: options.inputs, extraBlockers, inputBlockers });
+      plan = applyPromotionInputs(plan, options.inputs, {
+        target,
+        inputBlockers: await this.preflight(target, options.inputs.env),
+      });
     }
     return { plan, sourceVersion, targetVersion };
   }

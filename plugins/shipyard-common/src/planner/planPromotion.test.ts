@@ -5,14 +5,28 @@ import {
   workspaceFor,
 } from '../__testUtils__/arbitraries';
 import { validateSpec } from '../spec/schema';
-import type { EnvValue, PlanChange, ServiceSpec } from '../types';
+import type {
+  EnvValue,
+  PlanChange,
+  PromotableField,
+  ServiceSpec,
+} from '../types';
 import { InputError } from '@backstage/errors';
 import {
+  applyPromotionInputs,
+  classifyPromotion,
+  completePromotionPlan,
   planPromotion,
+  promotionDecisionHash,
+  promotionIssues,
   validatePromotionInputs,
   type PlanPromotionInput,
 } from './planPromotion';
-import { defaultPromotionRules, resolvePromotionRules } from './rules';
+import {
+  defaultPromotionRules,
+  PROMOTABLE_FIELDS,
+  resolvePromotionRules,
+} from './rules';
 
 const dev = workspaceFor(0);
 const staging = workspaceFor(1);
@@ -841,18 +855,11 @@ describe('planPromotion', () => {
     it('gives a valid spec whenever it does not block on the result, for any rules', () => {
       const strategy = fc.constantFrom<'source' | 'target'>('source', 'target');
       const rulesArbitrary = fc.record({
-        fields: fc.record({
-          image: strategy,
-          command: strategy,
-          args: strategy,
-          ports: strategy,
-          readinessProbe: strategy,
-          livenessProbe: strategy,
-          startupProbe: strategy,
-          replicas: strategy,
-          autoscaling: strategy,
-          resources: strategy,
-        }),
+        fields: fc.record(
+          Object.fromEntries(
+            PROMOTABLE_FIELDS.map(field => [field, strategy]),
+          ) as Record<PromotableField, typeof strategy>,
+        ),
         env: fc.record({
           newKeys: fc.constantFrom<'needs-input' | 'copy-source'>(
             'needs-input',
@@ -925,6 +932,82 @@ describe('planPromotion', () => {
     const elapsed = performance.now() - start;
     expect(plan.changes).toHaveLength(2500 + 12);
     expect(elapsed).toBeLessThan(500);
+  });
+});
+
+describe('the planner in phases', () => {
+  it('classifies, finds issues with the findings passed in, hashes the decision and applies inputs, each once', () => {
+    const findings = {
+      blockers: [
+        {
+          code: 'missing-reference',
+          path: 'env.DB_PASSWORD',
+          message: 'Secret payments-db does not exist',
+        },
+      ],
+      warnings: [{ code: 'target-drift', message: 'prod drifted' }],
+    };
+    const draft = classifyPromotion(input());
+    expect(draft.changes.find(c => c.path === 'image')).toMatchObject({
+      action: 'overwrite',
+    });
+    expect(draft.changes.find(c => c.path === 'env.NEW_FLAG')).toMatchObject({
+      action: 'needs-input',
+    });
+    expect(draft.spec.env).not.toHaveProperty('NEW_FLAG');
+
+    const issues = promotionIssues(draft, findings);
+    expect(issues.blockers.map(b => b.code)).toEqual([
+      'env-needs-input',
+      'env-needs-input',
+      'missing-reference',
+    ]);
+    expect(issues.warnings.map(w => w.code)).toContain('target-drift');
+
+    const plan = completePromotionPlan(draft, findings);
+    expect(plan.planHash).toBe(promotionDecisionHash(draft, issues));
+    expect(plan).toEqual(
+      planPromotion({
+        ...input(),
+        extraBlockers: findings.blockers,
+        extraWarnings: findings.warnings,
+      }),
+    );
+
+    const before = JSON.stringify(plan);
+    const inputs = {
+      env: {
+        NEW_FLAG: 'on',
+        NEW_SECRET: { secretKeyRef: { name: 'stripe-prod', key: 'token' } },
+      },
+    };
+    const given = applyPromotionInputs(plan, inputs, { target: prod });
+    expect(JSON.stringify(plan)).toBe(before);
+    expect(given.planHash).toBe(plan.planHash);
+    expect(given.blockers.map(b => b.code)).toEqual(['missing-reference']);
+    expect(given.spec.env).toMatchObject(inputs.env);
+    expect(given).toEqual(
+      planPromotion({
+        ...input(),
+        inputs,
+        extraBlockers: findings.blockers,
+        extraWarnings: findings.warnings,
+      }),
+    );
+  });
+
+  it('hashes a different decision differently and the same decision alike', () => {
+    const draft = classifyPromotion(input());
+    const issues = promotionIssues(draft);
+    expect(promotionDecisionHash(classifyPromotion(input()), issues)).toBe(
+      promotionDecisionHash(draft, issues),
+    );
+    const otherTarget = classifyPromotion(
+      input({ target: { workspace: prod, version: 4, spec: prodSpec } }),
+    );
+    expect(
+      promotionDecisionHash(otherTarget, promotionIssues(otherTarget)),
+    ).not.toBe(promotionDecisionHash(draft, issues));
   });
 });
 

@@ -1,6 +1,7 @@
 import { sameValue, ownValue, unionOfKeys } from '../diff/diffSpecs';
 import { canonicalJson, hashSpec, sha256Hex } from '../spec/canonical';
 import { envReference } from '../spec/envReference';
+import { forEachField, type FieldPromotion } from '../spec/fields';
 import { envNameError } from '../spec/kubernetesNames';
 import { envValueErrors, formatSpecErrors, parseSpec } from '../spec/schema';
 import { secretLiteralWarning, specWarnings } from '../spec/specWarnings';
@@ -21,8 +22,8 @@ import type {
 } from '../types';
 import { defaultPromotionRules } from './rules';
 
-/** What {@link planPromotion} plans from: the source's and target's current versions, the rules and any inputs. @public */
-export interface PlanPromotionInput {
+/** What a promotion is decided from: the source's and target's current versions and the rules. @public */
+export interface PromotionDecisionInput {
   /** Entity ref of the service. */
   service: string;
   source: { workspace: Workspace; version: number; spec: ServiceSpec };
@@ -31,47 +32,33 @@ export interface PlanPromotionInput {
   rules: PromotionRules;
   /** Fields to take from the source although the rules keep the target's (a person asked for them). */
   take?: PromotableField[];
+}
+
+/** What {@link planPromotion} plans from: the decision's input, what the caller found, and any inputs. @public */
+export interface PlanPromotionInput extends PromotionDecisionInput {
   inputs?: PromotionInputs;
   /** Warnings the caller found, e.g. drift in the target; they are part of the plan hash. */
   extraWarnings?: PlanIssue[];
-  /** Blockers the caller found; they are part of the plan hash. */
+  /** Blockers the caller found (the preflight's findings); they are part of the plan hash. */
   extraBlockers?: PlanIssue[];
   /** Blockers the caller found in `inputs`, e.g. a missing Secret; like the inputs, not part of the plan hash. */
   inputBlockers?: PlanIssue[];
 }
 
-const FIELDS_BEFORE_ENV: PromotableField[] = [
-  'image',
-  'command',
-  'args',
-  'ports',
-];
-const FIELDS_AFTER_ENV: PromotableField[] = [
-  'resources',
-  'replicas',
-  'autoscaling',
-  'readinessProbe',
-  'livenessProbe',
-  'startupProbe',
-];
+/** The first phase of a plan: the target's next spec (without inputs) and every field classified. @public */
+export interface PromotionDraft {
+  input: PromotionDecisionInput;
+  firstPromotion: boolean;
+  /** The resulting spec; what needs input is absent. */
+  spec: ServiceSpec;
+  changes: PlanChange[];
+}
 
-const ARTIFACT = () => 'the artifact being promoted';
-const PROBES = () => 'probes travel with the code';
-// Named after the real target: promoting into staging, staging sizes itself.
-const SIZING = (target: Workspace) => `${target.name} sizes itself`;
-
-const WHY: Record<PromotableField, (target: Workspace) => string> = {
-  image: ARTIFACT,
-  command: ARTIFACT,
-  args: ARTIFACT,
-  ports: ARTIFACT,
-  readinessProbe: PROBES,
-  livenessProbe: PROBES,
-  startupProbe: PROBES,
-  replicas: SIZING,
-  autoscaling: SIZING,
-  resources: SIZING,
-};
+/** What the caller found before planning: the preflight's blockers and other warnings (drift). @public */
+export interface PromotionFindings {
+  blockers?: PlanIssue[];
+  warnings?: PlanIssue[];
+}
 
 interface MapPolicy {
   both: FieldStrategy;
@@ -111,43 +98,26 @@ const ELSEWHERE_MARKERS: Array<[string, string]> = [
   ['.svc', 'names an in-cluster service (.svc)'],
 ];
 
-/** Plans a promotion field by field (DESIGN §1): the target's next spec, each field classified, blockers, warnings, checklist and plan hash. @public */
-export function planPromotion(input: PlanPromotionInput): PromotionPlan {
-  const { service, source, target, rules } = input;
+const ENV_NEEDS_INPUT = 'env-needs-input';
+
+/**
+ * Phase 1 of a plan: the target's next spec and every field classified,
+ * field by field from the registry's rules (DESIGN §1, §11). Pure.
+ * @public
+ */
+export function classifyPromotion(
+  input: PromotionDecisionInput,
+): PromotionDraft {
+  const { source, target, rules } = input;
   const firstPromotion = target.spec === undefined;
   const targetSpec: Partial<ServiceSpec> = target.spec ?? {};
   const changes: PlanChange[] = [];
-  const blockers: PlanIssue[] = [];
-  const warnings: PlanIssue[] = [];
-  const checklist: string[] = [];
   const spec: Record<string, unknown> = {};
-  const needsInput = new Set<string>();
 
-  if (source.workspace.name === target.workspace.name) {
-    blockers.push({
-      code: 'same-workspace',
-      message: `Source and target are the same workspace (${source.workspace.name})`,
-    });
-  } else if (target.workspace.tier <= source.workspace.tier) {
-    warnings.push({
-      code: 'not-a-promotion',
-      message: `${target.workspace.name} (${target.workspace.environment}) is not a higher environment than ${source.workspace.name} (${source.workspace.environment})`,
-    });
-  }
-  if (target.workspace.protected) {
-    warnings.push({
-      code: 'protected-target',
-      message: `${target.workspace.name} is a protected workspace`,
-    });
-  }
-  if (firstPromotion) {
-    warnings.push({
-      code: 'first-promotion',
-      message: `${target.workspace.name} has no version yet: the source spec is copied; review the checklist`,
-    });
-  }
-
-  const planField = (field: PromotableField) => {
+  const planField = <K extends PromotableField>(
+    field: K,
+    promotion: FieldPromotion<K>,
+  ) => {
     const sourceValue = source.spec[field];
     const targetValue = targetSpec[field];
     if (sourceValue === undefined && targetValue === undefined) {
@@ -165,7 +135,7 @@ export function planPromotion(input: PlanPromotionInput): PromotionPlan {
     const action = classify(targetValue, to, sourceValue);
     const why = (rule: FieldStrategy) =>
       rule === defaultPromotionRules.fields[field]
-        ? WHY[field](target.workspace)
+        ? promotion.reason(target.workspace)
         : `promotion rule ${field}: ${rule}`;
     const byRule = taken
       ? `taken on request, although ${why(rules.fields[field])}`
@@ -184,30 +154,20 @@ export function planPromotion(input: PlanPromotionInput): PromotionPlan {
     );
   };
 
-  const checkCopiedEnv = (key: string, value: EnvValue) => {
-    const concern = pointsElsewhere(value, source.workspace);
-    if (concern) {
-      warnings.push({
-        code: 'env-points-elsewhere',
-        path: `env.${key}`,
-        message: `env.${key} ${concern}: check it is right for ${target.workspace.name}`,
-      });
-      checklist.push(
-        `env.${key} ${concern}: point it at ${target.workspace.environment}'s own service`,
-      );
-    } else if (typeof value !== 'string') {
-      checklist.push(referenceChecklistItem(key, value, target.workspace));
-    } else if (firstPromotion) {
-      checklist.push(
-        `env.${key} was copied from ${source.workspace.name}: check its value for ${target.workspace.name}`,
-      );
+  const planMap = (prefix: 'env' | 'labels' | 'annotations') => {
+    let policy: MapPolicy = FIRST_PROMOTION_POLICY;
+    if (!firstPromotion) {
+      policy =
+        prefix === 'env'
+          ? {
+              both: rules.env.existingValues,
+              onlySource:
+                rules.env.newKeys === 'needs-input' ? 'needs-input' : 'copy',
+              onlyTarget:
+                rules.env.removedKeys === 'remove' ? 'remove' : 'keep',
+            }
+          : MAP_POLICIES[rules[prefix]];
     }
-  };
-
-  const planMap = (
-    prefix: 'env' | 'labels' | 'annotations',
-    policy: MapPolicy,
-  ) => {
     const sourceMap = source.spec[prefix] as
       | Record<string, EnvValue>
       | undefined;
@@ -233,17 +193,11 @@ export function planPromotion(input: PlanPromotionInput): PromotionPlan {
         };
       } else if (sourceValue !== undefined) {
         if (policy.onlySource === 'needs-input') {
-          needsInput.add(key);
           changes.push({
             path,
             action: 'needs-input',
             source: sourceValue,
             reason: `new in source: give its value for ${target.workspace.name}`,
-          });
-          blockers.push({
-            code: 'env-needs-input',
-            path,
-            message: `${path} is new in ${source.workspace.name}: give its value for ${target.workspace.name}`,
           });
           continue;
         }
@@ -260,22 +214,12 @@ export function planPromotion(input: PlanPromotionInput): PromotionPlan {
           retain: 'not in source, kept in target',
           remove: 'gone from source',
         };
-        if (prefix === 'env' && to === undefined) {
-          warnings.push({
-            code: 'env-removed',
-            path,
-            message: `${path} is gone from ${source.workspace.name} and will be removed from ${target.workspace.name}`,
-          });
-        }
       }
       const action = classify(targetValue, to, sourceValue);
       changes.push(change(path, action, targetValue, to, sourceValue, reasons));
       if (to !== undefined) {
         result[key] = to;
         size++;
-        if (prefix === 'env' && action === 'overwrite') {
-          checkCopiedEnv(key, to);
-        }
       }
     }
     const shapeFrom = firstPromotion ? sourceMap : targetMap;
@@ -284,50 +228,135 @@ export function planPromotion(input: PlanPromotionInput): PromotionPlan {
     }
   };
 
-  for (const field of FIELDS_BEFORE_ENV) {
-    planField(field);
-  }
-  planMap(
-    'env',
-    firstPromotion
-      ? FIRST_PROMOTION_POLICY
-      : {
-          both: rules.env.existingValues,
-          onlySource:
-            rules.env.newKeys === 'needs-input' ? 'needs-input' : 'copy',
-          onlyTarget: rules.env.removedKeys === 'remove' ? 'remove' : 'keep',
-        },
-  );
-  for (const field of FIELDS_AFTER_ENV) {
-    planField(field);
-  }
-  planMap(
-    'labels',
-    firstPromotion ? FIRST_PROMOTION_POLICY : MAP_POLICIES[rules.labels],
-  );
-  planMap(
-    'annotations',
-    firstPromotion ? FIRST_PROMOTION_POLICY : MAP_POLICIES[rules.annotations],
-  );
+  forEachField((name, entry) => {
+    if ('rule' in entry.promotion) {
+      planField(
+        name as PromotableField,
+        entry.promotion as FieldPromotion<PromotableField>,
+      );
+    } else {
+      planMap(name as 'env' | 'labels' | 'annotations');
+    }
+  });
 
-  if (firstPromotion) {
-    checklist.push(
-      ...scalingChecklist(source.spec, source.workspace, target.workspace),
-    );
-  }
+  return {
+    input,
+    firstPromotion,
+    spec: spec as unknown as ServiceSpec,
+    changes,
+  };
+}
 
-  const baseSpec = spec as unknown as ServiceSpec;
-  const validation = parseSpec(baseSpec, {
+/**
+ * Phase 2 of a plan: its blockers, warnings and checklist, from the
+ * classified changes and what the caller found (the preflight's blockers,
+ * drift). Pure.
+ * @public
+ */
+export function promotionIssues(
+  draft: PromotionDraft,
+  findings: PromotionFindings = {},
+): Pick<PromotionPlan, 'blockers' | 'warnings' | 'checklist'> {
+  const { source, target } = draft.input;
+  const blockers: PlanIssue[] = [];
+  const warnings: PlanIssue[] = [];
+  const checklist: string[] = [];
+  if (source.workspace.name === target.workspace.name) {
+    blockers.push({
+      code: 'same-workspace',
+      message: `Source and target are the same workspace (${source.workspace.name})`,
+    });
+  } else if (target.workspace.tier <= source.workspace.tier) {
+    warnings.push({
+      code: 'not-a-promotion',
+      message: `${target.workspace.name} (${target.workspace.environment}) is not a higher environment than ${source.workspace.name} (${source.workspace.environment})`,
+    });
+  }
+  if (target.workspace.protected) {
+    warnings.push({
+      code: 'protected-target',
+      message: `${target.workspace.name} is a protected workspace`,
+    });
+  }
+  if (draft.firstPromotion) {
+    warnings.push({
+      code: 'first-promotion',
+      message: `${target.workspace.name} has no version yet: the source spec is copied; review the checklist`,
+    });
+  }
+  for (const c of draft.changes) {
+    if (!c.path.startsWith('env.')) {
+      continue;
+    }
+    const key = c.path.slice('env.'.length);
+    if (c.action === 'needs-input') {
+      blockers.push({
+        code: ENV_NEEDS_INPUT,
+        path: c.path,
+        message: `${c.path} is new in ${source.workspace.name}: give its value for ${target.workspace.name}`,
+      });
+    } else if (c.action === 'remove') {
+      warnings.push({
+        code: 'env-removed',
+        path: c.path,
+        message: `${c.path} is gone from ${source.workspace.name} and will be removed from ${target.workspace.name}`,
+      });
+    } else if (c.action === 'overwrite') {
+      const value = c.to as EnvValue;
+      const concern = pointsElsewhere(value, source.workspace);
+      if (concern) {
+        warnings.push({
+          code: 'env-points-elsewhere',
+          path: c.path,
+          message: `${c.path} ${concern}: check it is right for ${target.workspace.name}`,
+        });
+        checklist.push(
+          `${c.path} ${concern}: point it at ${target.workspace.environment}'s own service`,
+        );
+      } else if (typeof value !== 'string') {
+        checklist.push(referenceChecklistItem(key, value, target.workspace));
+      } else if (draft.firstPromotion) {
+        checklist.push(
+          `${c.path} was copied from ${source.workspace.name}: check its value for ${target.workspace.name}`,
+        );
+      }
+    }
+  }
+  if (draft.firstPromotion) {
+    forEachField((name, entry) => {
+      const value = draft.spec[name];
+      const promotion = entry.promotion as FieldPromotion<typeof name>;
+      if (value !== undefined && promotion.review) {
+        checklist.push(
+          promotion.review(value as never, source.workspace, target.workspace),
+        );
+      }
+    });
+  }
+  const validation = parseSpec(draft.spec, {
     labelPolicy: target.workspace.labelPolicy,
   });
   if (!validation.success) {
     blockers.push(invalidResult(validation.errors));
   }
-  warnings.push(...specWarnings(baseSpec));
-  blockers.push(...(input.extraBlockers ?? []));
-  warnings.push(...(input.extraWarnings ?? []));
+  warnings.push(...specWarnings(draft.spec));
+  blockers.push(...(findings.blockers ?? []));
+  warnings.push(...(findings.warnings ?? []));
+  return { blockers, warnings, checklist };
+}
 
-  const planHash = sha256Hex(
+/**
+ * Phase 3 of a plan: the hash over the decision (source and target
+ * versions, spec hashes, rules, changes and issues, but not inputs), which
+ * the execute call must echo. Pure.
+ * @public
+ */
+export function promotionDecisionHash(
+  draft: PromotionDraft,
+  issues: Pick<PromotionPlan, 'blockers' | 'warnings'>,
+): string {
+  const { service, source, target, rules } = draft.input;
+  return sha256Hex(
     canonicalJson({
       service,
       source: {
@@ -341,28 +370,23 @@ export function planPromotion(input: PlanPromotionInput): PromotionPlan {
         specHash: target.spec ? hashSpec(target.spec) : null,
       },
       rules,
-      spec: baseSpec,
-      changes: changes.map(c => [c.path, c.action]),
-      blockers: blockers
-        .filter(b => b.code !== 'env-needs-input')
+      spec: draft.spec,
+      changes: draft.changes.map(c => [c.path, c.action]),
+      blockers: issues.blockers
+        .filter(b => b.code !== ENV_NEEDS_INPUT)
         .map(b => [b.code, b.path ?? null]),
-      warnings: warnings.map(w => [w.code, w.path ?? null]),
+      warnings: issues.warnings.map(w => [w.code, w.path ?? null]),
     }),
   );
+}
 
-  const resultSpec = applyInputs(
-    baseSpec,
-    input.inputs,
-    needsInput,
-    changes,
-    blockers,
-    warnings,
-    target.workspace,
-    checklist,
-  );
-
-  blockers.push(...(input.inputBlockers ?? []));
-
+/** Phases 2 and 3 on a draft: the plan without inputs. @public */
+export function completePromotionPlan(
+  draft: PromotionDraft,
+  findings: PromotionFindings = {},
+): PromotionPlan {
+  const { service, source, target } = draft.input;
+  const issues = promotionIssues(draft, findings);
   return {
     service,
     source: { workspace: source.workspace.name, version: source.version },
@@ -370,34 +394,53 @@ export function planPromotion(input: PlanPromotionInput): PromotionPlan {
       workspace: target.workspace.name,
       ...(target.version !== undefined ? { version: target.version } : {}),
     },
-    firstPromotion,
-    spec: resultSpec,
-    changes,
-    blockers,
-    warnings,
-    checklist,
-    planHash,
+    firstPromotion: draft.firstPromotion,
+    spec: draft.spec,
+    changes: draft.changes,
+    ...issues,
+    planHash: promotionDecisionHash(draft, issues),
   };
 }
 
-function applyInputs(
-  baseSpec: ServiceSpec,
-  inputs: PromotionInputs | undefined,
-  needsInput: Set<string>,
-  changes: PlanChange[],
-  blockers: PlanIssue[],
-  warnings: PlanIssue[],
-  targetWorkspace: Workspace,
-  checklist: string[],
-): ServiceSpec {
-  const given = inputs?.env ?? {};
-  const keys = Object.keys(given).sort();
-  if (keys.length === 0) {
-    return baseSpec;
-  }
-  const env: Record<string, EnvValue> = { ...baseSpec.env };
+/** Plans a promotion field by field (DESIGN §1): the target's next spec, each field classified, blockers, warnings, checklist and plan hash. @public */
+export function planPromotion(input: PlanPromotionInput): PromotionPlan {
+  const plan = completePromotionPlan(classifyPromotion(input), {
+    blockers: input.extraBlockers,
+    warnings: input.extraWarnings,
+  });
+  return input.inputs || input.inputBlockers
+    ? applyPromotionInputs(plan, input.inputs ?? {}, {
+        target: input.target.workspace,
+        inputBlockers: input.inputBlockers,
+      })
+    : plan;
+}
+
+/**
+ * Phase 4 of a plan: the given inputs applied, as a new plan (the given one
+ * is left as it was). Inputs that answer a needs-input change resolve its
+ * blocker; others are blockers themselves; `inputBlockers` are what the
+ * caller found wrong with them (a missing Secret). The hash does not change.
+ * @public
+ */
+export function applyPromotionInputs(
+  plan: PromotionPlan,
+  inputs: PromotionInputs,
+  options: { target: Workspace; inputBlockers?: PlanIssue[] },
+): PromotionPlan {
+  const changes = plan.changes.map(c => ({ ...c }));
+  const blockers = [...plan.blockers];
+  const warnings = [...plan.warnings];
+  const checklist = [...plan.checklist];
+  const needsInput = new Set(
+    changes
+      .filter(c => c.action === 'needs-input' && c.path.startsWith('env.'))
+      .map(c => c.path.slice('env.'.length)),
+  );
+  const given = inputs.env ?? {};
+  const env: Record<string, EnvValue> = { ...plan.spec.env };
   const resolved = new Set<string>();
-  for (const key of keys) {
+  for (const key of Object.keys(given).sort()) {
     const value = given[key];
     if (!needsInput.has(key)) {
       blockers.push({
@@ -414,45 +457,50 @@ function applyInputs(
       warnings.push(warning);
     }
   }
-  if (resolved.size === 0) {
-    return baseSpec;
-  }
-  for (const c of changes) {
-    if (
-      c.action === 'needs-input' &&
-      resolved.has(c.path.slice('env.'.length))
-    ) {
-      c.to = env[c.path.slice('env.'.length)];
+  let spec = plan.spec;
+  if (resolved.size > 0) {
+    for (const c of changes) {
+      const key = c.path.slice('env.'.length);
+      if (
+        c.action === 'needs-input' &&
+        c.path.startsWith('env.') &&
+        resolved.has(key)
+      ) {
+        c.to = env[key];
+      }
+    }
+    for (let i = blockers.length - 1; i >= 0; i--) {
+      const blocker = blockers[i];
+      if (
+        blocker.code === ENV_NEEDS_INPUT &&
+        resolved.has(blocker.path!.slice('env.'.length))
+      ) {
+        blockers.splice(i, 1);
+      }
+    }
+    const sortedEnv: Record<string, EnvValue> = {};
+    for (const key of Object.keys(env).sort()) {
+      sortedEnv[key] = env[key];
+    }
+    spec = { ...plan.spec, env: sortedEnv };
+    const validation = parseSpec(spec, {
+      labelPolicy: options.target.labelPolicy,
+    });
+    if (!validation.success) {
+      if (!blockers.some(b => b.code === 'invalid-result')) {
+        blockers.push(invalidResult(validation.errors));
+      }
+    } else {
+      for (const key of resolved) {
+        const value = env[key];
+        if (typeof value !== 'string') {
+          checklist.push(referenceChecklistItem(key, value, options.target));
+        }
+      }
     }
   }
-  for (let i = blockers.length - 1; i >= 0; i--) {
-    const blocker = blockers[i];
-    if (
-      blocker.code === 'env-needs-input' &&
-      resolved.has(blocker.path!.slice('env.'.length))
-    ) {
-      blockers.splice(i, 1);
-    }
-  }
-  const sortedEnv: Record<string, EnvValue> = {};
-  for (const key of Object.keys(env).sort()) {
-    sortedEnv[key] = env[key];
-  }
-  const spec = { ...baseSpec, env: sortedEnv };
-  const validation = parseSpec(spec);
-  if (!validation.success) {
-    if (!blockers.some(b => b.code === 'invalid-result')) {
-      blockers.push(invalidResult(validation.errors));
-    }
-    return spec;
-  }
-  for (const key of resolved) {
-    const value = env[key];
-    if (typeof value !== 'string') {
-      checklist.push(referenceChecklistItem(key, value, targetWorkspace));
-    }
-  }
-  return spec;
+  blockers.push(...(options.inputBlockers ?? []));
+  return { ...plan, spec, changes, blockers, warnings, checklist };
 }
 
 function classify(
@@ -559,30 +607,6 @@ function referenceChecklistItem(
 ): string {
   const reference = envReference(value)!;
   return `env.${key} reads ${reference.kind} ${reference.name} (key ${reference.key}): make sure it exists in namespace ${target.namespace}`;
-}
-
-function scalingChecklist(
-  spec: ServiceSpec,
-  source: Workspace,
-  target: Workspace,
-): string[] {
-  const items: string[] = [];
-  if (spec.replicas !== undefined) {
-    items.push(
-      `Scaling was copied from ${source.name} (replicas: ${spec.replicas}): size it for ${target.name}`,
-    );
-  }
-  if (spec.autoscaling) {
-    items.push(
-      `Scaling was copied from ${source.name} (autoscaling ${spec.autoscaling.minReplicas}..${spec.autoscaling.maxReplicas}): size it for ${target.name}`,
-    );
-  }
-  if (spec.resources) {
-    items.push(
-      `Resources were copied from ${source.name}: check requests and limits for ${target.name}`,
-    );
-  }
-  return items;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { InputError } from '@backstage/errors';
+import { SPEC_FIELD_NAMES, SPEC_FIELDS } from '../spec/fields';
 import type {
   FieldStrategy,
   MapStrategy,
@@ -7,34 +8,17 @@ import type {
   PromotionRulesOverride,
 } from '../types';
 
-/** The promotable fields in DESIGN §4 order. @public */
-export const PROMOTABLE_FIELDS: readonly PromotableField[] = [
-  'image',
-  'command',
-  'args',
-  'ports',
-  'resources',
-  'replicas',
-  'autoscaling',
-  'readinessProbe',
-  'livenessProbe',
-  'startupProbe',
-];
+/** The fields a field rule can name, in the registry's order. @public */
+export const PROMOTABLE_FIELDS: readonly PromotableField[] =
+  SPEC_FIELD_NAMES.filter(
+    (name): name is PromotableField => 'rule' in SPEC_FIELDS[name].promotion,
+  );
 
-/** The default promotion rules: exactly the table of DESIGN §1. @public */
+/** The default promotion rules: DESIGN §1's table and §11's rules, from the field registry. @public */
 export const defaultPromotionRules: PromotionRules = deepFreeze({
-  fields: {
-    image: 'source',
-    command: 'source',
-    args: 'source',
-    ports: 'source',
-    readinessProbe: 'source',
-    livenessProbe: 'source',
-    startupProbe: 'source',
-    replicas: 'target',
-    autoscaling: 'target',
-    resources: 'target',
-  },
+  fields: Object.fromEntries(
+    PROMOTABLE_FIELDS.map(name => [name, SPEC_FIELDS[name].promotion.rule]),
+  ) as Record<PromotableField, FieldStrategy>,
   env: {
     newKeys: 'needs-input',
     removedKeys: 'remove',

@@ -1,12 +1,13 @@
 import { InputError } from '@backstage/errors';
 import { sha256Hex } from '../spec/canonical';
 import { dns1123LabelError } from '../spec/kubernetesNames';
-import type {
-  EnvValue,
-  KubernetesObject,
-  ServiceSpec,
-  Workspace,
-} from '../types';
+import {
+  compact,
+  forEachField,
+  selectorOf,
+  type RenderContext,
+} from '../spec/fields';
+import type { KubernetesObject, ServiceSpec, Workspace } from '../types';
 import { securityContextsFor } from './securityContext';
 
 /** A kind of object Shipyard renders, with what is needed to list and prune it. @public */
@@ -73,71 +74,65 @@ export function renderManifests(
   if (nameError) {
     throw new InputError(`Invalid service name "${name}": ${nameError}`);
   }
-  const selector = {
-    'backstage.io/kubernetes-id': name,
-    'app.kubernetes.io/name': name,
+  const selector = selectorOf(name);
+  const container: Record<string, unknown> = { name };
+  const added: Array<{
+    apiVersion: string;
+    kind: string;
+    body: Record<string, unknown>;
+  }> = [];
+  const context: RenderContext = {
+    name,
+    workspace,
+    spec,
+    container,
+    containers: [container],
+    pod: {},
+    deployment: {},
+    labels: {},
+    annotations: {},
+    addObject: (apiVersion, kind, body) => {
+      added.push({ apiVersion, kind, body });
+    },
   };
+  forEachField((field, entry) => {
+    const value = spec[field];
+    if (value !== undefined) {
+      entry.render(value, context);
+    }
+  });
+
   const labels = {
-    ...spec.labels,
+    ...context.labels,
     ...selector,
     'app.kubernetes.io/managed-by': SHIPYARD_MANAGED_BY,
     'shipyard/version': String(version),
     'shipyard/workspace': workspace.name,
     [ENTITY_REF_HASH_LABEL]: entityRefLabelValue(entityRef),
   };
-  const annotations = { ...spec.annotations, 'shipyard/entity-ref': entityRef };
+  const annotations = {
+    ...context.annotations,
+    'shipyard/entity-ref': entityRef,
+  };
   const metadata = () => ({
     name,
     namespace: workspace.namespace,
     labels: { ...labels },
     annotations: { ...annotations },
   });
-  const ports = spec.ports ?? [];
   const securityContexts = securityContextsFor(workspace);
-
-  const container: Record<string, unknown> = { name, image: spec.image };
-  if (spec.command) {
-    container.command = [...spec.command];
-  }
-  if (spec.args) {
-    container.args = [...spec.args];
-  }
-  if (ports.length) {
-    container.ports = ports.map(port =>
-      compact({
-        name: port.name,
-        containerPort: port.targetPort ?? port.port,
-        protocol: port.protocol ?? 'TCP',
-      }),
-    );
-  }
-  if (spec.env && Object.keys(spec.env).length) {
-    container.env = Object.keys(spec.env)
-      .sort()
-      .map(key => envVar(key, spec.env![key]));
-  }
-  if (spec.resources) {
-    container.resources = copyJson(spec.resources);
-  }
-  for (const field of [
-    'readinessProbe',
-    'livenessProbe',
-    'startupProbe',
-  ] as const) {
-    if (spec[field]) {
-      container[field] = copyJson(spec[field]!);
+  if (securityContexts.container) {
+    for (const each of context.containers) {
+      each.securityContext = securityContexts.container;
     }
   }
-  if (securityContexts.container) {
-    container.securityContext = securityContexts.container;
-  }
-
+  const { replicas, ...deploymentFields } = context.deployment;
   const deployment: KubernetesObject = {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: metadata(),
     spec: compact({
-      replicas: spec.autoscaling ? undefined : spec.replicas,
+      replicas,
       revisionHistoryLimit: 3,
       progressDeadlineSeconds:
         workspace.progressDeadlineSeconds ?? DEFAULT_PROGRESS_DEADLINE_SECONDS,
@@ -146,83 +141,20 @@ export function renderManifests(
         metadata: { labels: { ...labels }, annotations: { ...annotations } },
         spec: compact({
           securityContext: securityContexts.pod,
-          containers: [container],
+          containers: context.containers,
+          ...context.pod,
         }),
       },
+      ...deploymentFields,
     }),
   };
-  const objects = [deployment];
-
-  if (ports.length) {
-    objects.push({
-      apiVersion: 'v1',
-      kind: 'Service',
+  return [
+    deployment,
+    ...added.map(({ apiVersion, kind, body }) => ({
+      apiVersion,
+      kind,
       metadata: metadata(),
-      spec: {
-        type: 'ClusterIP',
-        selector: { ...selector },
-        ports: ports.map(port =>
-          compact({
-            name: port.name,
-            port: port.port,
-            targetPort: port.name ?? port.targetPort ?? port.port,
-            protocol: port.protocol ?? 'TCP',
-          }),
-        ),
-      },
-    });
-  }
-
-  if (spec.autoscaling) {
-    const { minReplicas, maxReplicas } = spec.autoscaling;
-    const metrics = [
-      ['cpu', spec.autoscaling.targetCPUUtilizationPercentage],
-      ['memory', spec.autoscaling.targetMemoryUtilizationPercentage],
-    ].flatMap(([resource, averageUtilization]) =>
-      averageUtilization === undefined
-        ? []
-        : [
-            {
-              type: 'Resource',
-              resource: {
-                name: resource,
-                target: { type: 'Utilization', averageUtilization },
-              },
-            },
-          ],
-    );
-    objects.push({
-      apiVersion: 'autoscaling/v2',
-      kind: 'HorizontalPodAutoscaler',
-      metadata: metadata(),
-      spec: compact({
-        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name },
-        minReplicas,
-        maxReplicas,
-        metrics: metrics.length ? metrics : undefined,
-      }),
-    });
-  }
-  return objects;
-}
-
-function envVar(name: string, value: EnvValue) {
-  if (typeof value === 'string') {
-    return { name, value };
-  }
-  return { name, valueFrom: copyJson(value) };
-}
-
-function compact<T extends Record<string, unknown>>(value: T): T {
-  const result: Record<string, unknown> = {};
-  for (const [key, member] of Object.entries(value)) {
-    if (member !== undefined) {
-      result[key] = member;
-    }
-  }
-  return result as T;
-}
-
-function copyJson<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value));
+      spec: body,
+    })),
+  ];
 }

@@ -2,172 +2,25 @@ import { InputError } from '@backstage/errors';
 import { z } from 'zod';
 import type { LabelPolicy, ServiceSpec, SpecError, Workspace } from '../types';
 import { canonicalJson } from './canonical';
-import { imageReferenceError } from './imageReference';
-import {
-  configMapKeyError,
-  dns1123SubdomainError,
-  envNameError,
-  labelValueError,
-  portNameError,
-  qualifiedNameError,
-} from './kubernetesNames';
+import { envValue } from './fieldSchemas';
+import { SPEC_FIELD_NAMES, SPEC_FIELDS, type SpecFieldName } from './fields';
 import { labelPolicyErrors } from './labelPolicy';
 import { SPEC_LIMITS, unstorableTextError } from './limits';
-import { compareQuantities, parseQuantity, quantityError } from './quantity';
+import { compareQuantities, parseQuantity } from './quantity';
 
-const MAX_REPLICAS = 1000;
+export { RESERVED_ANNOTATION_KEYS, RESERVED_LABEL_KEYS } from './fieldSchemas';
+
 const MAX_ANNOTATIONS_SIZE = 256 * 1024;
 
-/** Label keys Shipyard sets on every rendered object, refused in a spec. @public */
-export const RESERVED_LABEL_KEYS: readonly string[] = [
-  'shipyard/version',
-  'shipyard/workspace',
-  'backstage.io/kubernetes-id',
-  'app.kubernetes.io/managed-by',
-  'app.kubernetes.io/name',
-  'shipyard/entity-ref-hash',
-];
-
-/** Annotation keys Shipyard sets on every rendered object, refused in a spec. @public */
-export const RESERVED_ANNOTATION_KEYS: readonly string[] = [
-  'shipyard/entity-ref',
-];
-
-function checked(validate: (value: string) => string | undefined) {
-  return z.string().check(ctx => {
-    const message = validate(ctx.value);
-    if (message) {
-      ctx.issues.push({ code: 'custom', message, input: ctx.value });
-    }
-  });
-}
-
-function integer(min: number, max: number) {
-  return z
-    .number()
-    .int('must be an integer')
-    .min(min, `must be >= ${min}`)
-    .max(max, `must be <= ${max}`);
-}
-
-function mapKey(reserved: readonly string[]) {
-  return checked(key =>
-    reserved.includes(key)
-      ? `is reserved: Shipyard sets ${key} itself`
-      : qualifiedNameError(key),
-  );
-}
-
-const portNumber = integer(1, 65535);
-const portName = checked(portNameError);
-const portReference = z.union([portNumber, portName], {
-  error: 'must be a port number or a port name',
-});
-
-const keyReference = z.strictObject({
-  name: checked(dns1123SubdomainError),
-  key: checked(configMapKeyError),
-  optional: z.boolean().optional(),
-});
-
-const envValue = z.union(
-  [
-    z.string(),
-    z.strictObject({ secretKeyRef: keyReference }),
-    z.strictObject({ configMapKeyRef: keyReference }),
-  ],
-  {
-    error:
-      'must be a string or an object with exactly one of secretKeyRef, configMapKeyRef',
-  },
+/** The zod schema of a service spec (DESIGN §4), field by field from {@link SPEC_FIELDS}; {@link parseSpec} adds the rules across fields and the size limits. @public */
+export const serviceSpecSchema = z.strictObject(
+  Object.fromEntries(
+    SPEC_FIELD_NAMES.map(name => {
+      const schema = SPEC_FIELDS[name].schema as z.ZodType;
+      return [name, name === 'image' ? schema : schema.optional()];
+    }),
+  ) as Record<SpecFieldName, z.ZodType>,
 );
-
-const probeHandlers = ['httpGet', 'tcpSocket', 'grpc', 'exec'] as const;
-
-const probe = z
-  .strictObject({
-    httpGet: z
-      .strictObject({
-        path: z.string().startsWith('/', 'must start with "/"').optional(),
-        port: portReference,
-        scheme: z.enum(['HTTP', 'HTTPS']).optional(),
-      })
-      .optional(),
-    tcpSocket: z.strictObject({ port: portReference }).optional(),
-    grpc: z
-      .strictObject({ port: portNumber, service: z.string().optional() })
-      .optional(),
-    exec: z
-      .strictObject({
-        command: z.array(z.string()).min(1, 'must not be empty'),
-      })
-      .optional(),
-    initialDelaySeconds: integer(0, 2147483647).optional(),
-    periodSeconds: integer(1, 2147483647).optional(),
-    timeoutSeconds: integer(1, 2147483647).optional(),
-    successThreshold: integer(1, 2147483647).optional(),
-    failureThreshold: integer(1, 2147483647).optional(),
-  })
-  .refine(
-    value =>
-      probeHandlers.filter(handler => value[handler] !== undefined).length ===
-      1,
-    `must have exactly one handler: ${probeHandlers.join(', ')}`,
-  );
-
-const quantity = checked(quantityError);
-const resourceList = z.strictObject({
-  cpu: quantity.optional(),
-  memory: quantity.optional(),
-  'ephemeral-storage': quantity.optional(),
-});
-
-/** The zod schema of a service spec (DESIGN §4), field by field; {@link parseSpec} adds the rules across fields and the size limits. @public */
-export const serviceSpecSchema = z.strictObject({
-  image: checked(value =>
-    // The size limit reports a longer one; parsing it would only add noise.
-    value.length > SPEC_LIMITS.imageLength
-      ? undefined
-      : imageReferenceError(value),
-  ),
-  command: z.array(z.string()).optional(),
-  args: z.array(z.string()).optional(),
-  ports: z
-    .array(
-      z.strictObject({
-        name: portName.optional(),
-        port: portNumber,
-        targetPort: portNumber.optional(),
-        protocol: z.enum(['TCP', 'UDP', 'SCTP']).optional(),
-      }),
-    )
-    .optional(),
-  env: z.record(checked(envNameError), envValue).optional(),
-  resources: z
-    .strictObject({
-      requests: resourceList.optional(),
-      limits: resourceList.optional(),
-    })
-    .optional(),
-  replicas: integer(0, MAX_REPLICAS).optional(),
-  autoscaling: z
-    .strictObject({
-      minReplicas: integer(1, MAX_REPLICAS),
-      maxReplicas: integer(1, MAX_REPLICAS),
-      targetCPUUtilizationPercentage: integer(1, 100).optional(),
-      targetMemoryUtilizationPercentage: integer(1, 100).optional(),
-    })
-    .optional(),
-  readinessProbe: probe.optional(),
-  livenessProbe: probe.optional(),
-  startupProbe: probe.optional(),
-  labels: z
-    .record(mapKey(RESERVED_LABEL_KEYS), checked(labelValueError))
-    .optional(),
-  annotations: z
-    .record(mapKey(RESERVED_ANNOTATION_KEYS), z.string())
-    .optional(),
-});
 
 /** The result of parsing a spec: the spec, or every problem found. @public */
 export type ParseSpecResult =

@@ -8,6 +8,7 @@ import {
   type Node as YamlNode,
 } from 'yaml';
 import type { ServiceSpec, SpecError } from '../types';
+import { forEachField } from './fields';
 import { formatPath, parseSpec, type ParseSpecResult } from './schema';
 
 /** A problem of a spec written as YAML, with the line it is on (a syntax error also with its column). @public */
@@ -222,47 +223,6 @@ function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, ' ').trim();
 }
 
-const SPEC_FIELD_ORDER: Array<keyof ServiceSpec> = [
-  'image',
-  'command',
-  'args',
-  'ports',
-  'env',
-  'resources',
-  'replicas',
-  'autoscaling',
-  'readinessProbe',
-  'livenessProbe',
-  'startupProbe',
-  'labels',
-  'annotations',
-];
-
-const NESTED_ORDER: Record<string, string[]> = {
-  port: ['name', 'port', 'targetPort', 'protocol'],
-  probe: [
-    'httpGet',
-    'tcpSocket',
-    'grpc',
-    'exec',
-    'initialDelaySeconds',
-    'periodSeconds',
-    'timeoutSeconds',
-    'successThreshold',
-    'failureThreshold',
-  ],
-  handler: ['path', 'port', 'scheme', 'service', 'command'],
-  resources: ['requests', 'limits'],
-  resourceList: ['cpu', 'memory', 'ephemeral-storage'],
-  autoscaling: [
-    'minReplicas',
-    'maxReplicas',
-    'targetCPUUtilizationPercentage',
-    'targetMemoryUtilizationPercentage',
-  ],
-  reference: ['name', 'key', 'optional'],
-};
-
 /** Writes a spec as YAML with a stable key order: DESIGN §4's field order, map keys sorted. @public */
 export function stringifySpec(spec: ServiceSpec): string {
   return stringify(orderSpec(spec), { lineWidth: 0 });
@@ -271,92 +231,11 @@ export function stringifySpec(spec: ServiceSpec): string {
 /** Returns a copy of a spec with its keys in stable order and undefined fields dropped. */
 export function orderSpec(spec: ServiceSpec): ServiceSpec {
   const ordered: Record<string, unknown> = {};
-  for (const field of SPEC_FIELD_ORDER) {
-    const value = spec[field];
-    if (value === undefined) {
-      continue;
+  forEachField((name, entry) => {
+    const value = spec[name];
+    if (value !== undefined) {
+      ordered[name] = entry.order(value);
     }
-    switch (field) {
-      case 'ports':
-        ordered.ports = spec.ports!.map(port =>
-          orderKeys(port, NESTED_ORDER.port),
-        );
-        break;
-      case 'env':
-        ordered.env = sortedMap(spec.env!, envValue =>
-          typeof envValue === 'string'
-            ? envValue
-            : Object.fromEntries(
-                Object.entries(envValue).map(([kind, reference]) => [
-                  kind,
-                  orderKeys(reference, NESTED_ORDER.reference),
-                ]),
-              ),
-        );
-        break;
-      case 'resources':
-        ordered.resources = orderKeys(
-          spec.resources!,
-          NESTED_ORDER.resources,
-          list => orderKeys(list as object, NESTED_ORDER.resourceList),
-        );
-        break;
-      case 'autoscaling':
-        ordered.autoscaling = orderKeys(
-          spec.autoscaling!,
-          NESTED_ORDER.autoscaling,
-        );
-        break;
-      case 'readinessProbe':
-      case 'livenessProbe':
-      case 'startupProbe':
-        ordered[field] = orderKeys(
-          value as object,
-          NESTED_ORDER.probe,
-          nested =>
-            typeof nested === 'object' && nested !== null
-              ? orderKeys(nested, NESTED_ORDER.handler)
-              : nested,
-        );
-        break;
-      case 'labels':
-      case 'annotations':
-        ordered[field] = sortedMap(value as Record<string, string>, v => v);
-        break;
-      default:
-        ordered[field] = value;
-    }
-  }
+  });
   return ordered as unknown as ServiceSpec;
-}
-
-function orderKeys(
-  value: object,
-  order: string[],
-  mapValue: (nested: unknown) => unknown = nested => nested,
-): Record<string, unknown> {
-  const source = value as Record<string, unknown>;
-  const result: Record<string, unknown> = {};
-  for (const key of order) {
-    if (source[key] !== undefined) {
-      result[key] = mapValue(source[key]);
-    }
-  }
-  for (const key of Object.keys(source).sort()) {
-    if (!Object.hasOwn(result, key) && source[key] !== undefined) {
-      result[key] = mapValue(source[key]);
-    }
-  }
-  return result;
-}
-
-function sortedMap<T, U>(
-  map: Record<string, T>,
-  mapValue: (value: T) => U,
-): Record<string, U> {
-  const result: Record<string, U> = {};
-  for (const key of Object.keys(map).sort()) {
-    result[key] = mapValue(map[key]);
-  }
-  return result;
 }
