@@ -104,6 +104,23 @@ export interface Config {
         annotations?: 'merge-source-wins' | 'merge-target-wins' | 'source' | 'target';
       };
     };
+    approval?: {
+      /**
+       * When a promotion request that got its approvals runs: at once, as its
+       * requester (`on-approval`, the default), or when the requester executes
+       * it (`by-requester`, POST /promotion-requests/{id}/execute).
+       */
+      execute?: 'on-approval' | 'by-requester';
+    };
+    notifications?: {
+      /**
+       * Notify services' owners through @backstage/plugin-notifications-backend
+       * (failed versions, automatic rollbacks and promotions, requests waiting
+       * for approval). Default true; false when the notifications backend is
+       * not installed, to save the failing sends.
+       */
+      enabled?: boolean;
+    };
     /** The longest wait between two looks at a rollout being followed (the first look comes after 50 ms). Default 1000. */
     rolloutPollMilliseconds?: number;
     /** How often rollouts and drift of every service are refreshed. Default 30. */

@@ -23,6 +23,13 @@ import { VersionEvents } from './operations/VersionEvents';
 import { createRouter } from './service/router';
 import { ShipyardService } from './service/ShipyardService';
 import { createShipyardActions } from './actions/createShipyardActions';
+import { notificationService } from '@backstage/plugin-notifications-node';
+import { NotificationsShipyardNotifier } from './notifications/ShipyardNotifier';
+import {
+  PromotionRequests,
+  readPromotionRequestExecution,
+} from './promotion/PromotionRequests';
+import { DatabasePromotionRequestStore } from './database/DatabasePromotionRequestStore';
 import { publishVersionSignals } from './signals/versionSignals';
 
 /**
@@ -97,6 +104,8 @@ export const shipyardPlugin = createBackendPlugin({
         auth: coreServices.auth,
         catalog: catalogServiceRef,
         actionsRegistry: actionsRegistryServiceRef,
+        // Its default factory posts to the notifications backend; without one, sends fail and are logged.
+        notifications: notificationService,
         // Its default factory needs no signals backend: apps without one still start.
         signals: signalsServiceRef,
       },
@@ -190,8 +199,28 @@ export const shipyardPlugin = createBackendPlugin({
           promotions,
           gateway,
         });
+        const notifier =
+          config.getOptionalBoolean('shipyard.notifications.enabled') === false
+            ? undefined
+            : new NotificationsShipyardNotifier({
+                notifications: deps.notifications,
+                logger,
+              });
+        notifier?.subscribeTo(versionEvents, store);
+        const promotionRequests = new PromotionRequests({
+          store: new DatabasePromotionRequestStore(await database.getClient()),
+          service,
+          auditor: deps.auditor,
+          logger,
+          execution: readPromotionRequestExecution(config),
+          notifier,
+        });
         httpRouter.use(
-          await createRouter({ httpAuth: deps.httpAuth, service }),
+          await createRouter({
+            httpAuth: deps.httpAuth,
+            service,
+            promotionRequests,
+          }),
         );
         createShipyardActions({
           actionsRegistry: deps.actionsRegistry,

@@ -2,7 +2,7 @@ import { mockServices, startTestBackend, TestBackend } from '@backstage/backend-
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
-import { createServiceFactory } from '@backstage/backend-plugin-api';
+import { BackstageCredentials, coreServices, createServiceFactory } from '@backstage/backend-plugin-api';
 import { ServiceSpec } from '@shipyard/backstage-plugin-common';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { Knex } from 'knex';
@@ -22,10 +22,21 @@ const component = (name: string, annotations: Record<string, string> = {}, names
 });
 
 export const entities = [
-  component('payments', {
-    'shipyard/workspaces': 'dev, staging, prod',
-    'shipyard/promotion': 'dev -> staging -> prod',
-  }),
+  {
+    ...component('payments', {
+      'shipyard/workspaces': 'dev, staging, prod',
+      'shipyard/promotion': 'dev -> staging -> prod',
+    }),
+    // As the catalog's processors would relate them; notifications resolve owners through these.
+    relations: [{ type: 'ownedBy', targetRef: 'group:default/team-a' }],
+  },
+  {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Group',
+    metadata: { name: 'team-a', namespace: 'default' },
+    spec: { type: 'team', children: [] },
+    relations: [{ type: 'hasMember', targetRef: 'user:default/owner' }],
+  },
   component('ledger'),
   component('dev-only', { 'shipyard/workspaces': 'dev' }),
   // Two other teams' services whose Kubernetes objects would be named `payments` too.
@@ -61,12 +72,20 @@ export async function startShipyard(
   knex: Knex,
   options: {
     permission?: AuthorizeResult.ALLOW | AuthorizeResult.DENY;
-    /** A policy by permission name, instead of one answer for all. */
-    policy?: (permissionName: string) => AuthorizeResult.ALLOW | AuthorizeResult.DENY;
+    /** A policy by permission name (and caller), instead of one answer for all. */
+    policy?: (
+      permissionName: string,
+      credentials?: BackstageCredentials,
+    ) => AuthorizeResult.ALLOW | AuthorizeResult.DENY;
     gateway?: FakeClusterGateway;
     config?: object;
     /** More service factories or modules, e.g. an auditor mock. */
     features?: any[];
+    /**
+     * Databases of other plugins started with Shipyard (e.g. notifications):
+     * each runs its own migrations, which must not share knex's migration table.
+     */
+    pluginDatabases?: Record<string, Knex>;
   } = {},
 ): Promise<{ backend: TestBackend; server: TestBackend['server'] }> {
   const config: any = JSON.parse(JSON.stringify(options.config ?? workspacesConfig));
@@ -81,12 +100,19 @@ export async function startShipyard(
   }
   const features: any[] = [
     shipyardPlugin,
-    mockServices.database.factory({ knex }),
+    options.pluginDatabases
+      ? createServiceFactory({
+          service: coreServices.database,
+          deps: { plugin: coreServices.pluginMetadata },
+          factory: ({ plugin }) => ({ getClient: async () => options.pluginDatabases![plugin.getId()] ?? knex }),
+        })
+      : mockServices.database.factory({ knex }),
     mockServices.rootConfig.factory({ data: config }),
     caseInsensitiveCatalog(),
     options.policy
       ? mockServices.permissions.mock({
-          authorize: async requests => requests.map(r => ({ result: options.policy!(r.permission.name) })) as any,
+          authorize: async (requests, opts) =>
+            requests.map(r => ({ result: options.policy!(r.permission.name, opts?.credentials) })) as any,
         }).factory
       : mockServices.permissions.factory({ result: options.permission ?? AuthorizeResult.ALLOW }),
   ];

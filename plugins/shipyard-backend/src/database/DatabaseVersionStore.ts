@@ -75,7 +75,7 @@ type StateRow = {
  * Timestamps come back as Date from PostgreSQL and as epoch milliseconds
  * (what knex binds a Date to) or SQL text from SQLite.
  */
-function toIso(value: Date | string | number | null | undefined): string | undefined {
+export function toIso(value: Date | string | number | null | undefined): string | undefined {
   if (value === null || value === undefined) return undefined;
   if (value instanceof Date) return value.toISOString();
   if (typeof value === 'number') return new Date(value).toISOString();

@@ -1,9 +1,4 @@
-import {
-  AuditorService,
-  BackstageCredentials,
-  BackstageServicePrincipal,
-  BackstageUserPrincipal,
-} from '@backstage/backend-plugin-api';
+import { AuditorService, BackstageCredentials } from '@backstage/backend-plugin-api';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { ConflictError, InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import { AuthorizeResult, ResourcePermission } from '@backstage/plugin-permission-common';
@@ -11,6 +6,7 @@ import { PermissionsService } from '@backstage/backend-plugin-api';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { JsonObject } from '@backstage/types';
 import {
+  entityRefToPath,
   checkSpecForWorkspace,
   DeployPreflight,
   diffSpecs,
@@ -46,6 +42,7 @@ import { WorkspaceRegistry } from '../config/WorkspaceRegistry';
 import { VersionStore } from '../database/VersionStore';
 import { PromotionOperations, ServiceContext } from '../operations/PromotionOperations';
 import { VersionOperations } from '../operations/VersionOperations';
+import { actorOf, runAudited } from './auditing';
 
 /**
  * Who calls, and how: every entry point (the router, registry actions,
@@ -377,11 +374,30 @@ export class ShipyardService {
     );
   }
 
-  /** Executes the plan whose hash the caller saw: a new version in the target. */
-  async promote(entityRef: string, request: PromoteRequest, context: ShipyardCallContext): Promise<Version> {
+  /**
+   * Executes the plan whose hash the caller saw: a new version in the target.
+   * A target with `approval.required` takes only an approved request's
+   * promotion (`options.approvedRequest`, from PromotionRequests), whose
+   * requester was authorized when asking.
+   */
+  async promote(
+    entityRef: string,
+    request: PromoteRequest,
+    context: ShipyardCallContext,
+    options: { approvedRequest?: { id: string; requestedBy: string } } = {},
+  ): Promise<Version> {
     const service = await this.resolve(entityRef, context.credentials);
     const { source, target } = this.promotionWorkspaces(service, request);
-    await this.authorize(shipyardPromotionExecutePermission, service.entityRef, context.credentials, target);
+    const { approvedRequest } = options;
+    if (!approvedRequest) {
+      await this.authorize(shipyardPromotionExecutePermission, service.entityRef, context.credentials, target);
+      const required = target.approval?.required ?? 0;
+      if (required > 0) {
+        throw new NotAllowedError(
+          `target: promotions into '${target.name}' need ${required} approval${required === 1 ? '' : 's'}; request one with POST /api/shipyard/services/${entityRefToPath(service.entityRef)}/promotions/requests { source, target, planHash, inputs?, reason? } and it runs once approved`,
+        );
+      }
+    }
     // Names of Secrets and ConfigMaps are checked before the preflight asks the cluster about them.
     const inputs = request.inputs === undefined ? undefined : validatePromotionInputs(request.inputs);
     const { version } = await this.audited(
@@ -397,6 +413,7 @@ export class ShipyardService {
         // Only the names of given inputs: their values may be secrets.
         inputKeys: Object.keys(inputs?.env ?? {}),
         reason: request.reason ?? null,
+        promotionRequest: approvedRequest?.id ?? null,
       },
       () =>
         this.deps.promotions.execute(service, source, target, {
@@ -405,12 +422,56 @@ export class ShipyardService {
           take: request.take,
           inputs,
           reason: request.reason,
-          createdBy: actorOf(context.credentials),
+          createdBy: approvedRequest?.requestedBy ?? actorOf(context.credentials),
           wait: request.wait,
         }),
       result => versionMeta(result.version),
     );
     return version;
+  }
+
+  /**
+   * For a promotion request: the service's ref as the catalog spells it, the
+   * target workspace and the current plan with `inputs` checked, once the
+   * caller may execute the promotion.
+   */
+  async checkPromotion(
+    entityRef: string,
+    request: PlanPromotionRequest,
+    context: ShipyardCallContext,
+  ): Promise<{ service: string; target: Workspace; plan: PromotionPlan }> {
+    const service = await this.resolve(entityRef, context.credentials);
+    const { source, target } = this.promotionWorkspaces(service, request);
+    await this.authorize(shipyardPromotionExecutePermission, service.entityRef, context.credentials, target);
+    const inputs = request.inputs === undefined ? {} : validatePromotionInputs(request.inputs);
+    const { plan } = await this.deps.promotions.plan(service, source, target, {
+      sourceVersion: request.sourceVersion,
+      take: request.take,
+      inputs,
+    });
+    return { service: service.entityRef, target, plan };
+  }
+
+  /** The service's ref as the catalog spells it, once `permission` (read by default) is allowed on it. */
+  async authorizeService(
+    entityRef: string,
+    context: ShipyardCallContext,
+    permission: ResourcePermission<'catalog-entity'> = shipyardVersionReadPermission,
+  ): Promise<string> {
+    const service = await this.resolve(entityRef, context.credentials);
+    await this.authorize(permission, service.entityRef, context.credentials);
+    return service.entityRef;
+  }
+
+  /** Of `entityRefs` (as the catalog spells them), those whose versions the caller may read. */
+  async readableServices(entityRefs: string[], { credentials }: ShipyardCallContext): Promise<Set<string>> {
+    const refs = [...new Set(entityRefs)];
+    if (!refs.length) return new Set();
+    const decisions = await this.deps.permissions.authorize(
+      refs.map(resourceRef => ({ permission: shipyardVersionReadPermission, resourceRef })),
+      { credentials },
+    );
+    return new Set(refs.filter((_, i) => decisions[i].result === AuthorizeResult.ALLOW));
   }
 
   /** Force-releases the operation lease of a workspace; NotFoundError when none is held. */
@@ -525,27 +586,8 @@ export class ShipyardService {
     run: () => Promise<T>,
     resultMeta: (result: T) => JsonObject,
   ): Promise<T> {
-    const event = await this.deps.auditor.createEvent({
-      eventId,
-      severityLevel: 'medium',
-      request: context.request,
-      // Without an HTTP request (registry actions) the auditor cannot tell who called.
-      meta: context.request ? meta : { ...meta, actor: actorOf(context.credentials) },
-    });
-    try {
-      const result = await run();
-      await event.success({ meta: resultMeta(result) });
-      return result;
-    } catch (error) {
-      await event.fail({ error: error as Error });
-      throw error;
-    }
+    return runAudited(this.deps.auditor, context, eventId, meta, run, resultMeta);
   }
-}
-
-function actorOf(credentials: BackstageCredentials): string {
-  const principal = credentials.principal as BackstageUserPrincipal | BackstageServicePrincipal;
-  return principal.type === 'user' ? principal.userEntityRef : `service:${principal.subject}`;
 }
 
 function versionMeta(v: Version): JsonObject {

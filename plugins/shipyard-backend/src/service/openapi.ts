@@ -4,6 +4,7 @@
  * schema afterwards, whose messages name the exact field.
  */
 import { INT32_MAX, PROMOTABLE_FIELDS, SPEC_LIMITS } from '@shipyard/backstage-plugin-common';
+import { promotionRequestPaths } from './promotionRequestsOpenApi';
 
 /** A version number or count: PostgreSQL stores them as int32, so larger ones are refused here with the field's name. */
 const int32 = (minimum: number) => ({ type: 'integer', minimum, maximum: INT32_MAX });
@@ -90,6 +91,17 @@ const promotionInputs = {
     env: { type: 'object', additionalProperties: envValue, maxProperties: 5000 },
   },
 };
+const promoteBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['source', 'target', 'planHash'],
+  properties: {
+    ...planRequestProperties,
+    planHash: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+    reason: message,
+    inputs: promotionInputs,
+  },
+};
 const json = (schemaRef: string) => ({
   content: { 'application/json': { schema: { $ref: `#/components/schemas/${schemaRef}` } } },
 });
@@ -117,9 +129,11 @@ export const shipyardOpenApiDocument = {
       Workspace: anyObject,
       Version: anyObject,
       ServiceSpec: { type: 'object', description: 'Spec v1 (DESIGN §4); validated field by field by the server' },
+      PromotionRequest: anyObject,
     },
   },
   paths: {
+    ...promotionRequestPaths({ entityParams, promoteBody, errorResponses }),
     '/workspaces': {
       get: { operationId: 'listWorkspaces', responses: { '200': { description: 'Configured workspaces', ...json('Workspace') }, ...errorResponses } },
     },
@@ -278,24 +292,7 @@ export const shipyardOpenApiDocument = {
       post: {
         operationId: 'executePromotion',
         parameters: [...entityParams, waitParam],
-        requestBody: {
-          required: true,
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                additionalProperties: false,
-                required: ['source', 'target', 'planHash'],
-                properties: {
-                  ...planRequestProperties,
-                  planHash: { type: 'string', pattern: '^[0-9a-f]{64}$' },
-                  reason: message,
-                  inputs: promotionInputs,
-                },
-              },
-            },
-          },
-        },
+        requestBody: { required: true, content: { 'application/json': { schema: promoteBody } } },
         responses: { '201': { description: 'The new version in the target' }, ...errorResponses },
       },
     },

@@ -6,11 +6,15 @@ import { databaseUnavailableHandler } from './databaseErrors';
 import { shipyardOpenApiDocument } from './openapi';
 import { ShipyardService } from './ShipyardService';
 import { createValidatedRouter } from './validation';
+import { PromotionRequests } from '../promotion/PromotionRequests';
+import { createPromotionRequestsRouter } from './promotionRequestsRouter';
 
 /** Everything the router needs. @public */
 export interface RouterOptions {
   httpAuth: HttpAuthService;
   service: ShipyardService;
+  /** Serves the promotion request routes when given. */
+  promotionRequests?: PromotionRequests;
 }
 
 const DEFAULT_PAGE_SIZE = 50;
@@ -127,6 +131,8 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   router.delete(`${WORKSPACE}/lease`, async (req, res) => {
     res.json({ released: await service.releaseLease(refOf(req), req.params.workspace, await caller(req)) });
   });
+
+  if (options.promotionRequests) router.use(createPromotionRequestsRouter({ httpAuth, requests: options.promotionRequests }));
 
   router.use((req, _res, next) => {
     next(new NotFoundError(`path: no Shipyard route ${req.method} ${req.path}; see /api/shipyard/openapi.json`));

@@ -1,0 +1,411 @@
+import { BackstageCredentials, BackstageUserPrincipal } from '@backstage/backend-plugin-api';
+import { mockCredentials, mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { PromotionRequest, ServiceSpec } from '@shipyard/backstage-plugin-common';
+import notificationsPlugin from '@backstage/plugin-notifications-backend';
+import knexFactory, { Knex } from 'knex';
+import request from 'supertest';
+import { failed, FakeClusterGateway, succeeded } from '../__testUtils__/FakeClusterGateway';
+import { baseSpec, startShipyard, workspacesConfig } from '../__testUtils__/startShipyard';
+
+jest.setTimeout(120_000);
+
+const PAYMENTS = '/api/shipyard/services/component/default/payments';
+const REQUESTS = '/api/shipyard/promotion-requests';
+
+/** Users of the permission matrix; `owner` is a member of team-a, which owns payments. */
+const USERS = {
+  manager: 'user:default/manager',
+  releaser: 'user:default/releaser',
+  owner: 'user:default/owner',
+  approver: 'user:default/approver',
+  approver2: 'user:default/approver2',
+  viewer: 'user:default/viewer',
+  stranger: 'user:default/stranger',
+};
+type User = keyof typeof USERS;
+const as = (user: User) => mockCredentials.user.header(USERS[user]);
+
+/**
+ * Managers may do everything; releasers and owners everything but approve; approvers may read and
+ * approve; viewers only read; strangers nothing. Shipyard's own service
+ * credentials (notifications) are allowed.
+ */
+function policy(permission: string, credentials?: BackstageCredentials) {
+  const principal = credentials?.principal as BackstageUserPrincipal | { type: string };
+  if (principal?.type !== 'user') return AuthorizeResult.ALLOW;
+  const user = (principal as BackstageUserPrincipal).userEntityRef;
+  const allowed =
+    user === USERS.manager
+      ? true
+      : user === USERS.releaser || user === USERS.owner
+      ? permission !== 'shipyard.promotion.approve'
+      : user === USERS.approver || user === USERS.approver2
+        ? ['shipyard.version.read', 'shipyard.promotion.approve'].includes(permission)
+        : user === USERS.viewer
+          ? permission === 'shipyard.version.read'
+          : false;
+  return allowed ? AuthorizeResult.ALLOW : AuthorizeResult.DENY;
+}
+
+const config = {
+  // The notifications backend builds absolute links from it.
+  app: { baseUrl: 'http://localhost:3000' },
+  shipyard: {
+    ...workspacesConfig.shipyard,
+    workspaces: workspacesConfig.shipyard.workspaces.map(w => {
+      if (w.name === 'dev') return { ...w, autoRollback: true };
+      if (w.name === 'staging') return { ...w, approval: { required: 1 } };
+      return { ...w, approval: { required: 2 } };
+    }),
+  },
+};
+
+const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
+
+describe.each(databases.eachSupportedId())('promotion requests (%s)', databaseId => {
+  let knex: Knex;
+  let notificationsDb: Knex;
+  let gateway: FakeClusterGateway;
+  let server: any;
+  let stop: () => Promise<void>;
+  const auditEvents: Array<{ eventId: string; meta?: any }> = [];
+
+  beforeAll(async () => {
+    knex = await databases.init(databaseId);
+    // The notifications backend runs its own migrations, so it gets its own database.
+    notificationsDb = knexFactory({ client: 'better-sqlite3', connection: ':memory:', useNullAsDefault: true });
+    gateway = new FakeClusterGateway();
+    const auditor = mockServices.auditor.mock({
+      createEvent: async (options: any) => {
+        auditEvents.push({ eventId: options.eventId, meta: options.meta });
+        return { success: async () => {}, fail: async () => {} };
+      },
+    });
+    const started = await startShipyard(knex, {
+      gateway,
+      config,
+      policy,
+      pluginDatabases: { notifications: notificationsDb },
+      features: [auditor.factory, notificationsPlugin],
+    });
+    server = started.server;
+    stop = async () => {
+      await started.backend.stop();
+      await notificationsDb.destroy();
+    };
+  });
+  afterAll(() => stop());
+  beforeEach(async () => {
+    gateway.rollouts = [succeeded()];
+    auditEvents.length = 0;
+    await knex('shipyard_promotion_approvals').del();
+    await knex('shipyard_promotion_requests').del();
+    await knex('shipyard_versions').del();
+    await knex('shipyard_workspace_state').del();
+    await knex('shipyard_object_claims').del();
+    await notificationsDb('notification').del();
+  });
+
+  const deploy = (workspace: string, spec: ServiceSpec) =>
+    request(server)
+      .post(`${PAYMENTS}/workspaces/${workspace}/versions?wait=true`)
+      .set('Authorization', as('releaser'))
+      .send({ spec });
+  const plan = async (source: string, target: string) => {
+    const res = await request(server)
+      .post(`${PAYMENTS}/promotions/plan`)
+      .set('Authorization', as('releaser'))
+      .send({ source, target });
+    expect(res.body.error?.message).toBeUndefined();
+    expect(res.status).toBe(200);
+    return res.body;
+  };
+  const ask = async (source: string, target: string, user: User = 'releaser', reason = 'ship 1.1.0') => {
+    const { planHash } = await plan(source, target);
+    return request(server)
+      .post(`${PAYMENTS}/promotions/requests`)
+      .set('Authorization', as(user))
+      .send({ source, target, planHash, reason });
+  };
+  const act = (id: string, verb: 'approve' | 'decline' | 'execute', user: User, reason?: string) =>
+    request(server)
+      .post(`${REQUESTS}/${id}/${verb}`)
+      .set('Authorization', as(user))
+      .send(reason === undefined ? {} : { reason });
+  const getRequest = async (id: string): Promise<PromotionRequest> =>
+    (await request(server).get(`${REQUESTS}/${id}`).set('Authorization', as('viewer'))).body;
+  const current = async (workspace: string) =>
+    (await request(server).get(`${PAYMENTS}/workspaces`).set('Authorization', as('viewer'))).body.items.find(
+      (i: any) => i.workspace.name === workspace,
+    )?.currentVersion;
+
+  /** dev v2 (1.1.0) ahead of staging v1 and prod v1 (1.0.0). */
+  async function seed() {
+    expect((await deploy('dev', baseSpec)).status).toBe(201);
+    expect((await deploy('staging', baseSpec)).status).toBe(201);
+    expect((await deploy('prod', baseSpec)).status).toBe(201);
+    expect((await deploy('dev', { ...baseSpec, image: 'ghcr.io/acme/payments:1.1.0' })).status).toBe(201);
+  }
+
+  it('refuses a direct promotion into a workspace that needs approval, pointing at the request route', async () => {
+    await seed();
+    const { planHash } = await plan('dev', 'staging');
+    const res = await request(server)
+      .post(`${PAYMENTS}/promotions`)
+      .set('Authorization', as('releaser'))
+      .send({ source: 'dev', target: 'staging', planHash });
+    expect(res.status).toBe(403);
+    expect(res.body.error.message).toMatch(
+      /'staging' need 1 approval; request one with POST \/api\/shipyard\/services\/component\/default\/payments\/promotions\/requests/,
+    );
+    expect((await current('staging')).number).toBe(1);
+  });
+
+  it('the requester cannot approve, even holding the permission; another user can, and the promotion runs as the requester', async () => {
+    await seed();
+    const asked = await ask('dev', 'staging', 'manager');
+    expect(asked.status).toBe(201);
+    expect(asked.body).toMatchObject({
+      status: 'pending',
+      service: 'component:default/payments',
+      source: 'dev',
+      target: 'staging',
+      sourceVersion: 2,
+      targetVersion: 1,
+      required: 1,
+      approvals: [],
+      requestedBy: USERS.manager,
+      reason: 'ship 1.1.0',
+      origin: 'promotion',
+    });
+    const id = asked.body.id;
+
+    const own = await act(id, 'approve', 'manager');
+    expect(own.status).toBe(403);
+    expect(own.body.error.message).toMatch(/requested this promotion and cannot approve it/);
+    expect((await getRequest(id)).status).toBe('pending');
+
+    const approved = await act(id, 'approve', 'approver', 'looks good');
+    expect(approved.status).toBe(200);
+    expect(approved.body).toMatchObject({
+      status: 'executed',
+      approvals: [{ by: USERS.approver, reason: 'looks good', planHash: asked.body.planHash }],
+      outcome: { by: USERS.approver, version: 2 },
+    });
+    expect(approved.body.approvedAt).toEqual(expect.any(String));
+    const staging = await current('staging');
+    expect(staging).toMatchObject({
+      number: 2,
+      createdBy: USERS.manager,
+      origin: { type: 'promotion', workspace: 'dev', version: 2 },
+      message: 'ship 1.1.0',
+    });
+    expect(staging.spec.image).toBe('ghcr.io/acme/payments:1.1.0');
+    expect(auditEvents.map(e => e.eventId)).toEqual(
+      expect.arrayContaining(['promotion-request', 'promotion-request-approve', 'promotion-request-execute', 'promotion-execute']),
+    );
+    expect(auditEvents.find(e => e.eventId === 'promotion-execute')?.meta).toMatchObject({ promotionRequest: id });
+  });
+
+  it('counts one approval per user: a target that needs two waits for a second approver', async () => {
+    await seed();
+    const asked = await ask('staging', 'prod');
+    // staging and prod have the same spec: a plan without changes is still a request.
+    expect(asked.status).toBe(201);
+    const id = asked.body.id;
+    const first = await act(id, 'approve', 'approver');
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ status: 'pending', approvals: [{ by: USERS.approver }] });
+    const again = await act(id, 'approve', 'approver');
+    expect(again.status).toBe(409);
+    expect(again.body.error.message).toMatch(/already approved/);
+    expect((await current('prod')).number).toBe(1);
+    const second = await act(id, 'approve', 'approver2');
+    expect(second.status).toBe(200);
+    expect(second.body.status).toBe('executed');
+    expect(second.body.approvals.map((a: any) => a.by).sort()).toEqual([USERS.approver, USERS.approver2]);
+    expect((await current('prod')).number).toBe(2);
+  });
+
+  it('makes a request stale when the plan changes after it: its approval no longer applies', async () => {
+    await seed();
+    const asked = await ask('dev', 'staging');
+    const id = asked.body.id;
+    expect((await deploy('dev', { ...baseSpec, image: 'ghcr.io/acme/payments:1.2.0' })).status).toBe(201);
+    const res = await act(id, 'approve', 'approver');
+    expect(res.status).toBe(409);
+    expect(res.body.error.message).toMatch(/stale; the plan changed since the request: it was dev v2 -> staging v1, now dev v3 -> staging v1/);
+    const stale = await getRequest(id);
+    expect(stale).toMatchObject({ status: 'stale', approvals: [], outcome: { by: USERS.approver } });
+    expect((await act(id, 'approve', 'approver2')).status).toBe(409);
+    expect((await current('staging')).number).toBe(1);
+    expect(auditEvents.map(e => e.eventId)).toContain('promotion-request-stale');
+
+    // A new request for the new plan goes through.
+    const again = await ask('dev', 'staging');
+    expect((await act(again.body.id, 'approve', 'approver')).body.status).toBe('executed');
+    expect((await current('staging')).spec.image).toBe('ghcr.io/acme/payments:1.2.0');
+  });
+
+  it('refuses a request for a stale plan hash, for a workspace without approvals, and stores nothing', async () => {
+    await seed();
+    const { planHash } = await plan('dev', 'staging');
+    await deploy('dev', { ...baseSpec, image: 'ghcr.io/acme/payments:1.2.0' });
+    const stale = await request(server)
+      .post(`${PAYMENTS}/promotions/requests`)
+      .set('Authorization', as('releaser'))
+      .send({ source: 'dev', target: 'staging', planHash });
+    expect(stale.status).toBe(409);
+    expect(stale.body.error.message).toMatch(/^planHash: the plan is stale/);
+    const { planHash: devHash } = await plan('staging', 'dev');
+    const noApproval = await request(server)
+      .post(`${PAYMENTS}/promotions/requests`)
+      .set('Authorization', as('releaser'))
+      .send({ source: 'staging', target: 'dev', planHash: devHash });
+    expect(noApproval.status).toBe(400);
+    expect(noApproval.body.error.message).toMatch(/^target: 'dev' needs no approval; promote directly/);
+    const malformed = await request(server)
+      .post(`${PAYMENTS}/promotions/requests`)
+      .set('Authorization', as('releaser'))
+      .send({ source: 'dev', target: 'staging', planHash: 'abc' });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error.message).toMatch(/planHash/);
+    expect(await knex('shipyard_promotion_requests').count({ c: '*' })).toEqual([{ c: expect.anything() }]);
+    expect(Number((await knex('shipyard_promotion_requests').count({ c: '*' }))[0].c)).toBe(0);
+  });
+
+  it('declines with who and why; the requester may withdraw; a closed request takes no approval', async () => {
+    await seed();
+    const a = (await ask('dev', 'staging')).body.id;
+    const declined = await act(a, 'decline', 'approver', 'not during the sale');
+    expect(declined.status).toBe(200);
+    expect(declined.body).toMatchObject({
+      status: 'declined',
+      outcome: { by: USERS.approver, reason: 'not during the sale' },
+    });
+    const late = await act(a, 'approve', 'approver2');
+    expect(late.status).toBe(409);
+    expect(late.body.error.message).toMatch(/cannot approve a request that is declined/);
+
+    const b = (await ask('dev', 'staging')).body.id;
+    expect((await act(b, 'decline', 'viewer')).status).toBe(403);
+    const withdrawn = await act(b, 'decline', 'releaser', 'wrong build');
+    expect(withdrawn.body).toMatchObject({ status: 'declined', outcome: { by: USERS.releaser, reason: 'wrong build' } });
+    expect((await current('staging')).number).toBe(1);
+  });
+
+  it('lists requests across services and per service, newest first, with a status filter', async () => {
+    await seed();
+    const a = (await ask('dev', 'staging')).body;
+    await act(a.id, 'decline', 'approver', 'no');
+    const b = (await ask('dev', 'staging', 'releaser', 'second try')).body;
+    const pending = await request(server).get(`${REQUESTS}?status=pending`).set('Authorization', as('approver'));
+    expect(pending.status).toBe(200);
+    expect(pending.body.items.map((r: PromotionRequest) => r.id)).toEqual([b.id]);
+    expect(pending.body.items[0]).toMatchObject({ requestedBy: USERS.releaser, reason: 'second try', inputKeys: [] });
+    expect(pending.body.items[0]).not.toHaveProperty('inputs');
+    const all = await request(server).get(`${PAYMENTS}/promotions/requests`).set('Authorization', as('viewer'));
+    expect(all.body.items.map((r: PromotionRequest) => [r.id, r.status])).toEqual([
+      [b.id, 'pending'],
+      [a.id, 'declined'],
+    ]);
+    const two = await request(server).get(`${REQUESTS}?status=pending,declined&limit=1`).set('Authorization', as('viewer'));
+    expect(two.body).toEqual({ items: [expect.objectContaining({ id: b.id })] });
+    const bad = await request(server).get(`${REQUESTS}?status=waiting`).set('Authorization', as('viewer'));
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/^status: must be one or more of pending, approved/);
+    const unknown = await request(server)
+      .get(`${REQUESTS}/00000000-0000-4000-8000-000000000000`)
+      .set('Authorization', as('viewer'));
+    expect(unknown.status).toBe(404);
+  });
+
+  describe('permissions', () => {
+    type Expectations = { request: number; list: number; serviceList: number; approve: number; decline: number };
+    const matrix: Array<[string, User | undefined, Expectations]> = [
+      ['no token', undefined, { request: 401, list: 401, serviceList: 401, approve: 401, decline: 401 }],
+      ['no permission', 'stranger', { request: 403, list: 200, serviceList: 403, approve: 403, decline: 403 }],
+      ['read only', 'viewer', { request: 403, list: 200, serviceList: 200, approve: 403, decline: 403 }],
+      ['owner (may promote, not approve)', 'owner', { request: 201, list: 200, serviceList: 200, approve: 403, decline: 403 }],
+      ['approver', 'approver', { request: 403, list: 200, serviceList: 200, approve: 200, decline: 409 }],
+    ];
+
+    it.each(matrix)('%s', async (_name, user, expected) => {
+      await seed();
+      const open = (await ask('dev', 'staging')).body.id;
+      const { planHash } = await plan('dev', 'staging');
+      const call = (r: request.Test) => r.set('Authorization', user ? as(user) : mockCredentials.none.header());
+      const asked = await call(request(server).post(`${PAYMENTS}/promotions/requests`)).send({
+        source: 'dev',
+        target: 'staging',
+        planHash,
+      });
+      const list = await call(request(server).get(`${REQUESTS}?status=pending`));
+      const serviceList = await call(request(server).get(`${PAYMENTS}/promotions/requests`));
+      const approve = await call(request(server).post(`${REQUESTS}/${open}/approve`)).send({});
+      const decline = await call(request(server).post(`${REQUESTS}/${open}/decline`)).send({});
+      expect({
+        request: asked.status,
+        list: list.status,
+        serviceList: serviceList.status,
+        approve: approve.status,
+        decline: decline.status,
+      }).toEqual(expected);
+      if (user === 'stranger') {
+        // Requests of services one cannot read are left out, not refused.
+        expect(list.body.items).toEqual([]);
+      }
+      if (user === 'approver') {
+        expect(approve.body.status).toBe('executed');
+      }
+    });
+  });
+
+  describe('notifications to the service’s owners', () => {
+    const notifications = async (user: User) => {
+      const res = await request(server).get('/api/notifications/notifications').set('Authorization', as(user));
+      expect(res.status).toBe(200);
+      return res.body.notifications as Array<{ user: string; payload: { title: string; description: string; link: string; severity: string } }>;
+    };
+    const eventually = async <T>(read: () => Promise<T[]>, count: number) => {
+      for (let i = 0; i < 100; i++) {
+        const items = await read();
+        if (items.length >= count) return items;
+        await new Promise(r => setTimeout(r, 50));
+      }
+      return read();
+    };
+
+    it('tells the owner that a request waits for approval, with a link to the Promote tab', async () => {
+      await seed();
+      await ask('dev', 'staging');
+      const [waiting] = await eventually(() => notifications('owner'), 1);
+      expect(waiting.payload).toMatchObject({
+        title: 'Promotion of payments to staging waits for approval',
+        link: '/catalog/default/component/payments/promote',
+        severity: 'normal',
+      });
+      expect(waiting.payload.description).toMatch(/user:default\/releaser asks to promote dev v2 to staging: ship 1.1.0/);
+      // Not a member of team-a: nothing for them.
+      expect(await notifications('viewer')).toEqual([]);
+    });
+
+    it('tells the owner when a version fails and is rolled back automatically, linking to the Versions tab', async () => {
+      expect((await deploy('dev', baseSpec)).body.status).toBe('succeeded');
+      gateway.rollouts = [failed('ReplicaSet "payments-2" has timed out progressing.'), succeeded()];
+      await deploy('dev', { ...baseSpec, image: 'ghcr.io/acme/payments:9.9.9' });
+      const items = await eventually(() => notifications('owner'), 2);
+      const titles = items.map(n => n.payload.title).sort();
+      expect(titles).toEqual(['payments v2 failed in dev', 'payments was rolled back to v1 in dev']);
+      const failure = items.find(n => n.payload.title === 'payments v2 failed in dev')!;
+      expect(failure.payload).toMatchObject({
+        link: '/catalog/default/component/payments/versions/dev/2',
+        severity: 'high',
+      });
+      expect(failure.payload.description).toMatch(/timed out progressing/);
+      const rollback = items.find(n => n.payload.title.includes('rolled back'))!;
+      expect(rollback.payload.link).toBe('/catalog/default/component/payments/versions');
+    });
+  });
+});
