@@ -170,6 +170,7 @@ describe('The entity page as a release console', { skip: missing }, () => {
         /created prod v\d+[\s\S]*Succeeded/,
         ROLLOUT_TIMEOUT_MS,
       );
+      await screenshot(page.getByTestId('operation-notice'), 'promotion-notice.png');
       const afterwards = await api.workspace(STOREFRONT, 'prod');
       assert.equal(
         afterwards.currentVersion.number,
