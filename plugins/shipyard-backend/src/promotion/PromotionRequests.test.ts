@@ -31,20 +31,19 @@ const as = (user: User) => mockCredentials.user.header(USERS[user]);
  * approve; viewers only read; strangers nothing. Shipyard's own service
  * credentials (notifications) are allowed.
  */
+const ALLOWED: Record<string, (permission: string) => boolean> = {
+  [USERS.manager]: () => true,
+  [USERS.releaser]: p => p !== 'shipyard.promotion.approve',
+  [USERS.owner]: p => p !== 'shipyard.promotion.approve',
+  [USERS.approver]: p => ['shipyard.version.read', 'shipyard.promotion.approve'].includes(p),
+  [USERS.approver2]: p => ['shipyard.version.read', 'shipyard.promotion.approve'].includes(p),
+  [USERS.viewer]: p => p === 'shipyard.version.read',
+};
+
 function policy(permission: string, credentials?: BackstageCredentials) {
   const principal = credentials?.principal as BackstageUserPrincipal | { type: string };
   if (principal?.type !== 'user') return AuthorizeResult.ALLOW;
-  const user = (principal as BackstageUserPrincipal).userEntityRef;
-  const allowed =
-    user === USERS.manager
-      ? true
-      : user === USERS.releaser || user === USERS.owner
-      ? permission !== 'shipyard.promotion.approve'
-      : user === USERS.approver || user === USERS.approver2
-        ? ['shipyard.version.read', 'shipyard.promotion.approve'].includes(permission)
-        : user === USERS.viewer
-          ? permission === 'shipyard.version.read'
-          : false;
+  const allowed = ALLOWED[(principal as BackstageUserPrincipal).userEntityRef]?.(permission) ?? false;
   return allowed ? AuthorizeResult.ALLOW : AuthorizeResult.DENY;
 }
 
@@ -228,6 +227,18 @@ describe.each(databases.eachSupportedId())('promotion requests (%s)', databaseId
     expect((await current('prod')).number).toBe(2);
   });
 
+  it('runs the promotion once when the last two approvals arrive at the same time', async () => {
+    await seed();
+    const id = (await ask('staging', 'prod')).body.id;
+    const [a, b] = await Promise.all([act(id, 'approve', 'approver'), act(id, 'approve', 'approver2')]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    const done = await getRequest(id);
+    expect(done).toMatchObject({ status: 'executed', outcome: { version: 2 } });
+    expect(done.approvals).toHaveLength(2);
+    const prodVersions = await knex('shipyard_versions').where({ workspace: 'prod' }).count({ c: '*' });
+    expect(Number(prodVersions[0].c)).toBe(2);
+  });
+
   it('makes a request stale when the plan changes after it: its approval no longer applies', async () => {
     await seed();
     const asked = await ask('dev', 'staging');
@@ -322,13 +333,27 @@ describe.each(databases.eachSupportedId())('promotion requests (%s)', databaseId
   });
 
   describe('permissions', () => {
-    type Expectations = { request: number; list: number; serviceList: number; approve: number; decline: number };
+    type Expectations = {
+      request: number;
+      /** Status, and how many pending requests the caller sees across services. */
+      list: [number, number?];
+      serviceList: number;
+      /** Status, and the request's status afterwards. */
+      approve: [number, string];
+      decline: number;
+    };
     const matrix: Array<[string, User | undefined, Expectations]> = [
-      ['no token', undefined, { request: 401, list: 401, serviceList: 401, approve: 401, decline: 401 }],
-      ['no permission', 'stranger', { request: 403, list: 200, serviceList: 403, approve: 403, decline: 403 }],
-      ['read only', 'viewer', { request: 403, list: 200, serviceList: 200, approve: 403, decline: 403 }],
-      ['owner (may promote, not approve)', 'owner', { request: 201, list: 200, serviceList: 200, approve: 403, decline: 403 }],
-      ['approver', 'approver', { request: 403, list: 200, serviceList: 200, approve: 200, decline: 409 }],
+      ['no token', undefined, { request: 401, list: [401], serviceList: 401, approve: [401, 'pending'], decline: 401 }],
+      // Requests of services one cannot read are left out, not refused.
+      ['no permission', 'stranger', { request: 403, list: [200, 0], serviceList: 403, approve: [403, 'pending'], decline: 403 }],
+      ['read only', 'viewer', { request: 403, list: [200, 1], serviceList: 200, approve: [403, 'pending'], decline: 403 }],
+      [
+        'owner (may promote, not approve)',
+        'owner',
+        { request: 201, list: [200, 2], serviceList: 200, approve: [403, 'pending'], decline: 403 },
+      ],
+      // The approval executes the request, which then cannot be declined.
+      ['approver', 'approver', { request: 403, list: [200, 1], serviceList: 200, approve: [200, 'executed'], decline: 409 }],
     ];
 
     it.each(matrix)('%s', async (_name, user, expected) => {
@@ -344,21 +369,15 @@ describe.each(databases.eachSupportedId())('promotion requests (%s)', databaseId
       const list = await call(request(server).get(`${REQUESTS}?status=pending`));
       const serviceList = await call(request(server).get(`${PAYMENTS}/promotions/requests`));
       const approve = await call(request(server).post(`${REQUESTS}/${open}/approve`)).send({});
+      const afterApproval = (await getRequest(open)).status;
       const decline = await call(request(server).post(`${REQUESTS}/${open}/decline`)).send({});
       expect({
         request: asked.status,
-        list: list.status,
+        list: list.status === 200 ? [200, list.body.items.length] : [list.status],
         serviceList: serviceList.status,
-        approve: approve.status,
+        approve: [approve.status, afterApproval],
         decline: decline.status,
       }).toEqual(expected);
-      if (user === 'stranger') {
-        // Requests of services one cannot read are left out, not refused.
-        expect(list.body.items).toEqual([]);
-      }
-      if (user === 'approver') {
-        expect(approve.body.status).toBe('executed');
-      }
     });
   });
 
@@ -407,5 +426,52 @@ describe.each(databases.eachSupportedId())('promotion requests (%s)', databaseId
       const rollback = items.find(n => n.payload.title.includes('rolled back'))!;
       expect(rollback.payload.link).toBe('/catalog/default/component/payments/versions');
     });
+  });
+});
+
+describe.each(databases.eachSupportedId())('promotion requests executed by the requester (%s)', databaseId => {
+  let server: any;
+  let stop: () => Promise<void>;
+
+  beforeAll(async () => {
+    const knex = await databases.init(databaseId);
+    const started = await startShipyard(knex, {
+      gateway: new FakeClusterGateway(),
+      config: { ...config, shipyard: { ...config.shipyard, approval: { execute: 'by-requester' } } },
+      policy,
+    });
+    server = started.server;
+    stop = () => started.backend.stop();
+  });
+  afterAll(() => stop());
+
+  it('waits for the requester once approved; only the requester executes it', async () => {
+    const deploy = (workspace: string, spec: ServiceSpec) =>
+      request(server).post(`${PAYMENTS}/workspaces/${workspace}/versions?wait=true`).set('Authorization', as('releaser')).send({ spec });
+    await deploy('dev', baseSpec);
+    await deploy('staging', baseSpec);
+    await deploy('dev', { ...baseSpec, image: 'ghcr.io/acme/payments:1.1.0' });
+    const { planHash } = (
+      await request(server).post(`${PAYMENTS}/promotions/plan`).set('Authorization', as('releaser')).send({ source: 'dev', target: 'staging' })
+    ).body;
+    const asked = await request(server)
+      .post(`${PAYMENTS}/promotions/requests`)
+      .set('Authorization', as('releaser'))
+      .send({ source: 'dev', target: 'staging', planHash });
+    const id = asked.body.id;
+    const approved = await request(server).post(`${REQUESTS}/${id}/approve`).set('Authorization', as('approver')).send({});
+    expect(approved.body).toMatchObject({ status: 'approved' });
+    expect(approved.body).not.toHaveProperty('outcome');
+
+    const byApprover = await request(server).post(`${REQUESTS}/${id}/execute`).set('Authorization', as('approver'));
+    expect(byApprover.status).toBe(403);
+    expect(byApprover.body.error.message).toMatch(/only its requester user:default\/releaser executes/);
+
+    const executed = await request(server).post(`${REQUESTS}/${id}/execute`).set('Authorization', as('releaser'));
+    expect(executed.status).toBe(200);
+    expect(executed.body).toMatchObject({ status: 'executed', outcome: { by: USERS.releaser, version: 2 } });
+    const again = await request(server).post(`${REQUESTS}/${id}/execute`).set('Authorization', as('releaser'));
+    expect(again.status).toBe(409);
+    expect(again.body.error.message).toMatch(/cannot execute a request that is executed/);
   });
 });
