@@ -269,11 +269,18 @@ describe.each(databases.eachSupportedId())('promotion requests (%s)', databaseId
       .send({ source: 'dev', target: 'staging', planHash });
     expect(stale.status).toBe(409);
     expect(stale.body.error.message).toMatch(/^planHash: the plan is stale/);
-    const { planHash: devHash } = await plan('staging', 'dev');
-    const noApproval = await request(server)
-      .post(`${PAYMENTS}/promotions/requests`)
+    // A workspace without approvals that a service's path leads into.
+    const REHEARSAL = '/api/shipyard/services/component/default/rehearsal';
+    await request(server).post(`${REHEARSAL}/workspaces/staging/versions?wait=true`).set('Authorization', as('releaser')).send({ spec: baseSpec });
+    const devPlan = await request(server)
+      .post(`${REHEARSAL}/promotions/plan`)
       .set('Authorization', as('releaser'))
-      .send({ source: 'staging', target: 'dev', planHash: devHash });
+      .send({ source: 'staging', target: 'dev' });
+    expect(devPlan.status).toBe(200);
+    const noApproval = await request(server)
+      .post(`${REHEARSAL}/promotions/requests`)
+      .set('Authorization', as('releaser'))
+      .send({ source: 'staging', target: 'dev', planHash: devPlan.body.planHash });
     expect(noApproval.status).toBe(400);
     expect(noApproval.body.error.message).toMatch(/^target: 'dev' needs no approval; promote directly/);
     const malformed = await request(server)

@@ -9,6 +9,7 @@ import {
   PromotionRequestDecision,
   PromotionRequestStatus,
   shipyardPromotionApprovePermission,
+  shipyardPromotionExecutePermission,
   Version,
 } from '@shipyard/backstage-plugin-common';
 import { PromotionRequestStore, StoredPromotionRequest } from '../database/PromotionRequestStore';
@@ -37,8 +38,14 @@ export function readPromotionRequestExecution(config: Config): PromotionRequestE
 const EXECUTION_CLAIM_EXPIRY_MS = 10 * 60 * 1000;
 const OPEN: PromotionRequestStatus[] = ['pending', 'approved'];
 const DEFAULT_LIST_LIMIT = 100;
-/** Refusals that pass: a busy workspace (LeaseManager), a freeze window. */
+/** Refusals that pass: a busy workspace (LeaseManager), a freeze window that began meanwhile. */
 const RETRYABLE = / is busy: |\bfreeze\b|\bfrozen\b/i;
+/**
+ * Blockers that pass with time (the source's soak time, a freeze window of
+ * the target): a request may wait for approvals meanwhile, and an approved
+ * one waits for them before it runs.
+ */
+const PASSING_BLOCKERS = new Set(['soak', 'freeze']);
 
 /** The request as the API shows it: input names only, never their values. */
 function publicView(request: StoredPromotionRequest): PromotionRequest {
@@ -46,10 +53,11 @@ function publicView(request: StoredPromotionRequest): PromotionRequest {
   return view;
 }
 
-/** The blockers a plan still has with the request's inputs, as one message; undefined when none. */
-function blockerSummary(plan: PromotionPlan): string | undefined {
-  if (!plan.blockers.length) return undefined;
-  return plan.blockers
+/** The blockers of a plan (with the request's inputs) that `select` picks, as one message; undefined when none. */
+function blockerSummary(plan: PromotionPlan, select: (code: string) => boolean): string | undefined {
+  const blockers = plan.blockers.filter(b => select(b.code));
+  if (!blockers.length) return undefined;
+  return blockers
     .map(b => (b.path && !b.message.startsWith(b.path) ? `${b.path}: ${b.message}` : b.message))
     .join('; ');
 }
@@ -110,7 +118,7 @@ export class PromotionRequests {
         `planHash: the plan is stale; ${body.source} or ${body.target} changed since it was computed (now ${body.source} v${plan.source.version} -> ${body.target} ${plan.target.version ? `v${plan.target.version}` : 'empty'}); re-plan and review it again`,
       );
     }
-    const blocked = blockerSummary(plan);
+    const blocked = blockerSummary(plan, code => !PASSING_BLOCKERS.has(code));
     if (blocked) {
       throw new ConflictError(`The plan has unresolved blockers: ${blocked}; give inputs that resolve them`);
     }
@@ -233,7 +241,8 @@ export class PromotionRequests {
     // Of two last approvals arriving at once, one moves the request on.
     const won = await this.deps.store.transition(id, { from: ['pending'], to: 'approved', approvedAt: at });
     if (won && (this.execution === 'on-approval' || current.origin === 'auto-promotion')) {
-      return this.run({ ...current, status: 'approved' }, context);
+      // A soak time or freeze still running leaves it approved, for its requester to execute later.
+      return this.run({ ...current, status: 'approved' }, context, { waitQuietly: true });
     }
     return publicView(await this.existing(id));
   }
@@ -275,21 +284,28 @@ export class PromotionRequests {
   /**
    * POST `/promotion-requests/{id}/execute`: the requester runs an approved
    * request (`by-requester`, or again after an execution that could not
-   * start, e.g. a busy workspace), with their own permissions.
+   * start: a busy workspace, a soak time or freeze window not yet over),
+   * holding `shipyard.promotion.execute` now. An auto-promotion's request
+   * has no user behind it: anyone holding that permission executes it.
    */
   async execute(id: string, context: ShipyardCallContext): Promise<PromotionRequest> {
     const request = await this.existing(id);
-    await this.deps.service.authorizeService(request.service, context);
     const actor = actorOf(context.credentials);
     if (actor !== request.requestedBy && request.origin !== 'auto-promotion') {
       throw new NotAllowedError(`request: only its requester ${request.requestedBy} executes an approved request`);
     }
+    // Executing by hand needs the permission to promote, now, as a direct promotion would.
+    await this.deps.service.authorizeService(request.service, context, shipyardPromotionExecutePermission);
     this.assertStatus(request, ['approved'], 'execute');
     return this.run(request, context);
   }
 
   /** Runs an approved request's promotion once, as its requester, and records the outcome. */
-  private async run(request: StoredPromotionRequest, context: ShipyardCallContext): Promise<PromotionRequest> {
+  private async run(
+    request: StoredPromotionRequest,
+    context: ShipyardCallContext,
+    options: { waitQuietly?: boolean } = {},
+  ): Promise<PromotionRequest> {
     const { store, service } = this.deps;
     if (!(await store.claimExecution(request.id, EXECUTION_CLAIM_EXPIRY_MS))) {
       const now = await this.existing(request.id);
@@ -297,11 +313,20 @@ export class PromotionRequests {
       throw new ConflictError(`request: ${request.id} is being executed; reload it in a moment`);
     }
     const actor = actorOf(context.credentials);
+    let waiting: string | undefined;
     try {
-      await this.assertPlanUnchanged(request, context);
+      const plan = await this.assertPlanUnchanged(request, context);
+      waiting = blockerSummary(plan, code => PASSING_BLOCKERS.has(code));
     } catch (error) {
       await store.releaseExecution(request.id);
       throw error;
+    }
+    if (waiting) {
+      await store.releaseExecution(request.id);
+      if (options.waitQuietly) return publicView(await this.existing(request.id));
+      throw new ConflictError(
+        `request: approved, but it cannot run yet: ${waiting}; execute it again (POST /api/shipyard/promotion-requests/${request.id}/execute) once that has passed`,
+      );
     }
     let version: Version;
     try {
@@ -361,7 +386,7 @@ export class PromotionRequests {
    * Plans again as the request would run; a different hash makes the
    * request `stale` (audited) and refuses the act with a 409.
    */
-  private async assertPlanUnchanged(request: StoredPromotionRequest, context: ShipyardCallContext) {
+  private async assertPlanUnchanged(request: StoredPromotionRequest, context: ShipyardCallContext): Promise<PromotionPlan> {
     const plan = await this.deps.service.planPromotion(
       request.service,
       {
@@ -369,10 +394,11 @@ export class PromotionRequests {
         target: request.target,
         sourceVersion: request.sourceVersionPinned ? request.sourceVersion : undefined,
         take: request.take,
+        inputs: request.inputs,
       },
       context,
     );
-    if (plan.planHash === request.planHash) return;
+    if (plan.planHash === request.planHash) return plan;
     const reason = `the plan changed since the request: it was ${request.source} v${request.sourceVersion} -> ${request.target} ${request.targetVersion ? `v${request.targetVersion}` : 'empty'}, now ${request.source} v${plan.source.version} -> ${request.target} ${plan.target.version ? `v${plan.target.version}` : 'empty'}`;
     await runAudited(
       this.deps.auditor,
