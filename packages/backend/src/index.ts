@@ -1,7 +1,7 @@
 /*
  * The Backstage backend of Shipyard's development portal: catalog,
- * Kubernetes, scaffolder, permissions, notifications, guest sign-in, Shipyard
- * and MCP. An adopter's backend adds Shipyard with the same one line.
+ * Kubernetes, scaffolder, permissions, notifications, signals, guest sign-in,
+ * Shipyard and MCP. An adopter's backend adds Shipyard with the same one line.
  */
 
 import { createBackend } from '@backstage/backend-defaults';
@@ -22,6 +22,9 @@ backend.add(import('@backstage/plugin-permission-backend-module-allow-all-policy
 backend.add(import('@backstage/plugin-scaffolder-backend'));
 
 backend.add(import('@backstage/plugin-kubernetes-backend'));
+
+// Live updates of the entity page: Shipyard signals every version status change.
+backend.add(import('@backstage/plugin-signals-backend'));
 
 // Shipyard tells a service's owners about failed rollouts, automatic promotions and approvals waiting.
 backend.add(import('@backstage/plugin-notifications-backend'));
