@@ -123,8 +123,24 @@ export interface Config {
     };
     /** The longest wait between two looks at a rollout being followed (the first look comes after 50 ms). Default 1000. */
     rolloutPollMilliseconds?: number;
-    /** How often rollouts and drift of every service are refreshed. Default 30. */
+    /**
+     * How often rollouts and drift of every service are refreshed. Default
+     * 300 while the clusters are watched (the refresh is then a safety net
+     * for a missed event), 30 otherwise.
+     */
     refreshIntervalSeconds?: number;
+    watch?: {
+      /**
+       * Follow rollouts and drift with Kubernetes watches: one per cluster
+       * namespace for all services, run by one backend replica at a time.
+       * False polls the cluster per service instead. Default true.
+       */
+      enabled?: boolean;
+      /** How long the replica running the watchers holds them without renewing; another takes over within about 1⅓ of it. Default 10. */
+      leaseSeconds?: number;
+      /** The timeoutSeconds of each watch request, which is also how soon a dead connection is noticed. Default 60. */
+      timeoutSeconds?: number;
+    };
     lease?: {
       /** How long a lease lives without renewal; a dead holder's lease expires after this. Default 30. */
       ttlSeconds?: number;

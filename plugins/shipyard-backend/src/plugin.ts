@@ -14,6 +14,11 @@ import {
 } from '@shipyard/backstage-plugin-common';
 import { KubernetesClusterGateway } from './cluster/KubernetesClusterGateway';
 import { RefreshTask } from './operations/RefreshTask';
+import { ClusterWatchers } from './operations/ClusterWatchers';
+import { SingletonLease } from './operations/SingletonLease';
+import { WorkloadReconciler } from './operations/WorkloadReconciler';
+import { canWatch } from './cluster/NamespaceWatcher';
+import { sleep } from './operations/sleep';
 import { WorkspaceRegistry } from './config/WorkspaceRegistry';
 import { DatabaseVersionStore } from './database/DatabaseVersionStore';
 import { LeaseManager } from './operations/LeaseManager';
@@ -135,7 +140,17 @@ export const shipyardPlugin = createBackendPlugin({
             discovery: deps.discovery,
             auth: deps.auth,
             logger,
+            watchSeconds: config.getOptionalNumber(
+              'shipyard.watch.timeoutSeconds',
+            ),
           });
+        // One replica at a time watches each cluster namespace for all
+        // services; `shipyard.watch.enabled: false` polls per service instead.
+        const watching =
+          config.getOptionalBoolean('shipyard.watch.enabled') !== false &&
+          canWatch(gateway) &&
+          workspaces.list().some(w => w.cluster);
+        let watchers: ClusterWatchers | undefined;
         const versions = new VersionOperations({
           store,
           leases,
@@ -144,7 +159,35 @@ export const shipyardPlugin = createBackendPlugin({
           rolloutPollMs: config.getOptionalNumber(
             'shipyard.rolloutPollMilliseconds',
           ),
+          rolloutFeed: watching
+            ? {
+                observe: (workload, number) =>
+                  watchers?.observe(workload, number),
+                next: (workload, ms) =>
+                  watchers ? watchers.next(workload, ms) : sleep(ms),
+              }
+            : undefined,
         });
+        if (watching && canWatch(gateway)) {
+          const clusterWatchers = new ClusterWatchers({
+            gateway,
+            workspaces,
+            reconciler: new WorkloadReconciler({ store, versions, logger }),
+            logger,
+          });
+          watchers = clusterWatchers;
+          const watcherLease = new SingletonLease(await database.getClient(), {
+            name: 'cluster-watchers',
+            ttlMs:
+              (config.getOptionalNumber('shipyard.watch.leaseSeconds') ?? 10) *
+              1000,
+            logger,
+            onAcquired: () => clusterWatchers.start(),
+            onLost: () => clusterWatchers.stop(),
+          });
+          lifecycle.addStartupHook(() => watcherLease.start());
+          lifecycle.addShutdownHook(() => watcherLease.stop());
+        }
         const promotions = new PromotionOperations({
           store,
           versions,
@@ -159,6 +202,7 @@ export const shipyardPlugin = createBackendPlugin({
           workspaces,
           versions,
           logger,
+          perService: !watching,
           resolveName: async entityRef => {
             const entity = await deps.catalog.getEntityByRef(entityRef, {
               credentials: await deps.auth.getOwnServiceCredentials(),
@@ -170,7 +214,9 @@ export const shipyardPlugin = createBackendPlugin({
         });
         if (workspaces.list().some(w => w.cluster)) {
           const refreshSeconds =
-            config.getOptionalNumber('shipyard.refreshIntervalSeconds') ?? 30;
+            config.getOptionalNumber('shipyard.refreshIntervalSeconds') ??
+            // Beside the watchers the refresh is only the safety net.
+            (watching ? 300 : 30);
           await deps.scheduler.scheduleTask({
             id: 'shipyard-refresh-rollouts-and-drift',
             frequency: { seconds: refreshSeconds },

@@ -72,6 +72,7 @@ export interface NamespaceTarget {
 /** Shipyard's objects of one kind in a namespace, and the resourceVersion to watch from. @public */
 export interface ManagedObjectList {
   items: KubernetesObject[];
+  /** Empty when the cluster does not serve the kind (a CRD that is not installed): nothing to watch. */
   resourceVersion: string;
 }
 

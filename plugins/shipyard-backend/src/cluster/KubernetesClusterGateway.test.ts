@@ -95,6 +95,8 @@ onLocalClusters('KubernetesClusterGateway on the local control plane', () => {
             shipyard: {
               rolloutPollMilliseconds: 250,
               refreshIntervalSeconds: 3600,
+              // The per-service refresh, as with a gateway that cannot watch; watching is ClusterWatchers.test.ts's.
+              watch: { enabled: false },
               lease: { ttlSeconds: 10, waitSeconds: 1 },
               workspaces: [
                 { name: 'dev', environment: 'dev', cluster: 'local', namespace: 'shipyard-dev' },

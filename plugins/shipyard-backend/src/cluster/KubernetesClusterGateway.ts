@@ -376,7 +376,10 @@ export class KubernetesClusterGateway implements ClusterGateway {
   }
 
   async listManaged(target: NamespaceTarget, kind: ManagedKind): Promise<ManagedObjectList> {
-    const list = await this.request(target.cluster, 'GET', `${objectPath(kind, target.namespace)}?labelSelector=${MANAGED_SELECTOR}`);
+    const list = await this.request(target.cluster, 'GET', `${objectPath(kind, target.namespace)}?labelSelector=${MANAGED_SELECTOR}`, {
+      // A kind the cluster does not serve (a CRD not installed) has no objects.
+      allow404: true,
+    });
     return {
       // A list's items carry neither kind nor apiVersion.
       items: (list?.items ?? []).map((o: KubernetesObject) => ({ ...o, apiVersion: kind.apiVersion, kind: kind.kind })),

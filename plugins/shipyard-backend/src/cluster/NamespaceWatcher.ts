@@ -29,6 +29,7 @@ export function canWatch(gateway: ClusterGateway): gateway is ClusterGateway & W
 
 const FIRST_RETRY_MS = 250;
 const MAX_RETRY_MS = 10_000;
+const UNSERVED_RETRY_MS = 5 * 60_000;
 
 /**
  * Follows Shipyard's objects in one cluster namespace, for every service at
@@ -95,6 +96,12 @@ export class NamespaceWatcher {
           resourceVersion = list.resourceVersion;
           this.synced.add(kind.kind);
           if (this.isSynced()) this.deps.onSynced?.();
+          if (!resourceVersion) {
+            // Not served by this cluster: look again now and then, in case it gets installed.
+            resourceVersion = undefined;
+            await this.pause(UNSERVED_RETRY_MS);
+            continue;
+          }
         }
         this.stats.watches++;
         for await (const event of gateway.watchManaged(target, kind, resourceVersion, this.abort.signal)) {

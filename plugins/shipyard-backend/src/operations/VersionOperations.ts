@@ -42,6 +42,21 @@ export interface VersionRequest {
   adopt?: boolean;
 }
 
+/**
+ * What a watch of the cluster knows about a workload's rollout, so that
+ * whoever follows the rollout reads it there instead of asking the cluster.
+ */
+export interface RolloutFeed {
+  /**
+   * The rollout of version `number` as the watch last saw it; undefined when
+   * the watch cannot say (not running here, not yet listed, or the
+   * Deployment it saw is not this version yet).
+   */
+  observe(workload: WorkloadTarget, number: number): RolloutObservation | undefined;
+  /** Resolves at the next change of the workload's objects the watch sees, or after `ms`. */
+  next(workload: WorkloadTarget, ms: number): Promise<void>;
+}
+
 const ROLLOUT_GIVE_UP_MS = 15 * 60_000;
 const FIRST_ROLLOUT_POLL_MS = 50;
 
@@ -59,6 +74,8 @@ export class VersionOperations {
       logger: LoggerService;
       gateway?: ClusterGateway;
       rolloutPollMs?: number;
+      /** Where the cluster is watched: followers wait for its changes instead of polling. */
+      rolloutFeed?: RolloutFeed;
     },
   ) {}
 
@@ -226,7 +243,7 @@ export class VersionOperations {
     try {
       while (lease.isHeld()) {
         try {
-          last = await gateway.getRollout(workload);
+          last = this.deps.rolloutFeed?.observe(workload, number) ?? (await gateway.getRollout(workload));
         } catch (error) {
           // A passing outage of the API server: keep watching until the deadline.
           logger.warn(`Watching ${target.entityRef} v${number} in ${ws}: ${error}`);
@@ -251,7 +268,8 @@ export class VersionOperations {
             fence: lease.fence,
           });
         }
-        await sleep(pollMs);
+        if (this.deps.rolloutFeed) await this.deps.rolloutFeed.next(workload, pollMs);
+        else await sleep(pollMs);
         pollMs = Math.min(Math.ceil(pollMs * 1.5), maxPollMs);
       }
       if (!last || last.state === 'progressing') {
@@ -351,6 +369,51 @@ export class VersionOperations {
     if (applied && rollout.state === 'failed') {
       await this.afterFailure(target, (await store.getVersion(target.entityRef, ws, number))!);
     }
+    return 'finished';
+  }
+
+  /**
+   * A rollout nobody follows any more (its replica died, or the cluster
+   * finished it while nobody watched): records how it ended, under the
+   * lease. 'busy' when an operation holds the lease: its follower records it.
+   */
+  async finishUnfollowedRollout(
+    target: OperationTarget,
+    number: number,
+    rollout: RolloutObservation,
+  ): Promise<'finished' | 'unchanged' | 'busy'> {
+    const { store } = this.deps;
+    const ws = target.workspace.name;
+    const ended = rollout.version !== undefined && rollout.version !== number ? 'replaced' : rollout.state;
+    if (ended === 'progressing') return 'unchanged';
+    const lease = await this.deps.leases.tryAcquire(target.entityRef, ws, `recording the end of v${number}`);
+    if (!lease) return 'busy';
+    let failed: Version | undefined;
+    try {
+      const version = await store.getVersion(target.entityRef, ws, number);
+      if (version?.status !== 'progressing') return 'unchanged';
+      if (ended === 'replaced') {
+        // The Deployment carries another version: this rollout can never be observed.
+        await store.updateVersionStatus(target.entityRef, ws, number, {
+          status: 'failed',
+          statusMessage: `The cluster runs v${rollout.version}, not v${number}; its rollout can no longer be followed`,
+          finishedAt: new Date(),
+          fence: lease.fence,
+        });
+        return 'finished';
+      }
+      await store.updateVersionStatus(target.entityRef, ws, number, {
+        status: ended,
+        rollout: rollout.progress,
+        statusMessage: rollout.message ?? null,
+        finishedAt: new Date(),
+        fence: lease.fence,
+      });
+      if (ended === 'failed') failed = (await store.getVersion(target.entityRef, ws, number))!;
+    } finally {
+      await lease.release();
+    }
+    if (failed) await this.afterFailure(target, failed);
     return 'finished';
   }
 
