@@ -413,8 +413,6 @@ export interface DeployRequest {
  */
 export interface DeployPreflight {
   blockers: PlanIssue[];
-  /** Reject the version rolled back away from (the current one) in the same step. */
-  reject?: { reason: string };
   warnings: PlanIssue[];
 }
 
@@ -422,6 +420,8 @@ export interface DeployPreflight {
 export interface RollbackRequest {
   reason?: string;
   expectedCurrentVersion?: number;
+  /** Reject the version rolled back away from (the current one) in the same step. */
+  reject?: { reason: string };
 }
 
 /** @public */
