@@ -1,5 +1,5 @@
 import { BackstageCredentials, BackstageUserPrincipal } from '@backstage/backend-plugin-api';
-import { mockCredentials, mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import { mockCredentials, mockServices, TestDatabaseId, TestDatabases } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { PromotionRequest, ServiceSpec } from '@shipyard/backstage-plugin-common';
 import notificationsPlugin from '@backstage/plugin-notifications-backend';
@@ -436,49 +436,56 @@ describe.each(databases.eachSupportedId())('promotion requests (%s)', databaseId
   });
 });
 
-describe.each(databases.eachSupportedId())('promotion requests executed by the requester (%s)', databaseId => {
-  let server: any;
-  let stop: () => Promise<void>;
-
-  beforeAll(async () => {
-    const knex = await databases.init(databaseId);
-    const started = await startShipyard(knex, {
-      gateway: new FakeClusterGateway(),
-      config: { ...config, shipyard: { ...config.shipyard, approval: { execute: 'by-requester' } } },
-      policy,
-    });
-    server = started.server;
-    stop = () => started.backend.stop();
+/**
+ * Shipyard with `shipyard` settings on top of the tests' config, dev v2
+ * (1.1.0) ahead of staging v1, and the releaser's request to promote it.
+ */
+async function startWithRequest(databaseId: TestDatabaseId, shipyard: object) {
+  const knex = await databases.init(databaseId);
+  const started = await startShipyard(knex, {
+    gateway: new FakeClusterGateway(),
+    config: { ...config, shipyard: { ...config.shipyard, ...shipyard } },
+    policy,
   });
-  afterAll(() => stop());
+  const server = started.server;
+  const deploy = (workspace: string, spec: ServiceSpec) =>
+    request(server).post(`${PAYMENTS}/workspaces/${workspace}/versions?wait=true`).set('Authorization', as('releaser')).send({ spec });
+  await deploy('dev', baseSpec);
+  await deploy('staging', baseSpec);
+  await deploy('dev', { ...baseSpec, image: 'ghcr.io/acme/payments:1.1.0' });
+  const plan = (
+    await request(server).post(`${PAYMENTS}/promotions/plan`).set('Authorization', as('releaser')).send({ source: 'dev', target: 'staging' })
+  ).body;
+  const asked = await request(server)
+    .post(`${PAYMENTS}/promotions/requests`)
+    .set('Authorization', as('releaser'))
+    .send({ source: 'dev', target: 'staging', planHash: plan.planHash });
+  expect(asked.status).toBe(201);
+  const act = (verb: 'approve' | 'execute', user: User) =>
+    request(server).post(`${REQUESTS}/${asked.body.id}/${verb}`).set('Authorization', as(user)).send({});
+  return { plan, act, stop: () => started.backend.stop() };
+}
 
+describe.each(databases.eachSupportedId())('promotion requests executed by the requester (%s)', databaseId => {
   it('waits for the requester once approved; only the requester executes it', async () => {
-    const deploy = (workspace: string, spec: ServiceSpec) =>
-      request(server).post(`${PAYMENTS}/workspaces/${workspace}/versions?wait=true`).set('Authorization', as('releaser')).send({ spec });
-    await deploy('dev', baseSpec);
-    await deploy('staging', baseSpec);
-    await deploy('dev', { ...baseSpec, image: 'ghcr.io/acme/payments:1.1.0' });
-    const { planHash } = (
-      await request(server).post(`${PAYMENTS}/promotions/plan`).set('Authorization', as('releaser')).send({ source: 'dev', target: 'staging' })
-    ).body;
-    const asked = await request(server)
-      .post(`${PAYMENTS}/promotions/requests`)
-      .set('Authorization', as('releaser'))
-      .send({ source: 'dev', target: 'staging', planHash });
-    const id = asked.body.id;
-    const approved = await request(server).post(`${REQUESTS}/${id}/approve`).set('Authorization', as('approver')).send({});
-    expect(approved.body).toMatchObject({ status: 'approved' });
-    expect(approved.body).not.toHaveProperty('outcome');
+    const { act, stop } = await startWithRequest(databaseId, { approval: { execute: 'by-requester' } });
+    try {
+      const approved = await act('approve', 'approver');
+      expect(approved.body).toMatchObject({ status: 'approved' });
+      expect(approved.body).not.toHaveProperty('outcome');
 
-    const byApprover = await request(server).post(`${REQUESTS}/${id}/execute`).set('Authorization', as('approver'));
-    expect(byApprover.status).toBe(403);
-    expect(byApprover.body.error.message).toMatch(/only its requester user:default\/releaser executes/);
+      const byApprover = await act('execute', 'approver');
+      expect(byApprover.status).toBe(403);
+      expect(byApprover.body.error.message).toMatch(/only its requester user:default\/releaser executes/);
 
-    const executed = await request(server).post(`${REQUESTS}/${id}/execute`).set('Authorization', as('releaser'));
-    expect(executed.status).toBe(200);
-    expect(executed.body).toMatchObject({ status: 'executed', outcome: { by: USERS.releaser, version: 2 } });
-    const again = await request(server).post(`${REQUESTS}/${id}/execute`).set('Authorization', as('releaser'));
-    expect(again.status).toBe(409);
-    expect(again.body.error.message).toMatch(/cannot execute a request that is executed/);
+      const executed = await act('execute', 'releaser');
+      expect(executed.status).toBe(200);
+      expect(executed.body).toMatchObject({ status: 'executed', outcome: { by: USERS.releaser, version: 2 } });
+      const again = await act('execute', 'releaser');
+      expect(again.status).toBe(409);
+      expect(again.body.error.message).toMatch(/cannot execute a request that is executed/);
+    } finally {
+      await stop();
+    }
   });
 });
