@@ -147,5 +147,19 @@ export interface Config {
       /** How long a request waits for a busy (service, workspace) before 409. Default 20. */
       waitSeconds?: number;
     };
+    autoPromotion?: {
+      /**
+       * Promote the step a service's `shipyard/auto-promote` names when a
+       * version succeeds in its source. Default true.
+       */
+      enabled?: boolean;
+      /** How long one replica's claim on an attempt lasts before another may take over from a dead one. Default 120. */
+      claimSeconds?: number;
+      /**
+       * How often the safety net looks for attempts a dead replica left and
+       * succeeded versions of the last day that were never promoted. Default 30.
+       */
+      scanIntervalSeconds?: number;
+    };
   };
 }

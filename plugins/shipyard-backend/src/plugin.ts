@@ -28,6 +28,9 @@ import { VersionEvents } from './operations/VersionEvents';
 import { createRouter } from './service/router';
 import { ShipyardService } from './service/ShipyardService';
 import { createShipyardActions } from './actions/createShipyardActions';
+import { DatabasePromotionPolicyStore } from './promotion/DatabasePromotionPolicyStore';
+import { PromotionPolicy } from './promotion/PromotionPolicy';
+import { AutoPromoter } from './promotion/AutoPromoter';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { NotificationsShipyardNotifier } from './notifications/ShipyardNotifier';
 import {
@@ -188,10 +191,16 @@ export const shipyardPlugin = createBackendPlugin({
           lifecycle.addStartupHook(() => watcherLease.start());
           lifecycle.addShutdownHook(() => watcherLease.stop());
         }
+        // Rejections, holds and auto-promotion records (DESIGN §11).
+        const policyStore = new DatabasePromotionPolicyStore(
+          await database.getClient(),
+        );
+        const policy = new PromotionPolicy(policyStore);
         const promotions = new PromotionOperations({
           store,
           versions,
           gateway,
+          policy,
           installationRules: workspaces.promotionRules,
         });
         deps.permissionsRegistry.addPermissions(shipyardPermissions);
@@ -243,6 +252,8 @@ export const shipyardPlugin = createBackendPlugin({
           workspaces,
           versions,
           promotions,
+          policy,
+          policyStore,
           gateway,
         });
         const notifier =
@@ -261,6 +272,44 @@ export const shipyardPlugin = createBackendPlugin({
           execution: readPromotionRequestExecution(config),
           notifier,
         });
+        // Auto-promotion (DESIGN §11): prompt through the version bus, with a
+        // periodic scan as the safety net across crashes and restarts.
+        if (config.getOptionalBoolean('shipyard.autoPromotion.enabled') !== false) {
+          const autoPromoter = new AutoPromoter({
+            store,
+            policyStore,
+            promotions,
+            workspaces,
+            catalog: deps.catalog,
+            auth: deps.auth,
+            auditor: deps.auditor,
+            logger,
+            requestApproval: (entityRef, body, context, options) =>
+              promotionRequests.request(entityRef, body, context, options),
+            claimTtlMs:
+              (config.getOptionalNumber('shipyard.autoPromotion.claimSeconds') ??
+                120) * 1000,
+          });
+          autoPromoter.subscribeTo(versionEvents);
+          lifecycle.addShutdownHook(() => autoPromoter.drain());
+          const scanSeconds =
+            config.getOptionalNumber('shipyard.autoPromotion.scanIntervalSeconds') ??
+            30;
+          await deps.scheduler.scheduleTask({
+            id: 'shipyard-auto-promotion-scan',
+            frequency: { seconds: scanSeconds },
+            timeout: { minutes: 5 },
+            initialDelay: { seconds: Math.min(5, scanSeconds) },
+            fn: async () => {
+              const result = await autoPromoter.scan();
+              if (result.resumed || result.caughtUp) {
+                logger.info(
+                  `Auto-promotion scan: ${result.resumed} interrupted attempts resumed, ${result.caughtUp} missed promotions caught up`,
+                );
+              }
+            },
+          });
+        }
         httpRouter.use(
           await createRouter({
             httpAuth: deps.httpAuth,

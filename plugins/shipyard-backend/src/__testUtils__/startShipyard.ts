@@ -39,6 +39,13 @@ export const entities = [
   },
   component('ledger'),
   component('dev-only', { 'shipyard/workspaces': 'dev' }),
+  // Promotion paths: two chains, and one naming a workspace that does not exist.
+  component('checkout', { 'shipyard/promotion': 'dev -> staging -> prod; hotfix -> prod' }),
+  component('broken-path', { 'shipyard/promotion': 'dev -> qa -> prod' }),
+  // A path into dev, which needs no approval where staging and prod do.
+  component('rehearsal', { 'shipyard/promotion': 'staging -> dev' }),
+  // Promoted from dev to staging on its own.
+  component('orders', { 'shipyard/promotion': 'dev -> staging -> prod', 'shipyard/auto-promote': 'dev -> staging' }),
   // Two other teams' services whose Kubernetes objects would be named `payments` too.
   component('payments', {}, 'team-b'),
   component('impostor', { 'shipyard/service-name': 'payments' }),

@@ -19,6 +19,7 @@ import {
 } from '@shipyard/backstage-plugin-common';
 import { ClusterGateway, ObjectKeyReference } from '../cluster/ClusterGateway';
 import { VersionStore } from '../database/VersionStore';
+import { PromotionPolicy } from '../promotion/PromotionPolicy';
 import { OperationTarget, VersionOperations } from './VersionOperations';
 
 /** A service as the catalog describes it, resolved by the router. */
@@ -55,6 +56,7 @@ export class PromotionOperations {
     private readonly deps: {
       store: VersionStore;
       versions: VersionOperations;
+      policy: PromotionPolicy;
       installationRules?: PromotionRulesOverride;
       gateway?: ClusterGateway;
     },
@@ -136,6 +138,12 @@ export class PromotionOperations {
         inputBlockers: await this.preflight(target, options.inputs.env),
       });
     }
+    // Outside the plan hash: a soak time running out or a freeze ending
+    // changes these without changing what the promotion would do.
+    const policyBlockers = await this.deps.policy.blockers(service.entityRef, sourceVersion, target);
+    if (policyBlockers.length) {
+      plan = { ...plan, blockers: [...policyBlockers, ...plan.blockers] };
+    }
     return { plan, sourceVersion, targetVersion };
   }
 
@@ -155,6 +163,10 @@ export class PromotionOperations {
       reason?: string;
       createdBy: string;
       wait?: boolean;
+      /** `auto-promotion` when Shipyard promotes on its own. */
+      origin?: 'promotion' | 'auto-promotion';
+      /** The caller may and did override a freeze of the target (with a reason, audited). */
+      overrideFreeze?: boolean;
     },
   ): Promise<{ version: Version; plan: PromotionPlan }> {
     const { plan, sourceVersion, targetVersion } = await this.plan(service, source, target, {
@@ -167,12 +179,13 @@ export class PromotionOperations {
         `planHash: the plan is stale; ${source.name} or ${target.name} changed since it was computed (now ${source.name} v${sourceVersion.number} -> ${target.name} ${targetVersion ? `v${targetVersion.number}` : 'empty'}); re-plan and review it again`,
       );
     }
-    if (plan.blockers.length > 0) {
-      const needsInput = plan.blockers.filter(b => b.code === 'env-needs-input');
-      const summary = plan.blockers
+    const blockers = request.overrideFreeze ? plan.blockers.filter(b => b.code !== 'freeze') : plan.blockers;
+    if (blockers.length > 0) {
+      const needsInput = blockers.filter(b => b.code === 'env-needs-input');
+      const summary = blockers
         .map(b => (b.path && !b.message.startsWith(b.path) ? `${b.path}: ${b.message}` : b.message))
         .join('; ');
-      if (needsInput.length === plan.blockers.length) {
+      if (needsInput.length === blockers.length) {
         throw new InputError(
           `inputs.env: the plan has unresolved blockers: ${summary}`,
         );
@@ -184,7 +197,7 @@ export class PromotionOperations {
       operationTarget,
       {
         spec: plan.spec,
-        origin: { type: 'promotion', workspace: source.name, version: sourceVersion.number },
+        origin: { type: request.origin ?? 'promotion', workspace: source.name, version: sourceVersion.number },
         createdBy: request.createdBy,
         message: request.reason,
         expectedCurrentVersion: targetVersion?.number ?? 0,

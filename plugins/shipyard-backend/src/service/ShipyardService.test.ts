@@ -7,6 +7,8 @@ import { DatabaseVersionStore } from '../database/DatabaseVersionStore';
 import { LeaseManager } from '../operations/LeaseManager';
 import { PromotionOperations } from '../operations/PromotionOperations';
 import { VersionOperations } from '../operations/VersionOperations';
+import { DatabasePromotionPolicyStore } from '../promotion/DatabasePromotionPolicyStore';
+import { PromotionPolicy } from '../promotion/PromotionPolicy';
 import { FakeClusterGateway } from '../__testUtils__/FakeClusterGateway';
 import { baseSpec, entities, workspacesConfig } from '../__testUtils__/startShipyard';
 import { ShipyardService } from './ShipyardService';
@@ -55,6 +57,8 @@ describe.each(databases.eachSupportedId())('ShipyardService (%s)', databaseId =>
         },
       };
     });
+    const policyStore = new DatabasePromotionPolicyStore(knex);
+    const promotionPolicy = new PromotionPolicy(policyStore);
     const service = new ShipyardService({
       permissions: mockServices.permissions.mock({
         authorize: async requests => requests.map(r => ({ result: policy(r.permission.name) })) as any,
@@ -64,7 +68,9 @@ describe.each(databases.eachSupportedId())('ShipyardService (%s)', databaseId =>
       store,
       workspaces,
       versions,
-      promotions: new PromotionOperations({ store, versions, gateway }),
+      promotions: new PromotionOperations({ store, versions, gateway, policy: promotionPolicy }),
+      policy: promotionPolicy,
+      policyStore,
       gateway,
     });
     return { service, events, store, versions, gateway };

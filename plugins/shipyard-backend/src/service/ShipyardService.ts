@@ -17,7 +17,11 @@ import {
   PromotableField,
   PromotionInputs,
   PromotionPlan,
+  PromotionPath,
+  readPromotionPath,
   readShipyardAnnotations,
+  SHIPYARD_AUTO_PROMOTE_ANNOTATION,
+  SHIPYARD_PROMOTION_ANNOTATION,
   renderManifests,
   RollbackPlan,
   ServiceSpec,
@@ -28,6 +32,9 @@ import {
   shipyardVersionDeployPermission,
   shipyardVersionReadPermission,
   shipyardVersionRollbackPermission,
+  shipyardVersionRejectPermission,
+  shipyardFreezeOverridePermission,
+  AutoPromotionHold,
   specWarnings,
   SpecChange,
   validatePromotionInputs,
@@ -42,6 +49,8 @@ import { WorkspaceRegistry } from '../config/WorkspaceRegistry';
 import { VersionStore } from '../database/VersionStore';
 import { PromotionOperations, ServiceContext } from '../operations/PromotionOperations';
 import { VersionOperations } from '../operations/VersionOperations';
+import { assertPromotionStep, freezeMessage, PromotionPolicy } from '../promotion/PromotionPolicy';
+import { PromotionPolicyStore } from '../promotion/PromotionPolicyStore';
 import { actorOf, runAudited } from './auditing';
 
 /**
@@ -75,6 +84,13 @@ export interface DeployRequest {
   allowMissingReferences?: boolean;
   /** Resolve once the rollout finished instead of once the objects are applied. */
   wait?: boolean;
+  /** Deploy during a freeze of the workspace: needs `shipyard.freeze.override`; the reason is audited. */
+  freezeOverride?: FreezeOverride;
+}
+
+/** Going ahead during a freeze window, and why. @public */
+export interface FreezeOverride {
+  reason: string;
 }
 
 /** A rollback request. @public */
@@ -82,6 +98,8 @@ export interface RollbackRequest {
   reason?: string;
   expectedCurrentVersion?: number;
   wait?: boolean;
+  /** Reject the version rolled back away from (the current one) in the same step. */
+  reject?: { reason: string };
 }
 
 /** A promotion plan request. @public */
@@ -101,11 +119,15 @@ export interface PromoteRequest extends PlanPromotionRequest {
   inputs?: PromotionInputs;
   reason?: string;
   wait?: boolean;
+  /** Promote during a freeze of the target: needs `shipyard.freeze.override`; the reason is audited. */
+  freezeOverride?: FreezeOverride;
 }
 
 /** A service as the catalog describes it, with its workspaces from its annotations. */
 interface ResolvedService extends ServiceContext {
   workspaces?: string[];
+  /** From `shipyard/promotion` and `shipyard/auto-promote`, or the environments' tiers. */
+  promotionPath: PromotionPath;
 }
 
 /**
@@ -127,6 +149,8 @@ export class ShipyardService {
       workspaces: WorkspaceRegistry;
       versions: VersionOperations;
       promotions: PromotionOperations;
+      policy: PromotionPolicy;
+      policyStore: PromotionPolicyStore;
       gateway?: ClusterGateway;
     },
   ) {}
@@ -140,16 +164,26 @@ export class ShipyardService {
   async getServiceWorkspaces(
     entityRef: string,
     { credentials }: ShipyardCallContext,
-  ): Promise<{ service: string; items: ServiceWorkspaceState[] }> {
-    const { store, workspaces } = this.deps;
+  ): Promise<{ service: string; items: ServiceWorkspaceState[]; promotionPath: PromotionPath }> {
+    const { store, workspaces, policy, policyStore } = this.deps;
     const service = await this.readable(entityRef, credentials);
     const names = service.workspaces ?? workspaces.list().map(w => w.name);
     const states = new Map((await store.getWorkspaceStates(service.entityRef)).map(s => [s.workspace, s]));
+    const [holds, attempts] = await Promise.all([
+      policyStore.getHolds(service.entityRef),
+      policyStore.latestAutoPromotions(service.entityRef),
+    ]);
     const items: ServiceWorkspaceState[] = await Promise.all(
       names.map(async name => {
         const workspace = workspaces.get(name);
         const state = states.get(name);
         const item: ServiceWorkspaceState = { workspace, versionCount: 0 };
+        const hold = holds.get(name);
+        const freeze = await policy.freezeOf(workspace);
+        const autoPromotion = attempts.get(name);
+        if (hold) item.hold = hold;
+        if (freeze) item.freeze = freeze;
+        if (autoPromotion) item.autoPromotion = autoPromotion;
         if (!state) return item;
         // Usually the latest version is the current one: read it once then.
         const current = state.currentNumber
@@ -159,15 +193,20 @@ export class ShipyardService {
           state.latestNumber && state.latestNumber !== state.currentNumber
             ? await store.getVersion(service.entityRef, name, state.latestNumber)
             : current;
-        if (current) item.currentVersion = current;
-        if (latest) item.latestVersion = latest;
+        const shown = await policy.withRejections(
+          service.entityRef,
+          [current, latest].filter((v): v is Version => v !== undefined),
+        );
+        const byNumber = new Map(shown.map(v => [v.number, v]));
+        if (current) item.currentVersion = byNumber.get(current.number);
+        if (latest) item.latestVersion = byNumber.get(latest.number);
         item.versionCount = state.versionCount;
         if (state.drift) item.drift = state.drift;
         if (state.lease) item.lease = state.lease;
         return item;
       }),
     );
-    return { service: service.entityRef, items };
+    return { service: service.entityRef, items, promotionPath: service.promotionPath };
   }
 
   /** History, newest first, paged. */
@@ -179,7 +218,8 @@ export class ShipyardService {
   ): Promise<VersionPage> {
     const service = await this.readable(entityRef, credentials);
     const workspace = this.workspaceOf(service, workspaceName);
-    return this.deps.store.listVersions(service.entityRef, workspace.name, page);
+    const result = await this.deps.store.listVersions(service.entityRef, workspace.name, page);
+    return { ...result, items: await this.deps.policy.withRejections(service.entityRef, result.items) };
   }
 
   /** One version with its spec and rendered manifests. */
@@ -199,7 +239,8 @@ export class ShipyardService {
       version: number,
       spec: version.spec,
     });
-    return { ...version, manifests };
+    const [shown] = await this.deps.policy.withRejections(service.entityRef, [version]);
+    return { ...shown, manifests };
   }
 
   /** What a rollback to `number` would change, and what to look out for. */
@@ -309,6 +350,7 @@ export class ShipyardService {
     const workspace = this.workspaceOf(service, workspaceName);
     const spec = checkSpecForWorkspace(request.spec, workspace);
     await this.authorize(shipyardVersionDeployPermission, service.entityRef, context.credentials, workspace);
+    await this.passFreeze(service, workspace, request.freezeOverride, context, 'deploy');
     if (!request.allowMissingReferences) await this.assertReferencesExist(workspace, spec);
     const originType = request.origin ?? 'deploy';
     const version = await this.audited(
@@ -337,6 +379,7 @@ export class ShipyardService {
         ),
       versionMeta,
     );
+    await this.liftHoldAfter(service, workspace, context, `v${version.number} deployed by hand`);
     // Deployed all the same: e.g. a literal value in an env var named like a secret.
     const warnings = specWarnings(spec);
     return warnings.length ? { ...version, warnings } : version;
@@ -353,8 +396,14 @@ export class ShipyardService {
     const service = await this.resolve(entityRef, context.credentials);
     const workspace = this.workspaceOf(service, workspaceName);
     await this.authorize(shipyardVersionRollbackPermission, service.entityRef, context.credentials, workspace);
+    const rejectReason = request.reject === undefined ? undefined : requiredReason(request.reject?.reason, 'reject.reason');
+    if (rejectReason !== undefined) {
+      await this.authorize(shipyardVersionRejectPermission, service.entityRef, context.credentials);
+    }
     const to = await this.existingVersion(service, workspace, toVersion);
-    return this.audited(
+    await this.deps.policy.assertNotRejected(service.entityRef, to, 'version');
+    const from = await this.deps.store.getCurrentVersion(service.entityRef, workspace.name);
+    const version = await this.audited(
       context,
       'version-rollback',
       { service: service.entityRef, workspace: workspace.name, rollbackTo: to.number, reason: request.reason ?? null },
@@ -371,6 +420,147 @@ export class ShipyardService {
           { wait: request.wait },
         ),
       versionMeta,
+    );
+    // The version rolled back away from, rejected in the same step when asked.
+    if (rejectReason !== undefined && from && from.number !== to.number) {
+      await this.rejectVersion(service, workspace, from, rejectReason, context);
+    }
+    await this.audited(
+      context,
+      'auto-promotion-hold-placed',
+      { service: service.entityRef, workspace: workspace.name, version: version.number },
+      () =>
+        this.deps.policyStore.placeHold(service.entityRef, workspace.name, {
+          by: actorOf(context.credentials),
+          reason: request.reason?.trim() ? `rollback to v${to.number}: ${request.reason.trim()}` : `rollback to v${to.number}`,
+          version: version.number,
+        }),
+      hold => ({ hold: hold as unknown as JsonObject }),
+    );
+    return version;
+  }
+
+  /** Marks a version bad: it, and every version with its spec, is no longer promoted or rolled back to. */
+  async reject(
+    entityRef: string,
+    workspaceName: string,
+    number: number,
+    request: { reason?: string },
+    context: ShipyardCallContext,
+  ): Promise<Version> {
+    const service = await this.resolve(entityRef, context.credentials);
+    const workspace = this.workspaceOf(service, workspaceName);
+    const reason = requiredReason(request.reason, 'reason');
+    await this.authorize(shipyardVersionRejectPermission, service.entityRef, context.credentials);
+    const version = await this.existingVersion(service, workspace, number);
+    await this.rejectVersion(service, workspace, version, reason, context);
+    const [shown] = await this.deps.policy.withRejections(service.entityRef, [version]);
+    return shown;
+  }
+
+  /** Lifts a version's rejection; NotFoundError when it has none of its own. */
+  async unreject(entityRef: string, workspaceName: string, number: number, context: ShipyardCallContext): Promise<Version> {
+    const service = await this.resolve(entityRef, context.credentials);
+    const workspace = this.workspaceOf(service, workspaceName);
+    await this.authorize(shipyardVersionRejectPermission, service.entityRef, context.credentials);
+    const version = await this.existingVersion(service, workspace, number);
+    const lifted = await this.audited(
+      context,
+      'version-unreject',
+      { service: service.entityRef, workspace: workspace.name, version: number, specHash: version.specHash },
+      () => this.deps.policyStore.unreject({ service: service.entityRef, workspace: workspace.name, version: number }),
+      rejection => ({ lifted: (rejection ?? null) as unknown as JsonObject }),
+    );
+    const [shown] = await this.deps.policy.withRejections(service.entityRef, [version]);
+    if (!lifted) {
+      throw new NotFoundError(
+        shown.rejection
+          ? `rejection: ${workspace.name} v${number} is rejected as ${shown.rejection.workspace} v${shown.rejection.version} (same spec); lift it there`
+          : `rejection: ${workspace.name} v${number} is not rejected`,
+      );
+    }
+    return shown;
+  }
+
+  /** The hold a rollback placed on automatic promotion into the workspace; NotFoundError when none. */
+  async getHold(entityRef: string, workspaceName: string, { credentials }: ShipyardCallContext): Promise<AutoPromotionHold> {
+    const service = await this.readable(entityRef, credentials);
+    const workspace = this.workspaceOf(service, workspaceName);
+    const hold = (await this.deps.policyStore.getHolds(service.entityRef)).get(workspace.name);
+    if (!hold) throw new NotFoundError(`hold: ${service.entityRef} has no hold on automatic promotion into ${workspace.name}`);
+    return hold;
+  }
+
+  /** Lifts the hold, so automatic promotion into the workspace resumes; NotFoundError when none. */
+  async liftHold(entityRef: string, workspaceName: string, context: ShipyardCallContext): Promise<AutoPromotionHold> {
+    const service = await this.resolve(entityRef, context.credentials);
+    const workspace = this.workspaceOf(service, workspaceName);
+    await this.authorize(shipyardPromotionExecutePermission, service.entityRef, context.credentials, workspace);
+    const lifted = await this.liftHoldAfter(service, workspace, context, 'lifted by hand');
+    if (!lifted) throw new NotFoundError(`hold: ${service.entityRef} has no hold on automatic promotion into ${workspace.name}`);
+    return lifted;
+  }
+
+  private async rejectVersion(
+    service: ResolvedService,
+    workspace: Workspace,
+    version: Version,
+    reason: string,
+    context: ShipyardCallContext,
+  ) {
+    await this.audited(
+      context,
+      'version-reject',
+      { service: service.entityRef, workspace: workspace.name, version: version.number, specHash: version.specHash, reason },
+      () =>
+        this.deps.policyStore.reject(
+          { service: service.entityRef, workspace: workspace.name, version: version.number, specHash: version.specHash },
+          { by: actorOf(context.credentials), reason },
+        ),
+      rejection => ({ rejection: rejection as unknown as JsonObject }),
+    );
+  }
+
+  /**
+   * A deploy or promotion into a frozen workspace: a ConflictError naming
+   * the window and its end, unless the caller may override freezes and says
+   * why (audited). Returns whether a freeze was overridden.
+   */
+  private async passFreeze(
+    service: ResolvedService,
+    workspace: Workspace,
+    override: FreezeOverride | undefined,
+    context: ShipyardCallContext,
+    operation: string,
+  ): Promise<boolean> {
+    const freeze = await this.deps.policy.freezeOf(workspace);
+    if (!freeze) return false;
+    if (override === undefined) {
+      throw new ConflictError(
+        `${freezeMessage(workspace, freeze)}; a ${operation} needs freezeOverride: { reason } and shipyard.freeze.override`,
+      );
+    }
+    const reason = requiredReason(override?.reason, 'freezeOverride.reason');
+    await this.audited(
+      context,
+      'freeze-override',
+      { service: service.entityRef, workspace: workspace.name, operation, freeze: freeze as unknown as JsonObject, reason },
+      () => this.authorize(shipyardFreezeOverridePermission, service.entityRef, context.credentials, workspace),
+      () => ({}),
+    );
+    return true;
+  }
+
+  /** A manual change into a workspace lifts the hold on automatic promotion into it (audited). */
+  private async liftHoldAfter(service: ResolvedService, workspace: Workspace, context: ShipyardCallContext, why: string) {
+    const holds = await this.deps.policyStore.getHolds(service.entityRef);
+    if (!holds.has(workspace.name)) return undefined;
+    return this.audited(
+      context,
+      'auto-promotion-hold-lifted',
+      { service: service.entityRef, workspace: workspace.name, why },
+      () => this.deps.policyStore.liftHold(service.entityRef, workspace.name),
+      hold => ({ lifted: (hold ?? null) as unknown as JsonObject }),
     );
   }
 
@@ -398,6 +588,10 @@ export class ShipyardService {
         );
       }
     }
+    // A freeze without an override is left to the plan's blocker, which says the same.
+    const overrideFreeze =
+      request.freezeOverride !== undefined &&
+      (await this.passFreeze(service, target, request.freezeOverride, context, 'promotion'));
     // Names of Secrets and ConfigMaps are checked before the preflight asks the cluster about them.
     const inputs = request.inputs === undefined ? undefined : validatePromotionInputs(request.inputs);
     const { version } = await this.audited(
@@ -424,9 +618,11 @@ export class ShipyardService {
           reason: request.reason,
           createdBy: approvedRequest?.requestedBy ?? actorOf(context.credentials),
           wait: request.wait,
+          overrideFreeze,
         }),
       result => versionMeta(result.version),
     );
+    await this.liftHoldAfter(service, target, context, `v${version.number} promoted by hand from ${source.name}`);
     return version;
   }
 
@@ -516,7 +712,15 @@ export class ShipyardService {
     if (!entity) {
       throw new NotFoundError(`service: no catalog entity ${entityRef}`);
     }
-    const annotations = readShipyardAnnotations(entity);
+    // A malformed promotion path is reported with the service (GET …/workspaces)
+    // and refuses promotions only, instead of failing every route.
+    const { [SHIPYARD_PROMOTION_ANNOTATION]: _path, [SHIPYARD_AUTO_PROMOTE_ANNOTATION]: _auto, ...others } =
+      entity.metadata.annotations ?? {};
+    const annotations = readShipyardAnnotations({ metadata: { ...entity.metadata, annotations: others } });
+    const configured = this.deps.workspaces.list();
+    const own = annotations.workspaces
+      ? configured.filter(w => annotations.workspaces!.includes(w.name))
+      : configured;
     return {
       // The catalog matches refs case-insensitively; keying everything on
       // the ref as the catalog spells it gives one history per service
@@ -525,6 +729,7 @@ export class ShipyardService {
       name: annotations.serviceName,
       rules: annotations.rules,
       workspaces: annotations.workspaces,
+      promotionPath: readPromotionPath(entity.metadata.annotations, own),
     };
   }
 
@@ -547,6 +752,7 @@ export class ShipyardService {
   private promotionWorkspaces(service: ResolvedService, request: { source: string; target: string }) {
     const source = this.workspaceOf(service, request.source, 'source');
     const target = this.workspaceOf(service, request.target, 'target');
+    assertPromotionStep(service.promotionPath, source.name, target.name);
     return { source, target };
   }
 
@@ -588,6 +794,14 @@ export class ShipyardService {
   ): Promise<T> {
     return runAudited(this.deps.auditor, context, eventId, meta, run, resultMeta);
   }
+}
+
+/** A reason the caller must give: trimmed, non-empty, or an InputError naming the field. */
+function requiredReason(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new InputError(`${field}: say why (a non-empty reason)`);
+  }
+  return value.trim();
 }
 
 function versionMeta(v: Version): JsonObject {

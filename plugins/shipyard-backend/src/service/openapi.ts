@@ -5,6 +5,7 @@
  */
 import { INT32_MAX, PROMOTABLE_FIELDS, SPEC_LIMITS } from '@shipyard/backstage-plugin-common';
 import { promotionRequestPaths } from './promotionRequestsOpenApi';
+import { freezeOverrideSchema, promotionPolicyPaths, rollbackRejectSchema } from './promotionPolicyOpenApi';
 
 /** A version number or count: PostgreSQL stores them as int32, so larger ones are refused here with the field's name. */
 const int32 = (minimum: number) => ({ type: 'integer', minimum, maximum: INT32_MAX });
@@ -100,6 +101,7 @@ const promoteBody = {
     planHash: { type: 'string', pattern: '^[0-9a-f]{64}$' },
     reason: message,
     inputs: promotionInputs,
+    freezeOverride: freezeOverrideSchema,
   },
 };
 const json = (schemaRef: string) => ({
@@ -134,6 +136,7 @@ export const shipyardOpenApiDocument = {
   },
   paths: {
     ...promotionRequestPaths({ entityParams, promoteBody, errorResponses }),
+    ...promotionPolicyPaths({ entityParams, workspaceParam, versionParam, errorResponses }),
     '/workspaces': {
       get: { operationId: 'listWorkspaces', responses: { '200': { description: 'Configured workspaces', ...json('Workspace') }, ...errorResponses } },
     },
@@ -141,7 +144,13 @@ export const shipyardOpenApiDocument = {
       get: {
         operationId: 'getServiceWorkspaces',
         parameters: entityParams,
-        responses: { '200': { description: 'Per workspace: current version, status, drift, lease' }, ...errorResponses },
+        responses: {
+          '200': {
+            description:
+              'Per workspace: current version, status, drift, lease, hold, the freeze in force and the last auto-promotion attempt; and the promotion path (with a malformed annotation reported in promotionPath.errors)',
+          },
+          ...errorResponses,
+        },
       },
     },
     '/services/{kind}/{namespace}/{name}/workspaces/{workspace}/versions': {
@@ -181,6 +190,7 @@ export const shipyardOpenApiDocument = {
                     description:
                       'Deploy although Secret or ConfigMap keys the spec references do not exist in the namespace (otherwise 409 naming each)',
                   },
+                  freezeOverride: freezeOverrideSchema,
                 },
               },
             },
@@ -207,7 +217,7 @@ export const shipyardOpenApiDocument = {
               schema: {
                 type: 'object',
                 additionalProperties: false,
-                properties: { reason: message, expectedCurrentVersion: int32(0) },
+                properties: { reason: message, expectedCurrentVersion: int32(0), reject: rollbackRejectSchema },
               },
             },
           },

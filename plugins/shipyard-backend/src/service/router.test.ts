@@ -35,6 +35,9 @@ describe.each(databases.eachSupportedId())('createRouter (%s)', databaseId => {
       .set('Authorization', auth)
       .send({ spec, ...extra });
   const versionCount = async () => Number((await knex('shipyard_versions').count({ c: '*' }))[0].c);
+  // These workspaces have no cluster: versions are only recorded, and only a succeeded one is promoted.
+  const markSucceeded = (workspace: string) =>
+    knex('shipyard_versions').where({ workspace }).update({ status: 'succeeded', finished_at: new Date() });
 
   it('lists the configured workspaces', async () => {
     const res = await request(server).get('/api/shipyard/workspaces').set('Authorization', auth);
@@ -151,6 +154,7 @@ describe.each(databases.eachSupportedId())('createRouter (%s)', databaseId => {
     };
     expect((await deploy('prod', prodSpec)).status).toBe(201);
     expect((await deploy('staging', stagingSpec)).status).toBe(201);
+    await markSucceeded('staging');
 
     const planRes = await request(server)
       .post(`${PAYMENTS}/promotions/plan`)
@@ -230,6 +234,7 @@ describe.each(databases.eachSupportedId())('createRouter (%s)', databaseId => {
 
   it('copies the source into an empty workspace on the first promotion and lists what to review', async () => {
     await deploy('dev', baseSpec);
+    await markSucceeded('dev');
     const plan = await request(server)
       .post(`${PAYMENTS}/promotions/plan`)
       .set('Authorization', auth)
@@ -333,11 +338,13 @@ describe('createRouter with a policy for protected workspaces', () => {
       const toProd = await request(server).post(`${PAYMENTS}/workspaces/prod/versions`).set('Authorization', auth).send({ spec: baseSpec });
       expect(toProd.status).toBe(403);
       expect(toProd.body.error.message).toMatch(/shipyard.workspace.protected.update is not allowed .*workspace 'prod' is protected/);
-      const plan = await request(server).post(`${PAYMENTS}/promotions/plan`).set('Authorization', auth).send({ source: 'dev', target: 'prod' });
+      await request(server).post(`${PAYMENTS}/workspaces/staging/versions`).set('Authorization', auth).send({ spec: baseSpec });
+      await knex('shipyard_versions').update({ status: 'succeeded', finished_at: new Date() });
+      const plan = await request(server).post(`${PAYMENTS}/promotions/plan`).set('Authorization', auth).send({ source: 'staging', target: 'prod' });
       const promote = await request(server)
         .post(`${PAYMENTS}/promotions`)
         .set('Authorization', auth)
-        .send({ source: 'dev', target: 'prod', planHash: plan.body.planHash });
+        .send({ source: 'staging', target: 'prod', planHash: plan.body.planHash });
       expect(promote.status).toBe(403);
       const toStaging = await request(server)
         .post(`${PAYMENTS}/promotions`)
@@ -377,6 +384,8 @@ describe('createRouter auditing', () => {
         .set('Authorization', auth)
         .send({ spec: { ...baseSpec, env: { DB_URL: secretish, NEW_KEY: 'x' } }, message: 'first' });
       await request(server).post(`${PAYMENTS}/workspaces/staging/versions`).set('Authorization', auth).send({ spec: baseSpec });
+      // No cluster here: the recorded versions count as succeeded, so the promotion may go ahead.
+      await knex('shipyard_versions').update({ status: 'succeeded', finished_at: new Date() });
       const plan = await request(server).post(`${PAYMENTS}/promotions/plan`).set('Authorization', auth).send({ source: 'dev', target: 'staging' });
       await request(server)
         .post(`${PAYMENTS}/promotions`)
@@ -389,6 +398,7 @@ describe('createRouter auditing', () => {
         ['version-deploy', 'success'],
         ['promotion-execute', 'success'],
         ['version-rollback', 'success'],
+        ['auto-promotion-hold-placed', 'success'],
       ]);
       expect(events[2].meta).toMatchObject({ source: 'dev', target: 'staging', inputKeys: ['NEW_KEY'], reason: 'ship it' });
       expect(events[2].outcome.success).toMatchObject({ version: 2, origin: { type: 'promotion', workspace: 'dev', version: 1 } });

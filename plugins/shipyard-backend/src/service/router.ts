@@ -71,11 +71,11 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   });
 
   router.post(`${WORKSPACE}/versions`, async (req, res) => {
-    const { spec, message, expectedCurrentVersion, origin, adopt, allowMissingReferences } = req.body;
+    const { spec, message, expectedCurrentVersion, origin, adopt, allowMissingReferences, freezeOverride } = req.body;
     const version = await service.deploy(
       refOf(req),
       req.params.workspace,
-      { spec, message, expectedCurrentVersion, origin, adopt, allowMissingReferences, wait: wantsWait(req) },
+      { spec, message, expectedCurrentVersion, origin, adopt, allowMissingReferences, freezeOverride, wait: wantsWait(req) },
       await caller(req),
     );
     res.status(201).json(version);
@@ -96,7 +96,12 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       refOf(req),
       req.params.workspace,
       Number(req.params.version),
-      { reason: req.body?.reason, expectedCurrentVersion: req.body?.expectedCurrentVersion, wait: wantsWait(req) },
+      {
+        reason: req.body?.reason,
+        expectedCurrentVersion: req.body?.expectedCurrentVersion,
+        reject: req.body?.reject,
+        wait: wantsWait(req),
+      },
       await caller(req),
     );
     res.status(201).json(version);
@@ -115,10 +120,10 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   });
 
   router.post(`${SERVICE}/promotions`, async (req, res) => {
-    const { source, target, planHash, sourceVersion, take, inputs, reason } = req.body;
+    const { source, target, planHash, sourceVersion, take, inputs, reason, freezeOverride } = req.body;
     const version = await service.promote(
       refOf(req),
-      { source, target, planHash, sourceVersion, take, inputs, reason, wait: wantsWait(req) },
+      { source, target, planHash, sourceVersion, take, inputs, reason, freezeOverride, wait: wantsWait(req) },
       await caller(req),
     );
     res.status(201).json(version);
@@ -126,6 +131,24 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
 
   router.get(`${WORKSPACE}/live`, async (req, res) => {
     res.json(await service.getLive(refOf(req), req.params.workspace, await caller(req)));
+  });
+
+  // The promotion policy (DESIGN §11): rejections and holds.
+  router.post(`${WORKSPACE}/versions/:version/reject`, async (req, res) => {
+    const version = Number(req.params.version);
+    res.json(await service.reject(refOf(req), req.params.workspace, version, { reason: req.body?.reason }, await caller(req)));
+  });
+
+  router.delete(`${WORKSPACE}/versions/:version/reject`, async (req, res) => {
+    res.json(await service.unreject(refOf(req), req.params.workspace, Number(req.params.version), await caller(req)));
+  });
+
+  router.get(`${WORKSPACE}/hold`, async (req, res) => {
+    res.json(await service.getHold(refOf(req), req.params.workspace, await caller(req)));
+  });
+
+  router.delete(`${WORKSPACE}/hold`, async (req, res) => {
+    res.json({ lifted: await service.liftHold(refOf(req), req.params.workspace, await caller(req)) });
   });
 
   router.delete(`${WORKSPACE}/lease`, async (req, res) => {
