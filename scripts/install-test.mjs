@@ -14,7 +14,9 @@
  *      plane, the frontend (nothing for the new frontend system; the
  *      EntityPage.tsx snippet for the legacy one);
  *   3. `yarn start`, the README's deploy through the API, which must reach
- *      the cluster (`succeeded`), and Chromium on the Versions and Promote tabs.
+ *      the cluster (`succeeded`), and Chromium on the Versions and Promote
+ *      tabs; a second deploy reaches the Versions tab through the stock
+ *      app's signals plugins while the page's timers are stopped.
  *
  * A step the READMEs leave out makes it fail. What the test adds that is not
  * an adopter's step: the @shipyard scope pointed at a local registry serving
@@ -34,7 +36,8 @@ import { homedir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments, parseDocument, stringify } from 'yaml';
-import { ensureNode22, node22Env } from './lib/node22.mjs';
+import { createHash } from 'node:crypto';
+import { NODE22_VERSION, ensureNode22, node22Env } from './lib/node22.mjs';
 import { startTarballRegistry } from './lib/tarball-registry.mjs';
 
 const CREATE_APP_VERSION = '0.9.2';
@@ -80,7 +83,10 @@ const cluster = JSON.parse(readFileSync(clusterFile, 'utf8'));
 const nodeDir = ensureNode22();
 const tarballs = packedTarballs();
 const bin = toolShims();
-const env = { ...node22Env(nodeDir), PATH: `${bin}${delimiter}${node22Env(nodeDir).PATH}`, YARN_ENABLE_PROGRESS_BARS: 'false' };
+// The adopter's commands run as in their terminal, without CI: yarn 4 refuses, under CI,
+// any install that writes yarn.lock, and a stock app has none until its first install.
+const { CI: _ci, ...adopterEnv } = node22Env(nodeDir);
+const env = { ...adopterEnv, PATH: `${bin}${delimiter}${adopterEnv.PATH}`, YARN_ENABLE_PROGRESS_BARS: 'false' };
 const readme = {
   backend: markdownBlocks(join(root, 'plugins', 'shipyard-backend', 'README.md')),
   frontend: markdownBlocks(join(root, 'plugins', 'shipyard', 'README.md')),
@@ -117,8 +123,11 @@ process.exit(failed ? 1 : 0);
 async function runVariant(name, { flags, backendPort, appPort }) {
   const variantStart = Date.now();
   const appDir = join(cacheDir, `create-app-${CREATE_APP_VERSION}-${name}`, 'app');
-  const cold = !existsSync(join(appDir, '.git', 'shipyard-base'));
-  if (cold) await createBaseApp(appDir, flags);
+  const marker = join(appDir, '.git', 'shipyard-base');
+  // A base app made with other fixes or for another Node (its native modules) is made again.
+  const baseKey = createHash('sha256').update(JSON.stringify({ UPSTREAM_FIXES, NODE22_VERSION })).digest('hex');
+  const cold = !existsSync(marker) || readFileSync(marker, 'utf8').trim() !== baseKey;
+  if (cold) await createBaseApp(appDir, flags, baseKey);
   else say(`${name}: resetting the cached app in ${appDir}`);
   await sh('git reset -q --hard && git clean -q -fdx -e node_modules -e .yarn', appDir);
   forgetCachedShipyardPackages();
@@ -210,8 +219,8 @@ async function runVariant(name, { flags, backendPort, appPort }) {
     }
     const toFirstVersion = seconds(variantStart);
     say(`${name}: v1 of ${SERVICE} succeeded in the cluster, ${toFirstVersion} after create-app`);
-    await browserSmoke(`http://localhost:${appPort}`, join(dirname(appDir), 'screenshots'));
-    say(`${name}: the Versions and Promote tabs render in Chromium`);
+    await browserSmoke(`http://localhost:${appPort}`, backendUrl, join(dirname(appDir), 'screenshots'));
+    say(`${name}: the Versions and Promote tabs render in Chromium; v2 reached the Versions tab through signals`);
     return { name, cold, toFirstVersion, total: seconds(variantStart) };
   } finally {
     await app.stop();
@@ -219,7 +228,7 @@ async function runVariant(name, { flags, backendPort, appPort }) {
 }
 
 /** Creates the stock app with the pinned create-app, installs it and commits it as the cached base. */
-async function createBaseApp(appDir, flags) {
+async function createBaseApp(appDir, flags, baseKey) {
   say(`Creating an app with @backstage/create-app@${CREATE_APP_VERSION} ${flags.join(' ')} in ${appDir}`);
   rmSync(dirname(appDir), { recursive: true, force: true });
   mkdirSync(dirname(appDir), { recursive: true });
@@ -234,7 +243,7 @@ async function createBaseApp(appDir, flags) {
   const install = Date.now();
   await sh('yarn install', appDir);
   say(`yarn install of the stock app: ${seconds(install)}`);
-  await sh('git add -A && git -c user.name=install-test -c user.email=install-test@localhost commit -q -m "stock app, installed" && touch .git/shipyard-base', appDir);
+  await sh(`git add -A && git -c user.name=install-test -c user.email=install-test@localhost commit -q -m "stock app, installed" && echo ${baseKey} > .git/shipyard-base`, appDir);
 }
 
 /** The code block of `lang` under the heading `section` (the index-th such block). */
@@ -389,6 +398,14 @@ function startInBackground(command, cwd, startEnv, logFile) {
   };
 }
 
+async function until(condition, what, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise(r => setTimeout(r, 250));
+  }
+}
+
 async function waitForHttp(url, app, timeoutMs = 300_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -403,13 +420,18 @@ async function waitForHttp(url, app, timeoutMs = 300_000) {
   throw new Error(`${url} did not answer within ${timeoutMs / 1000}s:\n${app.logTail()}`);
 }
 
-async function waitForEntity(backendUrl, app, timeoutMs = 120_000) {
+async function guestToken(backendUrl) {
   const { backstageIdentity } = await (await fetch(`${backendUrl}/api/auth/guest/refresh`, { method: 'POST' })).json();
+  return backstageIdentity.token;
+}
+
+async function waitForEntity(backendUrl, app, timeoutMs = 120_000) {
+  const token = await guestToken(backendUrl);
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (app.exited()) throw new Error(`yarn start exited:\n${app.logTail()}`);
     const response = await fetch(`${backendUrl}/api/catalog/entities/by-name/component/default/payments`, {
-      headers: { authorization: `Bearer ${backstageIdentity.token}` },
+      headers: { authorization: `Bearer ${token}` },
     });
     if (response.ok) return;
     await new Promise(r => setTimeout(r, 1000));
@@ -417,14 +439,24 @@ async function waitForEntity(backendUrl, app, timeoutMs = 120_000) {
   throw new Error(`the catalog did not ingest ${SERVICE} within ${timeoutMs / 1000}s`);
 }
 
-/** Signs in as the guest and opens the Versions and Promote tabs of the service. */
-async function browserSmoke(appUrl, screenshots) {
+/**
+ * Signs in as the guest and opens the Versions and Promote tabs of the
+ * service. On the Versions tab, with the page's timers stopped (so it cannot
+ * poll), a second deploy through the API must appear: the stock app's
+ * signals plugins carry it, as the READMEs say.
+ */
+async function browserSmoke(appUrl, backendUrl, screenshots) {
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'] });
   const page = await (await browser.newContext({ viewport: { width: 1440, height: 1000 } })).newPage();
   mkdirSync(screenshots, { recursive: true });
+  const subscribed = [];
+  page.on('websocket', socket => {
+    if (socket.url().includes('/api/signals')) socket.on('framesent', frame => subscribed.push(String(frame.payload)));
+  });
   try {
     page.setDefaultTimeout(120_000);
+    await page.clock.install();
     // The guest sign-in page, wherever the app shows it (the legacy app signs the guest in by itself).
     const signInIfAsked = async () => {
       await page.waitForLoadState('networkidle');
@@ -441,6 +473,19 @@ async function browserSmoke(appUrl, screenshots) {
     await page.getByText('Versions', { exact: true }).first().click();
     await page.waitForURL(/\/versions/);
     await page.getByText('first deploy').first().waitFor();
+    await until(() => subscribed.some(f => f.includes(`shipyard:${SERVICE}`)), 'the page to subscribe to its signals');
+    await page.clock.pauseAt(new Date(Date.now() + 1000));
+    const second = await fetch(`${backendUrl}/api/shipyard/services/component/default/payments/workspaces/dev/versions?wait=true`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await guestToken(backendUrl)}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        spec: { image: 'nginxinc/nginx-unprivileged:1.27', ports: [{ name: 'http', port: 8080 }], replicas: 1, env: { DEPLOYED: 'second' } },
+        message: 'second deploy',
+      }),
+    });
+    if (second.status !== 201) throw new Error(`the second deploy answered ${second.status}: ${await second.text()}`);
+    await until(async () => (await page.getByText('second deploy').count()) > 0, 'v2 on the Versions tab through signals', 60_000);
+    await page.clock.resume();
     await page.screenshot({ path: join(screenshots, 'versions.png') });
     await page.getByText('Promote', { exact: true }).first().click();
     await page.waitForURL(/\/promote/);
