@@ -272,6 +272,9 @@ export const shipyardPlugin = createBackendPlugin({
           execution: readPromotionRequestExecution(config),
           notifier,
         });
+        promotionRequests.watchForStalePlans(versionEvents, () =>
+          deps.auth.getOwnServiceCredentials(),
+        );
         // Auto-promotion (DESIGN §11): prompt through the version bus, with a
         // periodic scan as the safety net across crashes and restarts.
         if (config.getOptionalBoolean('shipyard.autoPromotion.enabled') !== false) {

@@ -246,9 +246,10 @@ describe.each(databases.eachSupportedId())('promotion requests (%s)', databaseId
     expect((await deploy('dev', { ...baseSpec, image: 'ghcr.io/acme/payments:1.2.0' })).status).toBe(201);
     const res = await act(id, 'approve', 'approver');
     expect(res.status).toBe(409);
-    expect(res.body.error.message).toMatch(/stale; the plan changed since the request: it was dev v2 -> staging v1, now dev v3 -> staging v1/);
+    // Found stale by this approval, or already when dev v3 was deployed.
+    expect(res.body.error.message).toMatch(/stale.*the plan changed since the request: it was dev v2 -> staging v1, now dev v3 -> staging v1/);
     const stale = await getRequest(id);
-    expect(stale).toMatchObject({ status: 'stale', approvals: [], outcome: { by: USERS.approver } });
+    expect(stale).toMatchObject({ status: 'stale', approvals: [] });
     expect((await act(id, 'approve', 'approver2')).status).toBe(409);
     expect((await current('staging')).number).toBe(1);
     expect(auditEvents.map(e => e.eventId)).toContain('promotion-request-stale');
@@ -257,6 +258,26 @@ describe.each(databases.eachSupportedId())('promotion requests (%s)', databaseId
     const again = await ask('dev', 'staging');
     expect((await act(again.body.id, 'approve', 'approver')).body.status).toBe('executed');
     expect((await current('staging')).spec.image).toBe('ghcr.io/acme/payments:1.2.0');
+  });
+
+  it('marks a pending request stale as soon as a new version changes its plan, before anyone approves', async () => {
+    await seed();
+    const id = (await ask('dev', 'staging')).body.id;
+    const other = (await ask('staging', 'prod')).body.id;
+    await deploy('dev', { ...baseSpec, image: 'ghcr.io/acme/payments:1.2.0' });
+    let stale = await getRequest(id);
+    for (let i = 0; i < 100 && stale.status !== 'stale'; i++) {
+      await new Promise(r => setTimeout(r, 50));
+      stale = await getRequest(id);
+    }
+    expect(stale).toMatchObject({
+      status: 'stale',
+      outcome: { reason: expect.stringMatching(/it was dev v2 -> staging v1, now dev v3 -> staging v1/) },
+    });
+    // A request whose plan the new version does not touch stays pending.
+    expect((await getRequest(other)).status).toBe('pending');
+    const pending = await request(server).get(`${REQUESTS}?status=pending`).set('Authorization', as('approver'));
+    expect(pending.body.items.map((r: PromotionRequest) => r.id)).toEqual([other]);
   });
 
   it('refuses a request for a stale plan hash, for a workspace without approvals, and stores nothing', async () => {

@@ -1,4 +1,4 @@
-import { AuditorService, LoggerService } from '@backstage/backend-plugin-api';
+import { AuditorService, BackstageCredentials, LoggerService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import { ConflictError, InputError, NotAllowedError, NotFoundError, ServiceUnavailableError } from '@backstage/errors';
 import {
@@ -14,6 +14,7 @@ import {
 } from '@shipyard/backstage-plugin-common';
 import { PromotionRequestStore, StoredPromotionRequest } from '../database/PromotionRequestStore';
 import { ShipyardNotifier } from '../notifications/ShipyardNotifier';
+import { VersionEvents } from '../operations/VersionEvents';
 import { actorOf, runAudited } from '../service/auditing';
 import { ShipyardCallContext, ShipyardService } from '../service/ShipyardService';
 
@@ -46,6 +47,7 @@ const RETRYABLE = / is busy: |\bfreeze\b|\bfrozen\b/i;
  * one waits for them before it runs.
  */
 const PASSING_BLOCKERS = new Set(['soak', 'freeze']);
+const MOVES_CURRENT = new Set(['progressing', 'recorded', 'succeeded']);
 
 /** The request as the API shows it: input names only, never their values. */
 function publicView(request: StoredPromotionRequest): PromotionRequest {
@@ -248,6 +250,32 @@ export class PromotionRequests {
   }
 
   /**
+   * Marks pending requests stale as soon as a new version in their source or
+   * target changes their plan, so the lists show only what can still be
+   * approved. Approved ones are checked when they run: one that is running
+   * creates a version in its own target.
+   */
+  watchForStalePlans(events: VersionEvents, credentials: () => Promise<BackstageCredentials>): () => void {
+    return events.subscribe(async event => {
+      // The current version moves once a version's objects are applied (or it is recorded).
+      if (!MOVES_CURRENT.has(event.status)) return;
+      const pending = await this.deps.store.list({ service: event.entityRef, status: ['pending'], limit: DEFAULT_LIST_LIMIT });
+      const affected = pending.filter(r => r.source === event.workspace || r.target === event.workspace);
+      if (!affected.length) return;
+      const context = { credentials: await credentials() };
+      for (const request of affected) {
+        try {
+          await this.assertPlanUnchanged(request, context, ['pending']);
+        } catch (error) {
+          if (!(error instanceof ConflictError)) {
+            this.deps.logger.warn(`Could not check promotion request ${request.id} for a changed plan: ${error}`);
+          }
+        }
+      }
+    });
+  }
+
+  /**
    * POST `/promotion-requests/{id}/decline`: an approver says no, or the
    * requester withdraws the request. Closes a pending or approved one.
    */
@@ -386,7 +414,11 @@ export class PromotionRequests {
    * Plans again as the request would run; a different hash makes the
    * request `stale` (audited) and refuses the act with a 409.
    */
-  private async assertPlanUnchanged(request: StoredPromotionRequest, context: ShipyardCallContext): Promise<PromotionPlan> {
+  private async assertPlanUnchanged(
+    request: StoredPromotionRequest,
+    context: ShipyardCallContext,
+    from: PromotionRequestStatus[] = OPEN,
+  ): Promise<PromotionPlan> {
     const plan = await this.deps.service.planPromotion(
       request.service,
       {
@@ -407,7 +439,7 @@ export class PromotionRequests {
       { requestId: request.id, service: request.service, target: request.target, planHash: request.planHash, newPlanHash: plan.planHash },
       () =>
         this.deps.store.transition(request.id, {
-          from: OPEN,
+          from,
           to: 'stale',
           outcome: { by: actorOf(context.credentials), at: new Date().toISOString(), reason },
         }),
