@@ -152,7 +152,7 @@ export class NotificationsShipyardNotifier implements ShipyardNotifier {
       request.service,
       {
         title: `Promotion of ${serviceName(request.service)} to ${request.target} waits for approval`,
-        description: `${request.requestedBy} asks to promote ${request.source} v${request.sourceVersion} to ${request.target}${request.reason ? `: ${request.reason}` : ''}. It needs ${approvals} by someone else.`,
+        description: `${request.origin === 'auto-promotion' ? 'Auto-promotion (shipyard/auto-promote)' : request.requestedBy} asks to promote ${request.source} v${request.sourceVersion} to ${request.target}${request.reason ? `: ${request.reason}` : ''}. It needs ${approvals} by someone else.`,
         link: `${entityPath(request.service)}/promote`,
         severity: 'normal',
         topic: `shipyard:${request.service}:${request.target}`,

@@ -314,6 +314,29 @@ describe.each(databases.eachSupportedId())('promotion requests (%s)', databaseId
     expect(Number((await knex('shipyard_promotion_requests').count({ c: '*' }))[0].c)).toBe(0);
   });
 
+  it('asks the inputs with the request and promotes with the stored ones, showing only their names', async () => {
+    await seed();
+    await deploy('dev', { ...baseSpec, image: 'ghcr.io/acme/payments:1.1.0', env: { ...baseSpec.env, FLAGS_URL: 'https://flags.dev' } });
+    const { planHash, blockers } = await plan('dev', 'staging');
+    expect(blockers.map((b: any) => b.path)).toEqual(['env.FLAGS_URL']);
+    const send = (body: object) =>
+      request(server)
+        .post(`${PAYMENTS}/promotions/requests`)
+        .set('Authorization', as('releaser'))
+        .send({ source: 'dev', target: 'staging', planHash, ...body });
+    const without = await send({});
+    expect(without.status).toBe(400);
+    expect(without.body.error.message).toMatch(/^inputs: the plan has unresolved blockers: env.FLAGS_URL/);
+    const asked = await send({ inputs: { env: { FLAGS_URL: 'https://flags.staging' } } });
+    expect(asked.status).toBe(201);
+    expect(asked.body.inputKeys).toEqual(['FLAGS_URL']);
+    expect(JSON.stringify(asked.body)).not.toContain('flags.staging');
+    const listed = await request(server).get(`${REQUESTS}?status=pending`).set('Authorization', as('approver'));
+    expect(JSON.stringify(listed.body)).not.toContain('flags.staging');
+    expect((await act(asked.body.id, 'approve', 'approver')).body.status).toBe('executed');
+    expect((await current('staging')).spec.env.FLAGS_URL).toBe('https://flags.staging');
+  });
+
   it('declines with who and why; the requester may withdraw; a closed request takes no approval', async () => {
     await seed();
     const a = (await ask('dev', 'staging')).body.id;
@@ -505,6 +528,32 @@ describe.each(databases.eachSupportedId())('promotion requests executed by the r
       const again = await act('execute', 'releaser');
       expect(again.status).toBe(409);
       expect(again.body.error.message).toMatch(/cannot execute a request that is executed/);
+    } finally {
+      await stop();
+    }
+  });
+});
+
+describe.each(databases.eachSupportedId())('promotion requests and blockers that pass with time (%s)', databaseId => {
+  it('takes a request during the soak time, holds the approved request until it has passed, then runs it', async () => {
+    const { plan, act, stop } = await startWithRequest(databaseId, {
+      workspaces: config.shipyard.workspaces.map(w => (w.name === 'staging' ? { ...w, soakSeconds: 2 } : w)),
+    });
+    try {
+      expect(plan.blockers.map((b: any) => b.code)).toEqual(['soak']);
+      const approved = await act('approve', 'approver');
+      expect(approved.status).toBe(200);
+      expect(approved.body.status).toBe('approved');
+      const early = await act('execute', 'releaser');
+      expect(early.status).toBe(409);
+      expect(early.body.error.message).toMatch(
+        /^request: approved, but it cannot run yet: dev v2 succeeded .* ago; staging wants versions that have run 2s/,
+      );
+
+      await new Promise(resolve => setTimeout(resolve, 2100));
+      const executed = await act('execute', 'releaser');
+      expect(executed.status).toBe(200);
+      expect(executed.body).toMatchObject({ status: 'executed', outcome: { by: USERS.releaser, version: 2 } });
     } finally {
       await stop();
     }

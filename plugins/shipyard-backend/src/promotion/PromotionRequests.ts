@@ -120,9 +120,13 @@ export class PromotionRequests {
         `planHash: the plan is stale; ${body.source} or ${body.target} changed since it was computed (now ${body.source} v${plan.source.version} -> ${body.target} ${plan.target.version ? `v${plan.target.version}` : 'empty'}); re-plan and review it again`,
       );
     }
+    const standing = plan.blockers.filter(b => !PASSING_BLOCKERS.has(b.code));
     const blocked = blockerSummary(plan, code => !PASSING_BLOCKERS.has(code));
+    if (blocked && standing.every(b => b.code.endsWith('needs-input'))) {
+      throw new InputError(`inputs: the plan has unresolved blockers: ${blocked}; give the inputs with the request`);
+    }
     if (blocked) {
-      throw new ConflictError(`The plan has unresolved blockers: ${blocked}; give inputs that resolve them`);
+      throw new ConflictError(`The plan has blockers an approval cannot lift: ${blocked}`);
     }
     const origin = options.origin ?? 'promotion';
     const requestedBy = actorOf(context.credentials);
