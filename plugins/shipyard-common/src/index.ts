@@ -29,6 +29,7 @@ export {
   type SpecFieldRegistry,
   type FieldPromotion,
   type MapPromotion,
+  type OwnedPart,
   type RenderContext,
   type ObjectsView,
 } from './spec/fields';

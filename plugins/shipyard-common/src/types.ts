@@ -25,12 +25,96 @@ export interface ConfigMapKeyRef {
 /** The value of an environment variable: a literal or a reference. @public */
 export type EnvValue = string | SecretKeyRef | ConfigMapKeyRef;
 
+/**
+ * Where a port is reachable from outside the cluster: an Ingress rule, or an
+ * HTTPRoute where the workspace routes through a Gateway. The host belongs
+ * to the environment (kept on promotion).
+ * @public
+ */
+export interface PortExpose {
+  host: string;
+  /** A path prefix; `/` when absent. */
+  path?: string;
+  /** Serve TLS with the certificate in Secret `<name>-tls` (Ingress only). */
+  tls?: boolean;
+}
+
 /** A port the container listens on; exposed through a Service. @public */
 export interface ServicePort {
   name?: string;
   port: number;
   targetPort?: number;
   protocol?: 'TCP' | 'UDP' | 'SCTP';
+  expose?: PortExpose;
+}
+
+/**
+ * A volume mounted into the service's container at `path`: exactly one of a
+ * Secret, a ConfigMap, a PersistentVolumeClaim (by name, in the workspace's
+ * namespace) or an emptyDir. Secrets and ConfigMaps are mounted read-only.
+ * @public
+ */
+export interface Mount {
+  path: string;
+  secret?: string;
+  configMap?: string;
+  persistentVolumeClaim?: string;
+  emptyDir?: { sizeLimit?: string; medium?: 'Memory' };
+  readOnly?: boolean;
+}
+
+/** All keys of a Secret or a ConfigMap as environment variables: exactly one of `secret`, `configMap`. @public */
+export interface EnvFromSource {
+  secret?: string;
+  configMap?: string;
+  /** Put before every variable name. */
+  prefix?: string;
+  optional?: boolean;
+}
+
+/** A port of a sidecar or init container: reachable in the pod, not through the Service. @public */
+export interface ContainerPort {
+  name?: string;
+  port: number;
+  protocol?: 'TCP' | 'UDP' | 'SCTP';
+}
+
+/** A sidecar or init container: its own image, command, args, env, ports, resources and probes. @public */
+export interface ExtraContainer {
+  name: string;
+  image: string;
+  command?: string[];
+  args?: string[];
+  env?: Record<string, EnvValue>;
+  ports?: ContainerPort[];
+  resources?: Resources;
+  readinessProbe?: Probe;
+  livenessProbe?: Probe;
+  startupProbe?: Probe;
+}
+
+/** A Kubernetes toleration of a node taint. @public */
+export interface Toleration {
+  key?: string;
+  operator?: 'Exists' | 'Equal';
+  value?: string;
+  effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+  tolerationSeconds?: number;
+}
+
+/** How a new version replaces the running pods. @public */
+export interface DeploymentStrategy {
+  type: 'RollingUpdate' | 'Recreate';
+  /** RollingUpdate only: a number of pods or a percentage, e.g. `25%`. */
+  maxSurge?: number | string;
+  /** RollingUpdate only: a number of pods or a percentage. */
+  maxUnavailable?: number | string;
+}
+
+/** A PodDisruptionBudget: exactly one of `minAvailable`, `maxUnavailable` (a number of pods or a percentage). @public */
+export interface DisruptionBudget {
+  minAvailable?: number | string;
+  maxUnavailable?: number | string;
 }
 
 /** A Kubernetes container probe, restricted to the handlers Shipyard renders. @public */
@@ -55,6 +139,8 @@ export interface ResourceList {
   cpu?: string;
   memory?: string;
   'ephemeral-storage'?: string;
+  /** Extended resources by their domain-prefixed name, e.g. `nvidia.com/gpu: "1"`. */
+  [extended: `${string}/${string}`]: string | undefined;
 }
 
 /** Requests and limits of the container. @public */
@@ -84,6 +170,22 @@ export interface ServiceSpec {
   readinessProbe?: Probe;
   livenessProbe?: Probe;
   startupProbe?: Probe;
+  /** Secret, ConfigMap, PersistentVolumeClaim and emptyDir volumes in the service's container. */
+  mounts?: Mount[];
+  envFrom?: EnvFromSource[];
+  sidecars?: ExtraContainer[];
+  initContainers?: ExtraContainer[];
+  serviceAccountName?: string;
+  /** Names of Secrets in the namespace to pull images with. */
+  imagePullSecrets?: string[];
+  nodeSelector?: Record<string, string>;
+  tolerations?: Toleration[];
+  strategy?: DeploymentStrategy;
+  terminationGracePeriodSeconds?: number;
+  /** A command the service's container runs before it is stopped. */
+  preStop?: string[];
+  /** Rendered to a policy/v1 PodDisruptionBudget; removed when absent. */
+  disruptionBudget?: DisruptionBudget;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
 }
@@ -117,12 +219,25 @@ export interface Workspace {
   labelPolicy?: LabelPolicy;
   /** The security contexts rendered pods get here instead of the restricted defaults. */
   securityContext?: WorkspaceSecurityContext;
+  /** How exposed ports are reached here: an Ingress class, or a Gateway for HTTPRoutes. */
+  expose?: WorkspaceExpose;
   /** Approvals a promotion into this workspace needs; none when absent. */
   approval?: WorkspaceApproval;
   /** How long a version must have succeeded in its workspace before it is promoted here; 0 when absent. */
   soakSeconds?: number;
   /** Windows in which deploys and promotions into this workspace are refused. */
   freezes?: FreezeWindow[];
+}
+
+/**
+ * How a workspace exposes ports that set `expose`: an Ingress
+ * (`networking.k8s.io/v1`) of `ingressClassName`, or, when `gateway` is
+ * given, a Gateway API HTTPRoute attached to that Gateway.
+ * @public
+ */
+export interface WorkspaceExpose {
+  ingressClassName?: string;
+  gateway?: { name: string; namespace?: string };
 }
 
 /**
@@ -364,6 +479,8 @@ export interface PromotionRules {
 /** Values given for `needs-input` fields at execution. @public */
 export interface PromotionInputs {
   env?: Record<string, EnvValue>;
+  /** Values of needs-input changes outside env, keyed by the change's path, e.g. `ports[0].expose.host`. */
+  values?: Record<string, unknown>;
 }
 
 /** The computed result of a promotion before it runs (DESIGN §2 "Plan"). @public */

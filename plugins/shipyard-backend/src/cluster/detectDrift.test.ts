@@ -62,3 +62,48 @@ describe('detectDrift', () => {
     expect(report.fields.map(f => f.path)).toEqual(['Service payments', 'env.DEBUG']);
   });
 });
+
+describe('detectDrift of the fields of a real service', () => {
+  const spec = {
+    image: 'ghcr.io/acme/payments:1.0.0',
+    ports: [{ name: 'http', port: 8080, expose: { host: 'payments.example.com' } }],
+    mounts: [{ path: '/etc/payments', configMap: 'payments-config' }],
+    sidecars: [{ name: 'proxy', image: 'envoyproxy/envoy:v1.31.0' }],
+    serviceAccountName: 'payments',
+    resources: { limits: { 'nvidia.com/gpu': '1' } },
+    disruptionBudget: { minAvailable: 1 },
+  };
+  const objects = renderManifests({ entityRef: 'component:default/payments', name: 'payments', workspace, version: 2, spec });
+  const liveOf = (mutate: (byKind: Record<string, any>) => void) => {
+    const byKind: Record<string, any> = Object.fromEntries(clone(objects).map((o: any) => [o.kind, o]));
+    mutate(byKind);
+    return new Map(Object.entries(byKind));
+  };
+
+  it('is quiet when nothing changed', () => {
+    expect(detectDrift(objects, liveOf(() => {})).fields).toEqual([]);
+  });
+
+  it('names a changed host, an edited volume, a swapped service account, an injected and a removed sidecar, and a deleted PDB', () => {
+    const report = detectDrift(
+      objects,
+      liveOf(byKind => {
+        byKind.Ingress.spec.rules[0].host = 'evil.example.com';
+        const pod = byKind.Deployment.spec.template.spec;
+        pod.volumes[0].configMap.name = 'other-config';
+        pod.serviceAccountName = 'default';
+        pod.containers = [pod.containers[0], { name: 'istio-proxy', image: 'istio/proxyv2:1.22' }];
+        delete byKind.PodDisruptionBudget;
+      }),
+    );
+    expect(report.fields.map(f => f.path)).toEqual([
+      'PodDisruptionBudget payments',
+      'ports.ingress[0].host',
+      'mounts.volumes.mount-0.configMap.name',
+      'sidecars.proxy',
+      'sidecars.istio-proxy',
+      'serviceAccountName',
+    ]);
+    expect(report.fields.find(f => f.path === 'serviceAccountName')).toMatchObject({ expected: 'payments', live: 'default' });
+  });
+});

@@ -5,6 +5,10 @@
  */
 import fc from 'fast-check';
 import type {
+  ContainerPort,
+  DeploymentStrategy,
+  ExtraContainer,
+  Mount,
   Autoscaling,
   EnvValue,
   Probe,
@@ -121,6 +125,16 @@ export const portsArbitrary: fc.Arbitrary<ServicePort[]> = fc
             'UDP',
             'SCTP',
           ) as fc.Arbitrary<ServicePort['protocol']>,
+          expose: fc.option(
+            fc.record({
+              wildcard: fc.boolean(),
+              path: fc.option(fc.stringMatching(/^\/[a-z]{0,6}$/), {
+                nil: undefined,
+              }),
+              tls: fc.option(fc.boolean(), { nil: undefined }),
+            }),
+            { nil: undefined },
+          ),
         }),
         { minLength: count, maxLength: count },
       ),
@@ -137,6 +151,17 @@ export const portsArbitrary: fc.Arbitrary<ServicePort[]> = fc
       }
       if (option.protocol) {
         port.protocol = option.protocol;
+      }
+      if (option.expose && (port.protocol ?? 'TCP') === 'TCP') {
+        port.expose = {
+          host: option.expose.wildcard
+            ? `*.p${index}.example.com`
+            : `p${index}.example.com`,
+          ...(option.expose.path ? { path: option.expose.path } : {}),
+          ...(option.expose.tls !== undefined
+            ? { tls: option.expose.tls }
+            : {}),
+        };
       }
       return port;
     }),
@@ -170,10 +195,14 @@ function boundedPair(quantity: typeof cpu) {
     );
 }
 
-/** Valid resources: requests never above limits. */
+/** Valid resources: requests never above limits, GPUs whole and not overcommitted. */
 export const resourcesArbitrary: fc.Arbitrary<Resources> = fc
   .record(
-    { cpu: boundedPair(cpu), memory: boundedPair(memory) },
+    {
+      cpu: boundedPair(cpu),
+      memory: boundedPair(memory),
+      gpu: fc.integer({ min: 0, max: 8 }),
+    },
     { requiredKeys: [], noNullPrototype: true },
   )
   .chain(pairs =>
@@ -185,11 +214,17 @@ export const resourcesArbitrary: fc.Arbitrary<Resources> = fc
           resources.requests = {};
           if (pairs.cpu) resources.requests.cpu = pairs.cpu[0];
           if (pairs.memory) resources.requests.memory = pairs.memory[0];
+          if (pairs.gpu !== undefined && limits) {
+            resources.requests['nvidia.com/gpu'] = String(pairs.gpu);
+          }
         }
         if (limits) {
           resources.limits = {};
           if (pairs.cpu) resources.limits.cpu = pairs.cpu[1];
           if (pairs.memory) resources.limits.memory = pairs.memory[1];
+          if (pairs.gpu !== undefined) {
+            resources.limits['nvidia.com/gpu'] = String(pairs.gpu);
+          }
         }
         return resources;
       }),
@@ -275,9 +310,170 @@ const stringList = fc.array(fc.string({ unit: 'grapheme', maxLength: 12 }), {
   maxLength: 4,
 });
 
+const countOrPercent = fc.oneof(
+  fc.integer({ min: 0, max: 10 }),
+  fc.integer({ min: 0, max: 100 }).map(percent => `${percent}%`),
+);
+
+const mountArbitrary = (index: number): fc.Arbitrary<Mount> =>
+  fc
+    .oneof(
+      dnsName.map(secret => ({ secret })),
+      dnsName.map(configMap => ({ configMap })),
+      fc
+        .tuple(dnsName, fc.option(fc.boolean(), { nil: undefined }))
+        .map(([persistentVolumeClaim, readOnly]) => ({
+          persistentVolumeClaim,
+          ...(readOnly !== undefined ? { readOnly } : {}),
+        })),
+      fc
+        .record(
+          {
+            sizeLimit: memory.map(m => m.text),
+            medium: fc.constant<'Memory'>('Memory'),
+          },
+          { requiredKeys: [], noNullPrototype: true },
+        )
+        .map(emptyDir => ({ emptyDir })),
+    )
+    .map(source => ({ path: `/mnt/m${index}`, ...source }));
+
+/** A valid sidecar or init container named `<prefix>-<index>`, its ports from `ports`. */
+function extraContainerArbitrary(
+  name: string,
+  ports: ContainerPort[],
+): fc.Arbitrary<ExtraContainer> {
+  return fc
+    .record(
+      {
+        image: imageArbitrary,
+        command: stringList,
+        args: stringList,
+        env: envArbitrary(3),
+        resources: resourcesArbitrary,
+        readinessProbe: probeArbitrary(ports, true),
+        livenessProbe: probeArbitrary(ports, false),
+      },
+      { requiredKeys: ['image'], noNullPrototype: true },
+    )
+    .map(container => ({
+      name,
+      ...container,
+      ...(ports.length ? { ports } : {}),
+    }));
+}
+
+/** The fields of DESIGN §11 beside `ports` and `resources`, valid with the given ports. */
+export function podFieldsArbitrary(
+  ports: ServicePort[],
+): fc.Arbitrary<Partial<ServiceSpec>> {
+  const used = new Set(ports.map(p => p.targetPort ?? p.port));
+  const sidecarPort = (index: number) =>
+    fc
+      .integer({ min: 1, max: 65535 })
+      .filter(port => !used.has(port))
+      .map(port => ({ name: `side${index}`, port }));
+  return fc.record(
+    {
+      mounts: fc
+        .integer({ min: 0, max: 3 })
+        .chain(count =>
+          fc.tuple(
+            ...Array.from({ length: count }, (_, i) => mountArbitrary(i)),
+          ),
+        ),
+      envFrom: fc.array(
+        fc.oneof(
+          dnsName.map(secret => ({ secret })),
+          fc.tuple(dnsName, fc.boolean()).map(([configMap, optional]) => ({
+            configMap,
+            optional,
+            prefix: 'CFG_',
+          })),
+        ),
+        { maxLength: 2 },
+      ),
+      sidecars: fc
+        .integer({ min: 0, max: 2 })
+        .chain(count =>
+          fc.tuple(
+            ...Array.from({ length: count }, (_, i) =>
+              fc
+                .option(sidecarPort(i), { nil: undefined })
+                .chain(port =>
+                  extraContainerArbitrary(`side-${i}`, port ? [port] : []),
+                ),
+            ),
+          ),
+        )
+        .map(sidecars => {
+          // Sidecars share the pod's network: a port another one took is dropped, with the probes on it.
+          const seen = new Set<number>();
+          return sidecars.map(sidecar => {
+            if (!sidecar.ports?.some(p => seen.has(p.port))) {
+              sidecar.ports?.forEach(p => seen.add(p.port));
+              return sidecar;
+            }
+            const {
+              ports: _ports,
+              readinessProbe: _readiness,
+              livenessProbe: _liveness,
+              ...rest
+            } = sidecar;
+            return rest;
+          });
+        }),
+      initContainers: fc
+        .integer({ min: 0, max: 2 })
+        .chain(count =>
+          fc.tuple(
+            ...Array.from({ length: count }, (_, i) =>
+              extraContainerArbitrary(`init-${i}`, []),
+            ),
+          ),
+        ),
+      serviceAccountName: dnsName,
+      imagePullSecrets: fc.uniqueArray(dnsName, { maxLength: 2 }),
+      nodeSelector: labelsArbitrary,
+      tolerations: fc.array(
+        fc.oneof(
+          fc.tuple(labelKey, labelValue).map(([key, value]) => ({
+            key,
+            operator: 'Equal' as const,
+            value,
+            effect: 'NoSchedule' as const,
+          })),
+          fc.constant({ operator: 'Exists' as const }),
+        ),
+        { maxLength: 2 },
+      ),
+      strategy: fc.oneof(
+        fc.constant<DeploymentStrategy>({ type: 'Recreate' }),
+        fc
+          .tuple(countOrPercent, fc.integer({ min: 1, max: 5 }))
+          .map(([maxSurge, maxUnavailable]) => ({
+            type: 'RollingUpdate' as const,
+            maxSurge,
+            maxUnavailable,
+          })),
+      ),
+      terminationGracePeriodSeconds: fc.integer({ min: 0, max: 600 }),
+      preStop: fc.array(fc.string({ maxLength: 10 }), {
+        minLength: 1,
+        maxLength: 3,
+      }),
+      disruptionBudget: fc.oneof(
+        countOrPercent.map(minAvailable => ({ minAvailable })),
+        countOrPercent.map(maxUnavailable => ({ maxUnavailable })),
+      ),
+    },
+    { requiredKeys: [], noNullPrototype: true },
+  );
+}
+
 /** A valid service spec, every optional field present or not. */
 export function serviceSpecArbitrary(
-  options: { maxEnvKeys?: number } = {},
+  options: { maxEnvKeys?: number; podFields?: boolean } = {},
 ): fc.Arbitrary<ServiceSpec> {
   const scaling = fc.oneof(
     fc.constant({}),
@@ -303,15 +499,20 @@ export function serviceSpecArbitrary(
     )
     .chain(([base, ports, scale]) =>
       fc
-        .record(
-          {
-            readinessProbe: probeArbitrary(ports ?? [], true),
-            livenessProbe: probeArbitrary(ports ?? [], false),
-            startupProbe: probeArbitrary(ports ?? [], false),
-          },
-          { requiredKeys: [], noNullPrototype: true },
+        .tuple(
+          fc.record(
+            {
+              readinessProbe: probeArbitrary(ports ?? [], true),
+              livenessProbe: probeArbitrary(ports ?? [], false),
+              startupProbe: probeArbitrary(ports ?? [], false),
+            },
+            { requiredKeys: [], noNullPrototype: true },
+          ),
+          options.podFields === false
+            ? fc.constant({})
+            : podFieldsArbitrary(ports ?? []),
         )
-        .map(probes => {
+        .map(([probes, podFields]) => {
           const spec: ServiceSpec = {
             image: base.image,
             ...(base.command ? { command: base.command } : {}),
@@ -321,6 +522,7 @@ export function serviceSpecArbitrary(
             ...(base.resources ? { resources: base.resources } : {}),
             ...scale,
             ...probes,
+            ...podFields,
             ...(base.labels ? { labels: base.labels } : {}),
             ...(base.annotations ? { annotations: base.annotations } : {}),
           };

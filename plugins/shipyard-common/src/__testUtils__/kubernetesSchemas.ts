@@ -1,6 +1,8 @@
 /*
- * JSON Schemas of the subset of apps/v1 Deployment, v1 Service and
- * autoscaling/v2 HorizontalPodAutoscaler that Shipyard renders, transcribed
+ * JSON Schemas of the subset of apps/v1 Deployment, v1 Service,
+ * autoscaling/v2 HorizontalPodAutoscaler, networking.k8s.io/v1 Ingress,
+ * gateway.networking.k8s.io/v1 HTTPRoute and policy/v1
+ * PodDisruptionBudget that Shipyard renders, transcribed
  * from the Kubernetes OpenAPI v3 documents (required fields, types, enums,
  * int32 formats) plus the API server's validation of names, ports, replicas
  * and label syntax. additionalProperties: false everywhere, so a misspelt
@@ -221,8 +223,125 @@ const definitions = {
       livenessProbe: { $ref: '#/definitions/Probe' },
       startupProbe: { $ref: '#/definitions/Probe' },
       securityContext: { $ref: '#/definitions/SecurityContext' },
+      envFrom: {
+        type: 'array',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          minProperties: 1,
+          properties: {
+            prefix: { type: 'string' },
+            secretRef: { $ref: '#/definitions/LocalObjectReference' },
+            configMapRef: { $ref: '#/definitions/LocalObjectReference' },
+          },
+          not: { required: ['secretRef', 'configMapRef'] },
+        },
+      },
+      volumeMounts: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['name', 'mountPath'],
+          additionalProperties: false,
+          properties: {
+            name: dns1123Label,
+            mountPath: { type: 'string', pattern: '^/' },
+            readOnly: { type: 'boolean' },
+          },
+        },
+      },
+      lifecycle: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          preStop: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              exec: {
+                type: 'object',
+                required: ['command'],
+                additionalProperties: false,
+                properties: {
+                  command: {
+                    type: 'array',
+                    minItems: 1,
+                    items: { type: 'string' },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
     },
   },
+  LocalObjectReference: {
+    type: 'object',
+    required: ['name'],
+    additionalProperties: false,
+    properties: { name: dns1123Subdomain, optional: { type: 'boolean' } },
+  },
+  Volume: {
+    type: 'object',
+    required: ['name'],
+    additionalProperties: false,
+    minProperties: 2,
+    maxProperties: 2,
+    properties: {
+      name: dns1123Label,
+      secret: {
+        type: 'object',
+        required: ['secretName'],
+        additionalProperties: false,
+        properties: { secretName: dns1123Subdomain },
+      },
+      configMap: {
+        type: 'object',
+        required: ['name'],
+        additionalProperties: false,
+        properties: { name: dns1123Subdomain },
+      },
+      persistentVolumeClaim: {
+        type: 'object',
+        required: ['claimName'],
+        additionalProperties: false,
+        properties: {
+          claimName: dns1123Subdomain,
+          readOnly: { type: 'boolean' },
+        },
+      },
+      emptyDir: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          medium: { type: 'string', enum: ['', 'Memory'] },
+          sizeLimit: quantity,
+        },
+      },
+    },
+  },
+  Toleration: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      key: { type: 'string', pattern: qualifiedName },
+      operator: { type: 'string', enum: ['Exists', 'Equal'] },
+      value: { type: 'string' },
+      effect: {
+        type: 'string',
+        enum: ['NoSchedule', 'PreferNoSchedule', 'NoExecute'],
+      },
+      tolerationSeconds: int64,
+    },
+  },
+};
+
+const intOrPercent = {
+  anyOf: [
+    { type: 'integer', minimum: 0 },
+    { type: 'string', pattern: '^[0-9]+%$' },
+  ],
 };
 
 /** apps/v1 Deployment, as Shipyard renders it. */
@@ -244,6 +363,23 @@ export const deploymentSchema = {
         replicas: nonNegativeInt32,
         revisionHistoryLimit: nonNegativeInt32,
         progressDeadlineSeconds: positiveInt32,
+        strategy: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            type: { type: 'string', enum: ['Recreate', 'RollingUpdate'] },
+            rollingUpdate: {
+              type: 'object',
+              additionalProperties: false,
+              properties: {
+                maxSurge: intOrPercent,
+                maxUnavailable: intOrPercent,
+              },
+            },
+          },
+          if: { properties: { type: { const: 'Recreate' } } },
+          then: { not: { required: ['rollingUpdate'] } },
+        },
         selector: { $ref: '#/definitions/LabelSelector' },
         template: {
           type: 'object',
@@ -262,6 +398,30 @@ export const deploymentSchema = {
                   minItems: 1,
                   items: { $ref: '#/definitions/Container' },
                 },
+                initContainers: {
+                  type: 'array',
+                  items: { $ref: '#/definitions/Container' },
+                },
+                volumes: {
+                  type: 'array',
+                  items: { $ref: '#/definitions/Volume' },
+                },
+                serviceAccountName: dns1123Subdomain,
+                imagePullSecrets: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    required: ['name'],
+                    additionalProperties: false,
+                    properties: { name: dns1123Subdomain },
+                  },
+                },
+                nodeSelector: labels,
+                tolerations: {
+                  type: 'array',
+                  items: { $ref: '#/definitions/Toleration' },
+                },
+                terminationGracePeriodSeconds: { type: 'integer', minimum: 0 },
               },
             },
           },
@@ -388,6 +548,202 @@ export const horizontalPodAutoscalerSchema = {
           },
         },
       },
+    },
+  },
+};
+
+const hostName = {
+  type: 'string',
+  maxLength: 253,
+  pattern:
+    '^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$',
+};
+
+/** networking.k8s.io/v1 Ingress, as Shipyard renders it. */
+export const ingressSchema = {
+  $id: 'networking.v1.Ingress',
+  definitions,
+  type: 'object',
+  required: ['apiVersion', 'kind', 'metadata', 'spec'],
+  additionalProperties: false,
+  properties: {
+    apiVersion: { const: 'networking.k8s.io/v1' },
+    kind: { const: 'Ingress' },
+    metadata: { $ref: '#/definitions/ObjectMeta' },
+    spec: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        ingressClassName: { type: 'string' },
+        tls: {
+          type: 'array',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              hosts: { type: 'array', items: hostName },
+              secretName: dns1123Subdomain,
+            },
+          },
+        },
+        rules: {
+          type: 'array',
+          minItems: 1,
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              host: hostName,
+              http: {
+                type: 'object',
+                required: ['paths'],
+                additionalProperties: false,
+                properties: {
+                  paths: {
+                    type: 'array',
+                    minItems: 1,
+                    items: {
+                      type: 'object',
+                      required: ['pathType', 'backend'],
+                      additionalProperties: false,
+                      properties: {
+                        path: { type: 'string', pattern: '^/' },
+                        pathType: {
+                          type: 'string',
+                          enum: ['Exact', 'Prefix', 'ImplementationSpecific'],
+                        },
+                        backend: {
+                          type: 'object',
+                          required: ['service'],
+                          additionalProperties: false,
+                          properties: {
+                            service: {
+                              type: 'object',
+                              required: ['name', 'port'],
+                              additionalProperties: false,
+                              properties: {
+                                name: dns1123Label,
+                                port: {
+                                  type: 'object',
+                                  minProperties: 1,
+                                  maxProperties: 1,
+                                  additionalProperties: false,
+                                  properties: {
+                                    name: ianaSvcName,
+                                    number: portNumber,
+                                  },
+                                },
+                              },
+                            },
+                          },
+                        },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+};
+
+/** gateway.networking.k8s.io/v1 HTTPRoute, as Shipyard renders it. */
+export const httpRouteSchema = {
+  $id: 'gateway.v1.HTTPRoute',
+  definitions,
+  type: 'object',
+  required: ['apiVersion', 'kind', 'metadata', 'spec'],
+  additionalProperties: false,
+  properties: {
+    apiVersion: { const: 'gateway.networking.k8s.io/v1' },
+    kind: { const: 'HTTPRoute' },
+    metadata: { $ref: '#/definitions/ObjectMeta' },
+    spec: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        parentRefs: {
+          type: 'array',
+          maxItems: 32,
+          items: {
+            type: 'object',
+            required: ['name'],
+            additionalProperties: false,
+            properties: { name: dns1123Subdomain, namespace: dns1123Label },
+          },
+        },
+        hostnames: { type: 'array', maxItems: 16, items: hostName },
+        rules: {
+          type: 'array',
+          maxItems: 16,
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              matches: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  additionalProperties: false,
+                  properties: {
+                    path: {
+                      type: 'object',
+                      additionalProperties: false,
+                      properties: {
+                        type: {
+                          type: 'string',
+                          enum: ['Exact', 'PathPrefix', 'RegularExpression'],
+                        },
+                        value: {
+                          type: 'string',
+                          pattern: '^/',
+                          maxLength: 1024,
+                        },
+                      },
+                    },
+                  },
+                },
+              },
+              backendRefs: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: ['name'],
+                  additionalProperties: false,
+                  properties: { name: dns1123Subdomain, port: portNumber },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+};
+
+/** policy/v1 PodDisruptionBudget, as Shipyard renders it. */
+export const podDisruptionBudgetSchema = {
+  $id: 'policy.v1.PodDisruptionBudget',
+  definitions,
+  type: 'object',
+  required: ['apiVersion', 'kind', 'metadata', 'spec'],
+  additionalProperties: false,
+  properties: {
+    apiVersion: { const: 'policy/v1' },
+    kind: { const: 'PodDisruptionBudget' },
+    metadata: { $ref: '#/definitions/ObjectMeta' },
+    spec: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        selector: { $ref: '#/definitions/LabelSelector' },
+        minAvailable: intOrPercent,
+        maxUnavailable: intOrPercent,
+      },
+      not: { required: ['minAvailable', 'maxUnavailable'] },
     },
   },
 };

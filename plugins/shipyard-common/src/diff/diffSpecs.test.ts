@@ -155,3 +155,44 @@ describe('diffSpecs', () => {
     );
   });
 });
+
+describe('diffSpecs of the fields of a real service', () => {
+  it('gives each new field its line, extended resources by name', () => {
+    const base: ServiceSpec = { image: 'a:1' };
+    const changed: ServiceSpec = {
+      image: 'a:1',
+      ports: [{ port: 80, expose: { host: 'a.example.com' } }],
+      envFrom: [{ secret: 'env' }],
+      mounts: [{ path: '/etc/a', configMap: 'a' }],
+      resources: { limits: { cpu: '1', 'nvidia.com/gpu': '1' } },
+      strategy: { type: 'Recreate' },
+      preStop: ['sleep', '5'],
+      terminationGracePeriodSeconds: 30,
+      sidecars: [{ name: 'proxy', image: 'envoy:1' }],
+      initContainers: [{ name: 'migrate', image: 'migrate:1' }],
+      serviceAccountName: 'a',
+      imagePullSecrets: ['pull'],
+      nodeSelector: { pool: 'gpu' },
+      tolerations: [{ operator: 'Exists' }],
+      disruptionBudget: { maxUnavailable: '10%' },
+    };
+    expect(diffSpecs(base, changed).map(c => `${c.kind} ${c.path}`)).toEqual([
+      'added ports',
+      'added envFrom',
+      'added mounts',
+      'added resources.limits.cpu',
+      'added resources.limits.nvidia.com/gpu',
+      'added strategy',
+      'added preStop',
+      'added terminationGracePeriodSeconds',
+      'added sidecars',
+      'added initContainers',
+      'added serviceAccountName',
+      'added imagePullSecrets',
+      'added nodeSelector',
+      'added tolerations',
+      'added disruptionBudget',
+    ]);
+    expect(diffSpecs(changed, base)).toHaveLength(15);
+  });
+});

@@ -826,15 +826,29 @@ describe('planPromotion', () => {
             );
             const values = Object.values(inputValues);
             const env = Object.fromEntries(
-              needed.map((c, i) => [
-                c.path.slice('env.'.length),
-                values.length
-                  ? values[i % values.length]
-                  : (c.source as EnvValue),
-              ]),
+              needed
+                .filter(c => c.path.startsWith('env.'))
+                .map((c, i) => [
+                  c.path.slice('env.'.length),
+                  values.length
+                    ? values[i % values.length]
+                    : (c.source as EnvValue),
+                ]),
+            );
+            const hosts = Object.fromEntries(
+              needed
+                .filter(c => !c.path.startsWith('env.'))
+                .map((c, i) => [c.path, `given${i}.example.com`]),
             );
             const promoted = planPromotion(
-              planInput(empty ? undefined : target, { env }),
+              planInput(empty ? undefined : target, {
+                env: Object.fromEntries(
+                  Object.entries(env).filter(
+                    ([key]) => !key.includes('[') && !key.includes('.'),
+                  ),
+                ),
+                values: hosts,
+              }),
             );
             expect(promoted.blockers).toEqual([]);
             const replan = planPromotion(planInput(promoted.spec));
@@ -889,8 +903,9 @@ describe('planPromotion', () => {
             target: { workspace: prod, version: 1, spec: target },
             rules,
           });
+          // A value still to be given (a host) leaves the spec incomplete until inputs come.
           const resultIsValid = !plan.blockers.some(
-            b => b.code === 'invalid-result',
+            b => b.code === 'invalid-result' || b.code === 'field-needs-input',
           );
           const roundTripped = resultIsValid
             ? validateSpec(JSON.parse(JSON.stringify(plan.spec)))
@@ -1073,10 +1088,140 @@ describe('validatePromotionInputs', () => {
       { env: { A: '\t\n' } },
       /^inputs\.env\.A: must not be blank/,
     ],
-    ['an unknown field', { values: {} }, /^inputs\.values: unknown field/],
+    ['an unknown field', { other: {} }, /^inputs\.other: unknown field/],
+    [
+      'values that are a list',
+      { values: ['payments.example.com'] },
+      /^inputs\.values: must be an object/,
+    ],
+    [
+      'a blank value',
+      { values: { 'ports[0].expose.host': ' ' } },
+      /^inputs\.values\.ports\[0\]\.expose\.host: must not be blank/,
+    ],
+    [
+      'a value that is not a string',
+      { values: { 'ports[0].expose.host': 3 } },
+      /^inputs\.values\.ports\[0\]\.expose\.host: must be a string/,
+    ],
+    [
+      'a key that is not a field path',
+      { values: { 'ports[0]..host': 'x' } },
+      /^inputs\.values\."ports\[0\]\.\.host": must be a field path/,
+    ],
     ['env that is a list', { env: [] }, /^inputs\.env: must be an object/],
   ])('refuses %s with an InputError naming the field', (_, inputs, message) => {
     expect(() => validatePromotionInputs(inputs)).toThrow(InputError);
     expect(() => validatePromotionInputs(inputs)).toThrow(message);
+  });
+});
+
+describe('promoting an exposed port', () => {
+  const exposed = (host: string, path = '/'): ServiceSpec => ({
+    image: 'ghcr.io/acme/payments:1.5.0',
+    ports: [
+      { name: 'http', port: 8080, expose: { host, path, tls: true } },
+      { name: 'metrics', port: 9090 },
+    ],
+    mounts: [{ path: '/etc/payments', configMap: 'payments-config' }],
+    serviceAccountName: 'payments-dev',
+    resources: { limits: { 'nvidia.com/gpu': '1' } },
+  });
+  const promote = (
+    source: ServiceSpec,
+    target?: ServiceSpec,
+    inputs?: PlanPromotionInput['inputs'],
+  ) =>
+    planPromotion({
+      service: 'component:default/payments',
+      source: { workspace: staging, version: 4, spec: source },
+      target: {
+        workspace: prod,
+        version: target ? 2 : undefined,
+        spec: target,
+      },
+      rules: defaultPromotionRules,
+      inputs,
+    });
+
+  it('asks for the host on the first promotion and takes it from inputs.values', () => {
+    const plan = promote(exposed('payments.staging.example.com'));
+    expect(changeAt(plan.changes, 'ports[0].expose.host')).toMatchObject({
+      action: 'needs-input',
+      source: 'payments.staging.example.com',
+    });
+    expect(plan.blockers).toEqual([
+      expect.objectContaining({
+        code: 'field-needs-input',
+        path: 'ports[0].expose.host',
+      }),
+    ]);
+    expect(plan.spec.ports![0].expose).toEqual({ path: '/', tls: true });
+
+    const given = promote(exposed('payments.staging.example.com'), undefined, {
+      values: { 'ports[0].expose.host': 'payments.example.com' },
+    });
+    expect(given.blockers).toEqual([]);
+    expect(given.planHash).toBe(plan.planHash);
+    expect(given.spec.ports![0].expose).toEqual({
+      host: 'payments.example.com',
+      path: '/',
+      tls: true,
+    });
+    expect(validateSpec(given.spec)).toEqual(given.spec);
+  });
+
+  it('keeps the target host on a later promotion, with the mount paths from the source', () => {
+    const target = exposed('payments.example.com', '/old');
+    const source: ServiceSpec = {
+      ...exposed('payments.staging.example.com', '/api'),
+      mounts: [{ path: '/etc/payments/v2', configMap: 'payments-config' }],
+    };
+    const plan = promote(source, { ...target, serviceAccountName: 'payments' });
+    expect(plan.blockers).toEqual([]);
+    expect(plan.spec.ports![0].expose).toEqual({
+      host: 'payments.example.com',
+      path: '/api',
+      tls: true,
+    });
+    expect(changeAt(plan.changes, 'ports[0].expose.host')).toMatchObject({
+      action: 'retain',
+      to: 'payments.example.com',
+      source: 'payments.staging.example.com',
+      reason: 'kept in target: the host belongs to prod',
+    });
+    expect(changeAt(plan.changes, 'ports')).toMatchObject({
+      action: 'overwrite',
+    });
+    expect(plan.spec.mounts).toEqual(source.mounts);
+    expect(changeAt(plan.changes, 'serviceAccountName')).toMatchObject({
+      action: 'retain',
+      to: 'payments',
+      reason: expect.stringMatching(
+        /service account belongs to the environment/,
+      ),
+    });
+  });
+
+  it('refuses a value for a path that needs none, and an invalid host naming the field', () => {
+    const target = exposed('payments.example.com');
+    const plan = promote(exposed('payments.staging.example.com'), target, {
+      values: { 'ports[1].expose.host': 'metrics.example.com' },
+    });
+    expect(plan.blockers).toEqual([
+      expect.objectContaining({
+        code: 'unexpected-input',
+        path: 'ports[1].expose.host',
+      }),
+    ]);
+    const bad = promote(exposed('payments.staging.example.com'), undefined, {
+      values: { 'ports[0].expose.host': 'Not A Host' },
+    });
+    expect(bad.blockers).toEqual([
+      expect.objectContaining({
+        code: 'invalid-result',
+        path: 'ports[0].expose.host',
+      }),
+    ]);
   });
 });

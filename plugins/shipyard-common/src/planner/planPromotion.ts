@@ -99,6 +99,7 @@ const ELSEWHERE_MARKERS: Array<[string, string]> = [
 ];
 
 const ENV_NEEDS_INPUT = 'env-needs-input';
+const FIELD_NEEDS_INPUT = 'field-needs-input';
 
 /**
  * Phase 1 of a plan: the target's next spec and every field classified,
@@ -128,11 +129,52 @@ export function classifyPromotion(
       rules.fields[field] === 'target' &&
       !!input.take?.includes(field);
     const strategy = firstPromotion || taken ? 'source' : rules.fields[field];
-    const to = strategy === 'source' ? sourceValue : targetValue;
+    let to = strategy === 'source' ? sourceValue : targetValue;
+    const partChanges: PlanChange[] = [];
+    if (strategy === 'source' && to !== undefined && promotion.ownedParts) {
+      const targetParts = new Map(
+        (targetValue === undefined
+          ? []
+          : promotion.ownedParts(targetValue as NonNullable<typeof to>)
+        ).map(part => [part.key, part]),
+      );
+      const holder: Record<string, unknown> = {
+        [field]: JSON.parse(JSON.stringify(to)),
+      };
+      for (const part of promotion.ownedParts(to)) {
+        const kept = targetParts.get(part.key);
+        setAtPath(holder, part.path, kept?.value);
+        partChanges.push(
+          kept
+            ? change(
+                part.path,
+                sameValue(kept.value, part.value) ? 'unchanged' : 'retain',
+                kept.value,
+                kept.value,
+                part.value,
+                { retain: `kept in target: ${part.reason(target.workspace)}` },
+              )
+            : {
+                path: part.path,
+                action: 'needs-input',
+                source: part.value,
+                reason: `${part.reason(target.workspace)}: give its value for ${
+                  target.workspace.name
+                }`,
+              },
+        );
+      }
+      to = holder[field] as typeof to;
+    }
     if (to !== undefined) {
       spec[field] = to;
     }
-    const action = classify(targetValue, to, sourceValue);
+    // With owned parts kept, the field still comes from the source.
+    const action = classify(
+      targetValue,
+      to,
+      partChanges.length ? to : sourceValue,
+    );
     const why = (rule: FieldStrategy) =>
       rule === defaultPromotionRules.fields[field]
         ? promotion.reason(target.workspace)
@@ -151,6 +193,7 @@ export function classifyPromotion(
             : `kept in target: ${byRule}`,
         remove: 'not set in source',
       }),
+      ...partChanges,
     );
   };
 
@@ -285,6 +328,13 @@ export function promotionIssues(
     });
   }
   for (const c of draft.changes) {
+    if (c.action === 'needs-input' && !c.path.startsWith('env.')) {
+      blockers.push({
+        code: FIELD_NEEDS_INPUT,
+        path: c.path,
+        message: `${c.path} needs a value for ${target.workspace.name} (${c.reason}); give it in inputs.values`,
+      });
+    }
     if (!c.path.startsWith('env.')) {
       continue;
     }
@@ -333,11 +383,9 @@ export function promotionIssues(
       }
     });
   }
-  const validation = parseSpec(draft.spec, {
-    labelPolicy: target.workspace.labelPolicy,
-  });
-  if (!validation.success) {
-    blockers.push(invalidResult(validation.errors));
+  const invalid = resultErrors(draft.spec, draft.changes, target.workspace);
+  if (invalid.length) {
+    blockers.push(invalidResult(invalid));
   }
   warnings.push(...specWarnings(draft.spec));
   blockers.push(...(findings.blockers ?? []));
@@ -373,11 +421,65 @@ export function promotionDecisionHash(
       spec: draft.spec,
       changes: draft.changes.map(c => [c.path, c.action]),
       blockers: issues.blockers
-        .filter(b => b.code !== ENV_NEEDS_INPUT)
+        .filter(b => b.code !== ENV_NEEDS_INPUT && b.code !== FIELD_NEEDS_INPUT)
         .map(b => [b.code, b.path ?? null]),
       warnings: issues.warnings.map(w => [w.code, w.path ?? null]),
     }),
   );
+}
+
+/**
+ * What is wrong with a planned spec, apart from values still to be given:
+ * those are checked as the source's value (the needs-input blocker already
+ * says they are missing), so that one missing host does not hide the rest
+ * of the ports from the checks across fields.
+ */
+function resultErrors(
+  spec: ServiceSpec,
+  changes: PlanChange[],
+  target: Workspace,
+  given: Set<string> = new Set(),
+) {
+  const open = changes.filter(
+    c =>
+      c.action === 'needs-input' &&
+      !c.path.startsWith('env.') &&
+      !given.has(c.path),
+  );
+  let checked = spec;
+  if (open.length) {
+    const holder = JSON.parse(JSON.stringify(spec));
+    for (const c of open) {
+      setAtPath(holder, c.path, c.source);
+    }
+    checked = holder;
+  }
+  const validation = parseSpec(checked, { labelPolicy: target.labelPolicy });
+  return validation.success ? [] : validation.errors;
+}
+
+/** Sets (or, for undefined, deletes) the value at a field path such as `ports[0].expose.host`. */
+function setAtPath(
+  root: Record<string, unknown>,
+  path: string,
+  value: unknown,
+): void {
+  const segments = [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map(
+    ([, key, index]) => (index === undefined ? key : Number(index)),
+  );
+  let node: any = root;
+  for (const segment of segments.slice(0, -1)) {
+    if (typeof node?.[segment] !== 'object' || node[segment] === null) {
+      return;
+    }
+    node = node[segment];
+  }
+  const last = segments[segments.length - 1];
+  if (value === undefined) {
+    delete node[last];
+  } else {
+    node[last] = value;
+  }
 }
 
 /** Phases 2 and 3 on a draft: the plan without inputs. @public */
@@ -458,6 +560,45 @@ export function applyPromotionInputs(
     }
   }
   let spec = plan.spec;
+  const askedValues = new Set(
+    changes
+      .filter(c => c.action === 'needs-input' && !c.path.startsWith('env.'))
+      .map(c => c.path),
+  );
+  const values = inputs.values ?? {};
+  const resolvedValues = new Set<string>();
+  for (const path of Object.keys(values).sort()) {
+    if (!askedValues.has(path)) {
+      blockers.push({
+        code: 'unexpected-input',
+        path,
+        message: `${path} does not need input`,
+      });
+      continue;
+    }
+    resolvedValues.add(path);
+  }
+  if (resolvedValues.size > 0) {
+    const holder = JSON.parse(JSON.stringify(spec));
+    for (const path of resolvedValues) {
+      setAtPath(holder, path, values[path]);
+    }
+    spec = holder;
+    for (const c of changes) {
+      if (c.action === 'needs-input' && resolvedValues.has(c.path)) {
+        c.to = values[c.path];
+      }
+    }
+    for (let i = blockers.length - 1; i >= 0; i--) {
+      const blocker = blockers[i];
+      if (
+        blocker.code === FIELD_NEEDS_INPUT &&
+        resolvedValues.has(blocker.path!)
+      ) {
+        blockers.splice(i, 1);
+      }
+    }
+  }
   if (resolved.size > 0) {
     for (const c of changes) {
       const key = c.path.slice('env.'.length);
@@ -482,13 +623,13 @@ export function applyPromotionInputs(
     for (const key of Object.keys(env).sort()) {
       sortedEnv[key] = env[key];
     }
-    spec = { ...plan.spec, env: sortedEnv };
-    const validation = parseSpec(spec, {
-      labelPolicy: options.target.labelPolicy,
-    });
-    if (!validation.success) {
+    spec = { ...spec, env: sortedEnv };
+  }
+  if (resolved.size > 0 || resolvedValues.size > 0) {
+    const invalid = resultErrors(spec, changes, options.target, resolvedValues);
+    if (invalid.length) {
       if (!blockers.some(b => b.code === 'invalid-result')) {
-        blockers.push(invalidResult(validation.errors));
+        blockers.push(invalidResult(invalid));
       }
     } else {
       for (const key of resolved) {
@@ -627,13 +768,14 @@ export function validatePromotionInputs(inputs: unknown): PromotionInputs {
   if (typeof inputs !== 'object' || inputs === null || Array.isArray(inputs)) {
     return fail('inputs: must be an object');
   }
-  const { env, ...rest } = inputs as Record<string, unknown>;
+  const { env, values, ...rest } = inputs as Record<string, unknown>;
   const unknown = Object.keys(rest);
   if (unknown.length) {
-    fail(`inputs.${unknown[0]}: unknown field`);
+    fail(`inputs.${unknown[0]}: unknown field; use env or values`);
   }
+  const checkedValues = validateInputValues(values, fail);
   if (env === undefined) {
-    return {};
+    return checkedValues ? { values: checkedValues } : {};
   }
   if (typeof env !== 'object' || env === null || Array.isArray(env)) {
     return fail('inputs.env: must be an object of env var names to values');
@@ -661,5 +803,43 @@ export function validatePromotionInputs(inputs: unknown): PromotionInputs {
   if (problems.length) {
     fail(problems.join('; '));
   }
-  return { env: env as Record<string, EnvValue> };
+  return {
+    env: env as Record<string, EnvValue>,
+    ...(checkedValues ? { values: checkedValues } : {}),
+  };
+}
+
+/** `inputs.values`: field paths to non-blank strings (the only values asked for today are hosts). */
+function validateInputValues(
+  values: unknown,
+  fail: (message: string) => never,
+): Record<string, string> | undefined {
+  if (values === undefined) {
+    return undefined;
+  }
+  if (typeof values !== 'object' || values === null || Array.isArray(values)) {
+    return fail(
+      'inputs.values: must be an object of field paths (e.g. ports[0].expose.host) to values',
+    );
+  }
+  const problems: string[] = [];
+  for (const [path, value] of Object.entries(values)) {
+    if (!/^[A-Za-z][A-Za-z0-9]*(\[\d+\]|\.[A-Za-z][A-Za-z0-9]*)*$/.test(path)) {
+      problems.push(
+        `inputs.values.${JSON.stringify(
+          path,
+        )}: must be a field path such as ports[0].expose.host`,
+      );
+    } else if (typeof value !== 'string') {
+      problems.push(`inputs.values.${path}: must be a string`);
+    } else if (value.trim() === '') {
+      problems.push(
+        `inputs.values.${path}: must not be blank; give the value it should have in the target`,
+      );
+    }
+  }
+  if (problems.length) {
+    fail(problems.join('; '));
+  }
+  return values as Record<string, string>;
 }

@@ -6,7 +6,7 @@ import {
 } from './rules';
 
 describe('defaultPromotionRules', () => {
-  it('is the table of DESIGN §1', () => {
+  it('is the table of DESIGN §1 with the rules of §11', () => {
     expect(defaultPromotionRules).toEqual({
       fields: {
         image: 'source',
@@ -19,6 +19,18 @@ describe('defaultPromotionRules', () => {
         replicas: 'target',
         autoscaling: 'target',
         resources: 'target',
+        mounts: 'source',
+        envFrom: 'source',
+        sidecars: 'source',
+        initContainers: 'source',
+        strategy: 'source',
+        terminationGracePeriodSeconds: 'source',
+        preStop: 'source',
+        serviceAccountName: 'target',
+        imagePullSecrets: 'target',
+        nodeSelector: 'target',
+        tolerations: 'target',
+        disruptionBudget: 'target',
       },
       env: {
         newKeys: 'needs-input',

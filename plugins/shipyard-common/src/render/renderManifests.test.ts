@@ -8,10 +8,14 @@ import {
 import {
   deploymentSchema,
   horizontalPodAutoscalerSchema,
+  httpRouteSchema,
+  ingressSchema,
+  podDisruptionBudgetSchema,
   serviceSchema,
 } from '../__testUtils__/kubernetesSchemas';
 import type { KubernetesObject, ServiceSpec } from '../types';
 import {
+  ENTITY_REF_HASH_LABEL,
   entityRefLabelValue,
   MANAGED_KINDS,
   renderManifests,
@@ -21,7 +25,12 @@ import {
   DEFAULT_POD_SECURITY_CONTEXT,
 } from './securityContext';
 
-const prod = workspaceFor(2);
+const prod = workspaceFor(2, {
+  expose: { ingressClassName: 'nginx' },
+});
+const gatewayWorkspace = workspaceFor(2, {
+  expose: { gateway: { name: 'public', namespace: 'gateways' } },
+});
 const ajv = new Ajv({
   allErrors: true,
   strict: true,
@@ -32,6 +41,9 @@ const validators: Record<string, ReturnType<Ajv['compile']>> = {
   Deployment: ajv.compile(deploymentSchema),
   Service: ajv.compile(serviceSchema),
   HorizontalPodAutoscaler: ajv.compile(horizontalPodAutoscalerSchema),
+  Ingress: ajv.compile(ingressSchema),
+  HTTPRoute: ajv.compile(httpRouteSchema),
+  PodDisruptionBudget: ajv.compile(podDisruptionBudgetSchema),
 };
 
 function expectValidKubernetes(object: KubernetesObject) {
@@ -346,11 +358,12 @@ describe('renderManifests', () => {
       fc.property(
         serviceSpecArbitrary(),
         fc.integer({ min: 1, max: 100000 }),
-        (generated, version) => {
+        fc.boolean(),
+        (generated, version, viaGateway) => {
           const objects = renderManifests({
             entityRef: 'component:default/payments',
             name: 'payments',
-            workspace: prod,
+            workspace: viaGateway ? gatewayWorkspace : prod,
             version,
             spec: generated,
           });
@@ -360,6 +373,16 @@ describe('renderManifests', () => {
           );
           expect(objects.some(o => o.kind === 'HorizontalPodAutoscaler')).toBe(
             Boolean(generated.autoscaling),
+          );
+          const exposed = Boolean(generated.ports?.some(p => p.expose));
+          expect(objects.some(o => o.kind === 'Ingress')).toBe(
+            exposed && !viaGateway,
+          );
+          expect(objects.some(o => o.kind === 'HTTPRoute')).toBe(
+            exposed && viaGateway,
+          );
+          expect(objects.some(o => o.kind === 'PodDisruptionBudget')).toBe(
+            Boolean(generated.disruptionBudget),
           );
         },
       ),
@@ -444,14 +467,223 @@ describe('renderManifests', () => {
   });
 });
 
+describe('renderManifests: the fields of a real service', () => {
+  const real: ServiceSpec = {
+    image: 'ghcr.io/acme/payments:1.4.2',
+    ports: [
+      {
+        name: 'http',
+        port: 8080,
+        expose: { host: 'payments.example.com', path: '/', tls: true },
+      },
+    ],
+    envFrom: [
+      { secret: 'payments-env' },
+      { configMap: 'payments-flags', prefix: 'FLAG_' },
+    ],
+    mounts: [
+      { path: '/etc/payments', configMap: 'payments-config' },
+      { path: '/var/run/secrets/db', secret: 'payments-db', readOnly: true },
+      { path: '/data', persistentVolumeClaim: 'payments-data' },
+      { path: '/tmp/cache', emptyDir: { sizeLimit: '1Gi' } },
+    ],
+    resources: { limits: { 'nvidia.com/gpu': '1' } },
+    strategy: { type: 'RollingUpdate', maxSurge: '25%', maxUnavailable: 0 },
+    preStop: ['sh', '-c', 'sleep 5'],
+    terminationGracePeriodSeconds: 30,
+    sidecars: [
+      {
+        name: 'proxy',
+        image: 'envoyproxy/envoy:v1.31.0',
+        ports: [{ name: 'admin', port: 9901 }],
+      },
+    ],
+    initContainers: [
+      {
+        name: 'migrate',
+        image: 'ghcr.io/acme/payments-migrate:1.4.2',
+        command: ['./migrate'],
+      },
+    ],
+    serviceAccountName: 'payments',
+    imagePullSecrets: ['ghcr-pull'],
+    nodeSelector: { pool: 'general' },
+    tolerations: [
+      {
+        key: 'dedicated',
+        operator: 'Equal',
+        value: 'payments',
+        effect: 'NoSchedule',
+      },
+    ],
+    disruptionBudget: { minAvailable: 1 },
+  };
+  const renderReal = (workspace = prod) =>
+    renderManifests({
+      entityRef: 'component:default/payments',
+      name: 'payments',
+      workspace,
+      version: 2,
+      spec: real,
+    });
+
+  it('renders the pod: mounts as volumes, envFrom, sidecars and init containers with the security context, placement and the service account', () => {
+    const [deployment] = renderReal();
+    const pod = (deployment.spec as any).template.spec;
+    const [container, proxy] = pod.containers;
+    expect(container.envFrom).toEqual([
+      { secretRef: { name: 'payments-env' } },
+      { prefix: 'FLAG_', configMapRef: { name: 'payments-flags' } },
+    ]);
+    expect(container.volumeMounts).toEqual([
+      { name: 'mount-0', mountPath: '/etc/payments', readOnly: true },
+      { name: 'mount-1', mountPath: '/var/run/secrets/db', readOnly: true },
+      { name: 'mount-2', mountPath: '/data' },
+      { name: 'mount-3', mountPath: '/tmp/cache' },
+    ]);
+    expect(pod.volumes).toEqual([
+      { name: 'mount-0', configMap: { name: 'payments-config' } },
+      { name: 'mount-1', secret: { secretName: 'payments-db' } },
+      {
+        name: 'mount-2',
+        persistentVolumeClaim: { claimName: 'payments-data' },
+      },
+      { name: 'mount-3', emptyDir: { sizeLimit: '1Gi' } },
+    ]);
+    expect(container.resources).toEqual({ limits: { 'nvidia.com/gpu': '1' } });
+    expect(container.lifecycle).toEqual({
+      preStop: { exec: { command: ['sh', '-c', 'sleep 5'] } },
+    });
+    expect(proxy).toEqual({
+      name: 'proxy',
+      image: 'envoyproxy/envoy:v1.31.0',
+      ports: [{ name: 'admin', containerPort: 9901, protocol: 'TCP' }],
+      securityContext: DEFAULT_CONTAINER_SECURITY_CONTEXT,
+    });
+    expect(pod.initContainers).toEqual([
+      {
+        name: 'migrate',
+        image: 'ghcr.io/acme/payments-migrate:1.4.2',
+        command: ['./migrate'],
+        securityContext: DEFAULT_CONTAINER_SECURITY_CONTEXT,
+      },
+    ]);
+    expect(pod).toMatchObject({
+      serviceAccountName: 'payments',
+      imagePullSecrets: [{ name: 'ghcr-pull' }],
+      nodeSelector: { pool: 'general' },
+      tolerations: real.tolerations,
+      terminationGracePeriodSeconds: 30,
+    });
+    expect((deployment.spec as any).strategy).toEqual({
+      type: 'RollingUpdate',
+      rollingUpdate: { maxSurge: '25%', maxUnavailable: 0 },
+    });
+  });
+
+  it("renders an Ingress of the workspace's class and a PodDisruptionBudget, all passing the schemas", () => {
+    const objects = renderReal();
+    objects.forEach(expectValidKubernetes);
+    expect(objects.map(o => o.kind)).toEqual([
+      'Deployment',
+      'Service',
+      'Ingress',
+      'PodDisruptionBudget',
+    ]);
+    expect(objects[2].spec).toEqual({
+      ingressClassName: 'nginx',
+      tls: [{ hosts: ['payments.example.com'], secretName: 'payments-tls' }],
+      rules: [
+        {
+          host: 'payments.example.com',
+          http: {
+            paths: [
+              {
+                path: '/',
+                pathType: 'Prefix',
+                backend: {
+                  service: { name: 'payments', port: { name: 'http' } },
+                },
+              },
+            ],
+          },
+        },
+      ],
+    });
+    expect(objects[3].spec).toEqual({
+      selector: {
+        matchLabels: {
+          'backstage.io/kubernetes-id': 'payments',
+          'app.kubernetes.io/name': 'payments',
+        },
+      },
+      minAvailable: 1,
+    });
+    expect(objects[3].metadata.labels?.[ENTITY_REF_HASH_LABEL]).toBe(
+      entityRefLabelValue('component:default/payments'),
+    );
+  });
+
+  it('renders an HTTPRoute on the Gateway where the workspace routes through one', () => {
+    const objects = renderReal(gatewayWorkspace);
+    objects.forEach(expectValidKubernetes);
+    expect(objects.find(o => o.kind === 'HTTPRoute')?.spec).toEqual({
+      parentRefs: [{ name: 'public', namespace: 'gateways' }],
+      hostnames: ['payments.example.com'],
+      rules: [
+        {
+          matches: [{ path: { type: 'PathPrefix', value: '/' } }],
+          backendRefs: [{ name: 'payments', port: 8080 }],
+        },
+      ],
+    });
+    expect(objects.some(o => o.kind === 'Ingress')).toBe(false);
+  });
+
+  it('refuses a sidecar named like the service, naming it', () => {
+    expect(() =>
+      renderManifests({
+        entityRef: 'component:default/payments',
+        name: 'payments',
+        workspace: prod,
+        version: 1,
+        spec: { image: 'a:1', sidecars: [{ name: 'payments', image: 'b:1' }] },
+      }),
+    ).toThrow(
+      /container name "payments" is used twice \(the service's own container is named payments\)/,
+    );
+  });
+});
+
 describe('MANAGED_KINDS', () => {
-  it('lists exactly the kinds renderManifests can produce', () => {
-    const rendered = render().map(o => ({
-      apiVersion: o.apiVersion,
-      kind: o.kind,
-    }));
+  it('lists exactly the kinds renderManifests can produce, in render order', () => {
+    const full: Partial<ServiceSpec> = {
+      ports: [
+        {
+          name: 'http',
+          port: 80,
+          targetPort: 8080,
+          expose: { host: 'payments.example.com' },
+        },
+      ],
+      disruptionBudget: { minAvailable: 1 },
+    };
+    const kinds = (objects: KubernetesObject[]) =>
+      objects.map(o => ({ apiVersion: o.apiVersion, kind: o.kind }));
+    const viaIngress = kinds(render(full));
+    const viaGateway = kinds(
+      renderManifests({
+        entityRef: 'component:default/payments',
+        name: 'payments',
+        workspace: gatewayWorkspace,
+        version: 1,
+        spec: { ...spec, ...full },
+      }),
+    );
+    const all = [...viaIngress];
+    all.splice(3, 0, viaGateway[2]);
     expect(
       MANAGED_KINDS.map(({ apiVersion, kind }) => ({ apiVersion, kind })),
-    ).toEqual(rendered);
+    ).toEqual(all);
   });
 });

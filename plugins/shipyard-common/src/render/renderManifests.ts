@@ -16,16 +16,30 @@ export interface ManagedKind {
   kind: string;
   /** The resource name in API paths, e.g. `deployments`. */
   plural: string;
+  /** A kind a cluster may not serve (a CRD such as HTTPRoute); absent, nothing of it exists. */
+  optional?: boolean;
 }
 
-/** The kinds Shipyard renders and prunes: Deployment, Service, HorizontalPodAutoscaler. @public */
+/** The kinds Shipyard renders and prunes, in render order: Deployment, Service, Ingress or HTTPRoute, HorizontalPodAutoscaler, PodDisruptionBudget. @public */
 export const MANAGED_KINDS: readonly ManagedKind[] = [
   { apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments' },
   { apiVersion: 'v1', kind: 'Service', plural: 'services' },
+  { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', plural: 'ingresses' },
+  {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    plural: 'httproutes',
+    optional: true,
+  },
   {
     apiVersion: 'autoscaling/v2',
     kind: 'HorizontalPodAutoscaler',
     plural: 'horizontalpodautoscalers',
+  },
+  {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    plural: 'poddisruptionbudgets',
   },
 ];
 
@@ -87,6 +101,7 @@ export function renderManifests(
     spec,
     container,
     containers: [container],
+    initContainers: [],
     pod: {},
     deployment: {},
     labels: {},
@@ -121,8 +136,20 @@ export function renderManifests(
     annotations: { ...annotations },
   });
   const securityContexts = securityContextsFor(workspace);
-  if (securityContexts.container) {
-    for (const each of context.containers) {
+  const names = new Set<string>();
+  for (const each of [...context.containers, ...context.initContainers]) {
+    const containerName = each.name as string;
+    if (names.has(containerName)) {
+      throw new InputError(
+        `Invalid spec: sidecars and initContainers: container name "${containerName}" is used twice${
+          containerName === name
+            ? ` (the service's own container is named ${name})`
+            : ''
+        }`,
+      );
+    }
+    names.add(containerName);
+    if (securityContexts.container) {
       each.securityContext = securityContexts.container;
     }
   }
@@ -142,6 +169,9 @@ export function renderManifests(
         spec: compact({
           securityContext: securityContexts.pod,
           containers: context.containers,
+          initContainers: context.initContainers.length
+            ? context.initContainers
+            : undefined,
           ...context.pod,
         }),
       },

@@ -15,5 +15,10 @@ export function envReference(value: EnvValue): EnvObjectReference | undefined {
     'secretKeyRef' in value
       ? (['Secret', value.secretKeyRef] as const)
       : (['ConfigMap', value.configMapKeyRef] as const);
-  return { kind, name: ref.name, key: ref.key, optional: ref.optional ?? false };
+  return {
+    kind,
+    name: ref.name,
+    key: ref.key,
+    optional: ref.optional ?? false,
+  };
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   configMapKeyError,
+  dns1123LabelError,
   dns1123SubdomainError,
   labelValueError,
   portNameError,
@@ -111,10 +112,54 @@ export const probe = z
   );
 
 export const quantity = checked(quantityError);
-export const resourceList = z.strictObject({
-  cpu: quantity.optional(),
-  memory: quantity.optional(),
-  'ephemeral-storage': quantity.optional(),
+const RESOURCE_NAMES = ['cpu', 'memory', 'ephemeral-storage'];
+
+/** Requests or limits: cpu, memory, ephemeral-storage and extended resources by their domain-prefixed name (`nvidia.com/gpu`). */
+export const resourceList = z.record(z.string(), quantity).check(ctx => {
+  for (const key of Object.keys(ctx.value)) {
+    if (RESOURCE_NAMES.includes(key)) {
+      continue;
+    }
+    const message = key.includes('/')
+      ? qualifiedNameError(key)
+      : `unknown field; use ${RESOURCE_NAMES.join(
+          ', ',
+        )} or an extended resource with its domain, e.g. nvidia.com/gpu`;
+    if (message) {
+      ctx.issues.push({
+        code: 'custom',
+        message,
+        input: key,
+        path: [key],
+      });
+    }
+  }
 });
 
 export const labelValueChecked = checked(labelValueError);
+
+/** The name of an object in the namespace (Secret, ConfigMap, PVC, ServiceAccount). */
+export const objectName = checked(dns1123SubdomainError);
+/** The name of a container: a DNS-1123 label. */
+export const containerName = checked(dns1123LabelError);
+
+/** A non-negative number of pods or a percentage, e.g. `25%`. */
+export const countOrPercent = z.union(
+  [
+    z.number().int('must be an integer').min(0, 'must be >= 0'),
+    z
+      .string()
+      .regex(/^(100|[1-9]?[0-9])%$/, 'must be a percentage such as 25%'),
+  ],
+  { error: 'must be a number of pods or a percentage such as 25%' },
+);
+
+/** Exactly one of `keys` is set; the message names them. */
+export function exactlyOne<T extends object>(
+  keys: ReadonlyArray<keyof T & string>,
+) {
+  return (value: T) =>
+    keys.filter(key => (value as Record<string, unknown>)[key] !== undefined)
+      .length === 1;
+}
+export const qualifiedNameChecked = checked(qualifiedNameError);

@@ -1,8 +1,15 @@
 import { z } from 'zod';
 import type {
+  DisruptionBudget,
+  EnvFromSource,
+  EnvValue,
+  ExtraContainer,
   FieldStrategy,
   KubernetesObject,
+  Mount,
   PromotableField,
+  Resources,
+  ServicePort,
   ServiceSpec,
   SpecChange,
   Workspace,
@@ -10,7 +17,13 @@ import type {
 import { diffByKey, diffKeysInOrder, diffWhole } from '../diff/diffHelpers';
 import {
   checked,
+  containerName,
+  countOrPercent,
   envValue,
+  exactlyOne,
+  objectName,
+  qualifiedNameChecked,
+  quantity,
   integer,
   labelValueChecked,
   mapKey,
@@ -22,7 +35,7 @@ import {
   resourceList,
 } from './fieldSchemas';
 import { imageReferenceError } from './imageReference';
-import { envNameError } from './kubernetesNames';
+import { dns1123SubdomainError, envNameError } from './kubernetesNames';
 import { SPEC_LIMITS } from './limits';
 
 /** The name of a spec field (DESIGN §4 and §11). @public */
@@ -41,6 +54,23 @@ export interface FieldPromotion<K extends SpecFieldName = SpecFieldName> {
   reason: (target: Workspace) => string;
   /** A checklist item when a first promotion copies the field from the source. */
   review?: (value: Value<K>, source: Workspace, target: Workspace) => string;
+  /**
+   * Parts of the value that belong to the environment although the field
+   * travels with the code, e.g. a port's host: each kept from the target's
+   * part of the same `key`, or asked for when the target has none.
+   */
+  ownedParts?: (value: Value<K>) => OwnedPart[];
+}
+
+/** A part of a field's value that belongs to the environment (see {@link FieldPromotion.ownedParts}). @public */
+export interface OwnedPart {
+  /** The part's path in the spec, e.g. `ports[0].expose.host`. */
+  path: string;
+  /** What matches it to the target's part, e.g. the port's name. */
+  key: string;
+  value: unknown;
+  /** What the plan says about it, e.g. `the host belongs to prod`. */
+  reason: (target: Workspace) => string;
 }
 
 /** How the planner promotes a map field (env, labels, annotations): key by key, by its own rules. @public */
@@ -58,6 +88,8 @@ export interface RenderContext {
   container: Record<string, unknown>;
   /** Every container of the pod, the service's own first. */
   containers: Array<Record<string, unknown>>;
+  /** The pod's init containers, in order. */
+  initContainers: Array<Record<string, unknown>>;
   /** Pod spec fields beside `securityContext` and `containers`. */
   pod: Record<string, unknown>;
   /** Deployment spec fields beside the ones Shipyard always sets. */
@@ -197,17 +229,299 @@ const PROBES = () => 'probes travel with the code';
 // Named after the real target: promoting into staging, staging sizes itself.
 const SIZING = (target: Workspace) => `${target.name} sizes itself`;
 
+const imageSchema = checked(value =>
+  // The size limit reports a longer one; parsing it would only add noise.
+  value.length > SPEC_LIMITS.imageLength
+    ? undefined
+    : imageReferenceError(value),
+);
+
+const environmentOwned = (what: string) => (target: Workspace) =>
+  `${what} belongs to the environment: ${target.name} keeps its own`;
+const travelsWithCode = (what: string) => () => `${what} travel with the code`;
+
+const protocolSchema = z.enum(['TCP', 'UDP', 'SCTP']);
+
+const exposeSchema = z.strictObject({
+  host: checked(host => {
+    const bare = host.startsWith('*.') ? host.slice(2) : host;
+    const error = dns1123SubdomainError(bare);
+    return error ? `must be a host name: ${error}` : undefined;
+  }),
+  path: z.string().startsWith('/', 'must start with "/"').optional(),
+  tls: z.boolean().optional(),
+});
+
+const mountSources = [
+  'secret',
+  'configMap',
+  'persistentVolumeClaim',
+  'emptyDir',
+] as const;
+
+const mountSchema = z
+  .strictObject({
+    path: z.string().startsWith('/', 'must be an absolute path'),
+    secret: objectName.optional(),
+    configMap: objectName.optional(),
+    persistentVolumeClaim: objectName.optional(),
+    emptyDir: z
+      .strictObject({
+        sizeLimit: quantity.optional(),
+        medium: z.enum(['Memory']).optional(),
+      })
+      .optional(),
+    readOnly: z.boolean().optional(),
+  })
+  .refine(exactlyOne<Mount>(mountSources), {
+    message: `must have exactly one of ${mountSources.join(', ')}`,
+  });
+
+const envFromSchema = z
+  .strictObject({
+    secret: objectName.optional(),
+    configMap: objectName.optional(),
+    prefix: checked(prefix =>
+      /^[A-Za-z_][A-Za-z0-9_]*$/.test(prefix)
+        ? undefined
+        : 'must start an env var name: letters, digits and "_", not starting with a digit',
+    ).optional(),
+    optional: z.boolean().optional(),
+  })
+  .refine(exactlyOne<EnvFromSource>(['secret', 'configMap']), {
+    message: 'must have exactly one of secret, configMap',
+  });
+
+const extraContainerSchema = z.strictObject({
+  name: containerName,
+  image: imageSchema,
+  command: z.array(z.string()).optional(),
+  args: z.array(z.string()).optional(),
+  env: z.record(checked(envNameError), envValue).optional(),
+  ports: z
+    .array(
+      z.strictObject({
+        name: portName.optional(),
+        port: portNumber,
+        protocol: protocolSchema.optional(),
+      }),
+    )
+    .optional(),
+  resources: z
+    .strictObject({
+      requests: resourceList.optional(),
+      limits: resourceList.optional(),
+    })
+    .optional(),
+  readinessProbe: probe.optional(),
+  livenessProbe: probe.optional(),
+  startupProbe: probe.optional(),
+});
+
+const EXTRA_CONTAINER_ORDER = [
+  'name',
+  'image',
+  'command',
+  'args',
+  'env',
+  'ports',
+  'resources',
+  'readinessProbe',
+  'livenessProbe',
+  'startupProbe',
+];
+
+function orderProbe(value: unknown) {
+  return orderKeys(value as object, PROBE_ORDER, nested =>
+    typeof nested === 'object' && nested !== null
+      ? orderKeys(nested, HANDLER_ORDER)
+      : nested,
+  );
+}
+
+function orderEnv(value: Record<string, EnvValue>) {
+  return sortedMap(value, entry =>
+    typeof entry === 'string'
+      ? entry
+      : Object.fromEntries(
+          Object.entries(entry).map(([kind, reference]) => [
+            kind,
+            orderKeys(reference, REFERENCE_ORDER),
+          ]),
+        ),
+  );
+}
+
+function orderResources(value: Resources) {
+  return orderKeys(value, ['requests', 'limits'], list =>
+    orderKeys(list as object, RESOURCE_NAMES),
+  );
+}
+
+function renderEnv(env: Record<string, EnvValue>) {
+  return Object.keys(env)
+    .sort()
+    .map(name => {
+      const value = env[name];
+      return typeof value === 'string'
+        ? { name, value }
+        : { name, valueFrom: copyJson(value) };
+    });
+}
+
+/** A sidecar or init container as Kubernetes takes it. */
+function renderExtraContainer(
+  container: ExtraContainer,
+): Record<string, unknown> {
+  return compact({
+    name: container.name,
+    image: container.image,
+    command: container.command ? [...container.command] : undefined,
+    args: container.args ? [...container.args] : undefined,
+    ports: container.ports?.length
+      ? container.ports.map(port =>
+          compact({
+            name: port.name,
+            containerPort: port.port,
+            protocol: port.protocol ?? 'TCP',
+          }),
+        )
+      : undefined,
+    env:
+      container.env && Object.keys(container.env).length
+        ? renderEnv(container.env)
+        : undefined,
+    resources: container.resources ? copyJson(container.resources) : undefined,
+    readinessProbe: container.readinessProbe
+      ? copyJson(container.readinessProbe)
+      : undefined,
+    livenessProbe: container.livenessProbe
+      ? copyJson(container.livenessProbe)
+      : undefined,
+    startupProbe: container.startupProbe
+      ? copyJson(container.startupProbe)
+      : undefined,
+  });
+}
+
+function extraContainers<K extends 'sidecars' | 'initContainers'>(
+  field: K,
+  what: string,
+): SpecField<K> {
+  return {
+    schema: z.array(extraContainerSchema),
+    order: value =>
+      value.map(container =>
+        orderKeys(container, EXTRA_CONTAINER_ORDER, nested => nested),
+      ),
+    diff: diffWhole,
+    promotion: {
+      rule: 'source',
+      reason: travelsWithCode(what),
+    } as unknown as SpecField<K>['promotion'],
+    render: (value, context) => {
+      const rendered = value.map(renderExtraContainer);
+      if (field === 'sidecars') {
+        context.containers.push(...rendered);
+      } else {
+        context.initContainers.push(...rendered);
+      }
+    },
+    drift:
+      field === 'sidecars'
+        ? objects => {
+            const main = objects.container();
+            const containers = objects.pod()?.containers;
+            return Array.isArray(containers)
+              ? containers.filter(each => each !== main)
+              : undefined;
+          }
+        : objects => objects.pod()?.initContainers,
+  };
+}
+
+/** A pod spec field rendered as given (a copy), environment-owned or not. */
+function podField<K extends SpecFieldName>(
+  field: K,
+  promotion: FieldPromotion<K>,
+  schema: z.ZodType<Value<K>>,
+  render: (value: Value<K>) => unknown = copyJson,
+  order: (value: Value<K>) => unknown = asIs,
+): SpecField<K> {
+  return {
+    schema,
+    order,
+    diff: diffWhole,
+    promotion: promotion as unknown as SpecField<K>['promotion'],
+    render: (value, context) => {
+      context.pod[field] = render(value);
+    },
+    drift: objects => objects.pod()?.[field],
+  };
+}
+
+/** The Ingress rules or HTTPRoute of the exposed ports, or nothing when none is exposed. */
+function renderExpose(ports: ServicePort[], context: RenderContext): void {
+  const exposed = ports.filter(port => port.expose);
+  if (!exposed.length) {
+    return;
+  }
+  const backendPort = (port: ServicePort) =>
+    port.name ? { name: port.name } : { number: port.port };
+  const gateway = context.workspace.expose?.gateway;
+  if (gateway) {
+    context.addObject('gateway.networking.k8s.io/v1', 'HTTPRoute', {
+      parentRefs: [
+        compact({ name: gateway.name, namespace: gateway.namespace }),
+      ],
+      hostnames: [...new Set(exposed.map(port => port.expose!.host))],
+      rules: exposed.map(port => ({
+        matches: [
+          {
+            path: { type: 'PathPrefix', value: port.expose!.path ?? '/' },
+          },
+        ],
+        backendRefs: [{ name: context.name, port: port.port }],
+      })),
+    });
+    return;
+  }
+  const hosts = [...new Set(exposed.map(port => port.expose!.host))];
+  const tlsHosts = hosts.filter(host =>
+    exposed.some(port => port.expose!.host === host && port.expose!.tls),
+  );
+  context.addObject(
+    'networking.k8s.io/v1',
+    'Ingress',
+    compact({
+      ingressClassName: context.workspace.expose?.ingressClassName,
+      tls: tlsHosts.length
+        ? [{ hosts: tlsHosts, secretName: `${context.name}-tls` }]
+        : undefined,
+      rules: hosts.map(host => ({
+        host,
+        http: {
+          paths: exposed
+            .filter(port => port.expose!.host === host)
+            .map(port => ({
+              path: port.expose!.path ?? '/',
+              pathType: 'Prefix',
+              backend: {
+                service: { name: context.name, port: backendPort(port) },
+              },
+            })),
+        },
+      })),
+    }),
+  );
+}
+
 function probeField<
   K extends 'readinessProbe' | 'livenessProbe' | 'startupProbe',
 >(field: K): SpecField<K> {
   return {
     schema: probe,
-    order: value =>
-      orderKeys(value, PROBE_ORDER, nested =>
-        typeof nested === 'object' && nested !== null
-          ? orderKeys(nested, HANDLER_ORDER)
-          : nested,
-      ),
+    order: orderProbe,
     diff: diffWhole,
     promotion: {
       rule: 'source',
@@ -260,12 +574,7 @@ function metadataMap<K extends 'labels' | 'annotations'>(
  */
 export const SPEC_FIELDS: SpecFieldRegistry = {
   image: {
-    schema: checked(value =>
-      // The size limit reports a longer one; parsing it would only add noise.
-      value.length > SPEC_LIMITS.imageLength
-        ? undefined
-        : imageReferenceError(value),
-    ),
+    schema: imageSchema,
     order: asIs,
     diff: diffWhole,
     promotion: { rule: 'source', reason: ARTIFACT },
@@ -282,12 +591,37 @@ export const SPEC_FIELDS: SpecFieldRegistry = {
         name: portName.optional(),
         port: portNumber,
         targetPort: portNumber.optional(),
-        protocol: z.enum(['TCP', 'UDP', 'SCTP']).optional(),
+        protocol: protocolSchema.optional(),
+        expose: exposeSchema.optional(),
       }),
     ),
-    order: value => value.map(port => orderKeys(port, PORT_ORDER)),
+    order: value =>
+      value.map(port =>
+        orderKeys(port, PORT_ORDER, nested =>
+          typeof nested === 'object' && nested !== null
+            ? orderKeys(nested, ['host', 'path', 'tls'])
+            : nested,
+        ),
+      ),
     diff: diffWhole,
-    promotion: { rule: 'source', reason: ARTIFACT },
+    promotion: {
+      rule: 'source',
+      reason: ARTIFACT,
+      ownedParts: ports =>
+        ports.flatMap((port, index) =>
+          port.expose
+            ? [
+                {
+                  path: `ports[${index}].expose.host`,
+                  key: port.name ?? String(port.port),
+                  value: port.expose.host,
+                  reason: (target: Workspace) =>
+                    `the host belongs to ${target.name}`,
+                },
+              ]
+            : [],
+        ),
+    },
     render: (ports, context) => {
       if (!ports.length) {
         return;
@@ -311,54 +645,114 @@ export const SPEC_FIELDS: SpecFieldRegistry = {
           }),
         ),
       });
+      renderExpose(ports, context);
     },
     drift: objects => {
       const container = objects.container()?.ports;
       const service = (objects.object('Service')?.spec as any)?.ports;
+      const ingress = (objects.object('Ingress')?.spec as any)?.rules;
+      const route = objects.object('HTTPRoute')?.spec as any;
       return container === undefined && service === undefined
         ? undefined
-        : compact({ container, service });
+        : compact({
+            container,
+            service,
+            ingress,
+            route: route
+              ? { hostnames: route.hostnames, rules: route.rules }
+              : undefined,
+          });
     },
   },
   env: {
     schema: z.record(checked(envNameError), envValue),
-    order: value =>
-      sortedMap(value, entry =>
-        typeof entry === 'string'
-          ? entry
-          : Object.fromEntries(
-              Object.entries(entry).map(([kind, reference]) => [
-                kind,
-                orderKeys(reference, REFERENCE_ORDER),
-              ]),
-            ),
-      ),
+    order: orderEnv,
     diff: diffByKey,
     promotion: { map: true },
     render: (env, context) => {
       if (!Object.keys(env).length) {
         return;
       }
-      context.container.env = Object.keys(env)
-        .sort()
-        .map(name => {
-          const value = env[name];
-          return typeof value === 'string'
-            ? { name, value }
-            : { name, valueFrom: copyJson(value) };
-        });
+      context.container.env = renderEnv(env);
     },
     drift: objects => objects.container()?.env,
+  },
+  envFrom: {
+    schema: z.array(envFromSchema),
+    order: value =>
+      value.map(source =>
+        orderKeys(source, ['secret', 'configMap', 'prefix', 'optional']),
+      ),
+    diff: diffWhole,
+    promotion: {
+      rule: 'source',
+      reason: travelsWithCode('the Secrets and ConfigMaps a service reads'),
+    },
+    render: (value, context) => {
+      context.container.envFrom = value.map(source =>
+        compact({
+          prefix: source.prefix,
+          [source.secret ? 'secretRef' : 'configMapRef']: compact({
+            name: source.secret ?? source.configMap,
+            optional: source.optional,
+          }),
+        }),
+      );
+    },
+    drift: objects => objects.container()?.envFrom,
+  },
+  mounts: {
+    schema: z.array(mountSchema),
+    order: value =>
+      value.map(mount =>
+        orderKeys(mount, ['path', ...mountSources, 'readOnly']),
+      ),
+    diff: diffWhole,
+    promotion: { rule: 'source', reason: travelsWithCode('mount paths') },
+    render: (value, context) => {
+      const volumes = value.map((mount, index) => {
+        const name = `mount-${index}`;
+        if (mount.secret) {
+          return { name, secret: { secretName: mount.secret } };
+        }
+        if (mount.configMap) {
+          return { name, configMap: { name: mount.configMap } };
+        }
+        if (mount.persistentVolumeClaim) {
+          return compact({
+            name,
+            persistentVolumeClaim: compact({
+              claimName: mount.persistentVolumeClaim,
+              readOnly: mount.readOnly,
+            }),
+          });
+        }
+        return { name, emptyDir: copyJson(mount.emptyDir) };
+      });
+      context.container.volumeMounts = value.map((mount, index) =>
+        compact({
+          name: volumes[index].name,
+          mountPath: mount.path,
+          // Secret and ConfigMap volumes are read-only whatever the mount says.
+          readOnly: mount.secret || mount.configMap ? true : mount.readOnly,
+        }),
+      );
+      context.pod.volumes = volumes;
+    },
+    drift: objects => {
+      const volumeMounts = objects.container()?.volumeMounts;
+      const volumes = objects.pod()?.volumes;
+      return volumeMounts === undefined && volumes === undefined
+        ? undefined
+        : compact({ volumeMounts, volumes });
+    },
   },
   resources: {
     schema: z.strictObject({
       requests: resourceList.optional(),
       limits: resourceList.optional(),
     }),
-    order: value =>
-      orderKeys(value, ['requests', 'limits'], list =>
-        orderKeys(list as object, RESOURCE_NAMES),
-      ),
+    order: orderResources,
     diff: (path, before, after) =>
       (['requests', 'limits'] as const).flatMap(group =>
         diffKeysInOrder(RESOURCE_NAMES)(
@@ -455,9 +849,138 @@ export const SPEC_FIELDS: SpecFieldRegistry = {
         : undefined;
     },
   },
+  strategy: {
+    schema: z.strictObject({
+      type: z.enum(['RollingUpdate', 'Recreate']),
+      maxSurge: countOrPercent.optional(),
+      maxUnavailable: countOrPercent.optional(),
+    }),
+    order: value => orderKeys(value, ['type', 'maxSurge', 'maxUnavailable']),
+    diff: diffWhole,
+    promotion: { rule: 'source', reason: travelsWithCode('rollout settings') },
+    render: (value, context) => {
+      context.deployment.strategy =
+        value.type === 'Recreate'
+          ? { type: 'Recreate' }
+          : compact({
+              type: 'RollingUpdate',
+              rollingUpdate:
+                value.maxSurge === undefined &&
+                value.maxUnavailable === undefined
+                  ? undefined
+                  : compact({
+                      maxSurge: value.maxSurge,
+                      maxUnavailable: value.maxUnavailable,
+                    }),
+            });
+    },
+    drift: objects => (objects.object('Deployment')?.spec as any)?.strategy,
+  },
   readinessProbe: probeField('readinessProbe'),
   livenessProbe: probeField('livenessProbe'),
   startupProbe: probeField('startupProbe'),
+  preStop: {
+    schema: z.array(z.string()).min(1, 'must not be empty'),
+    order: asIs,
+    diff: diffWhole,
+    promotion: { rule: 'source', reason: travelsWithCode('shutdown hooks') },
+    render: (value, context) => {
+      context.container.lifecycle = {
+        preStop: { exec: { command: [...value] } },
+      };
+    },
+    drift: objects => (objects.container()?.lifecycle as any)?.preStop,
+  },
+  terminationGracePeriodSeconds: podField(
+    'terminationGracePeriodSeconds',
+    { rule: 'source', reason: travelsWithCode('shutdown settings') },
+    integer(0, 2147483647),
+  ),
+  sidecars: extraContainers('sidecars', 'sidecar images'),
+  initContainers: extraContainers('initContainers', 'init container images'),
+  serviceAccountName: podField(
+    'serviceAccountName',
+    { rule: 'target', reason: environmentOwned('the service account') },
+    objectName,
+  ),
+  imagePullSecrets: podField(
+    'imagePullSecrets',
+    { rule: 'target', reason: environmentOwned('the image pull secrets') },
+    z.array(objectName),
+    value => value.map(name => ({ name })),
+  ),
+  nodeSelector: podField(
+    'nodeSelector',
+    { rule: 'target', reason: environmentOwned('placement') },
+    z.record(qualifiedNameChecked, labelValueChecked),
+    value => ({ ...value }),
+    value => sortedMap(value, v => v),
+  ),
+  tolerations: podField(
+    'tolerations',
+    { rule: 'target', reason: environmentOwned('placement') },
+    z.array(
+      z.strictObject({
+        key: qualifiedNameChecked.optional(),
+        operator: z.enum(['Exists', 'Equal']).optional(),
+        value: labelValueChecked.optional(),
+        effect: z
+          .enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute'])
+          .optional(),
+        tolerationSeconds: integer(0, 2147483647).optional(),
+      }),
+    ),
+    copyJson,
+    value =>
+      value.map(toleration =>
+        orderKeys(toleration, [
+          'key',
+          'operator',
+          'value',
+          'effect',
+          'tolerationSeconds',
+        ]),
+      ),
+  ),
+  disruptionBudget: {
+    schema: z
+      .strictObject({
+        minAvailable: countOrPercent.optional(),
+        maxUnavailable: countOrPercent.optional(),
+      })
+      .refine(
+        exactlyOne<DisruptionBudget>(['minAvailable', 'maxUnavailable']),
+        {
+          message: 'must have exactly one of minAvailable, maxUnavailable',
+        },
+      ),
+    order: value => orderKeys(value, ['minAvailable', 'maxUnavailable']),
+    diff: diffWhole,
+    promotion: {
+      rule: 'target',
+      reason: environmentOwned('the disruption budget'),
+    },
+    render: (value, context) => {
+      context.addObject(
+        'policy/v1',
+        'PodDisruptionBudget',
+        compact({
+          selector: { matchLabels: selectorOf(context.name) },
+          minAvailable: value.minAvailable,
+          maxUnavailable: value.maxUnavailable,
+        }),
+      );
+    },
+    drift: objects => {
+      const spec = objects.object('PodDisruptionBudget')?.spec as any;
+      return spec
+        ? compact({
+            minAvailable: spec.minAvailable,
+            maxUnavailable: spec.maxUnavailable,
+          })
+        : undefined;
+    },
+  },
   labels: metadataMap(
     'labels',
     z.record(mapKey(RESERVED_LABEL_KEYS), labelValueChecked),

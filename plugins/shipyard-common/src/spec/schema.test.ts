@@ -606,6 +606,234 @@ describe('parseSpec', () => {
         'args[1]',
         /must be a string/,
       ],
+      [
+        'an exposed host that is not a host name',
+        withImage({ ports: [{ port: 80, expose: { host: 'Pay ments' } }] }),
+        'ports[0].expose.host',
+        /must be a host name/,
+      ],
+      [
+        'an exposed path without a slash',
+        withImage({
+          ports: [{ port: 80, expose: { host: 'a.example.com', path: 'api' } }],
+        }),
+        'ports[0].expose.path',
+        /must start with "\/"/,
+      ],
+      [
+        'an exposed UDP port',
+        withImage({
+          ports: [
+            { port: 53, protocol: 'UDP', expose: { host: 'a.example.com' } },
+          ],
+        }),
+        'ports[0].expose',
+        /must be TCP/,
+      ],
+      [
+        'two ports exposed at the same host and path',
+        withImage({
+          ports: [
+            { name: 'a', port: 80, expose: { host: 'a.example.com' } },
+            { name: 'b', port: 81, expose: { host: 'a.example.com' } },
+          ],
+        }),
+        'ports[1].expose',
+        /already exposed by ports\[0\]/,
+      ],
+      [
+        'a mount with two sources',
+        withImage({
+          mounts: [{ path: '/etc/a', secret: 'a', configMap: 'b' }],
+        }),
+        'mounts[0]',
+        /exactly one of secret, configMap, persistentVolumeClaim, emptyDir/,
+      ],
+      [
+        'a mount at a relative path',
+        withImage({ mounts: [{ path: 'etc/a', secret: 'a' }] }),
+        'mounts[0].path',
+        /absolute path/,
+      ],
+      [
+        'two mounts at one path',
+        withImage({
+          mounts: [
+            { path: '/data', persistentVolumeClaim: 'a' },
+            { path: '/data/', emptyDir: {} },
+          ],
+        }),
+        'mounts[1].path',
+        /already mounted by mounts\[0\]/,
+      ],
+      [
+        'a writable Secret mount',
+        withImage({ mounts: [{ path: '/s', secret: 'a', readOnly: false }] }),
+        'mounts[0].readOnly',
+        /read-only/,
+      ],
+      [
+        'a Secret name that is not a Kubernetes name',
+        withImage({ mounts: [{ path: '/s', secret: 'Bad_Name' }] }),
+        'mounts[0].secret',
+        /DNS-1123/,
+      ],
+      [
+        'envFrom with neither secret nor configMap',
+        withImage({ envFrom: [{ prefix: 'X_' }] }),
+        'envFrom[0]',
+        /exactly one of secret, configMap/,
+      ],
+      [
+        'envFrom with a bad prefix',
+        withImage({ envFrom: [{ secret: 'a', prefix: '1X' }] }),
+        'envFrom[0].prefix',
+        /env var name/,
+      ],
+      [
+        'a sidecar without an image',
+        withImage({ sidecars: [{ name: 'proxy' }] }),
+        'sidecars[0].image',
+        /is required/,
+      ],
+      [
+        'a sidecar and an init container with one name',
+        withImage({
+          sidecars: [{ name: 'proxy', image: 'envoy:1' }],
+          initContainers: [{ name: 'proxy', image: 'busybox:1' }],
+        }),
+        'initContainers[0].name',
+        /duplicate container name "proxy" \(sidecars\[0\]\)/,
+      ],
+      [
+        "a sidecar port the service's container uses",
+        withImage({
+          ports: [{ port: 8080 }],
+          sidecars: [
+            { name: 'proxy', image: 'envoy:1', ports: [{ port: 8080 }] },
+          ],
+        }),
+        'sidecars[0].ports[0].port',
+        /already used by ports\[0\]/,
+      ],
+      [
+        'a sidecar probe on a port it does not have',
+        withImage({
+          sidecars: [
+            {
+              name: 'proxy',
+              image: 'envoy:1',
+              ports: [{ name: 'admin', port: 9901 }],
+              readinessProbe: { httpGet: { path: '/ready', port: 'http' } },
+            },
+          ],
+        }),
+        'sidecars[0].readinessProbe.httpGet.port',
+        /no port named "http"/,
+      ],
+      [
+        'a GPU of half a device',
+        withImage({ resources: { limits: { 'nvidia.com/gpu': '500m' } } }),
+        'resources.limits.nvidia.com/gpu',
+        /whole number/,
+      ],
+      [
+        'a GPU request without a limit',
+        withImage({ resources: { requests: { 'nvidia.com/gpu': '1' } } }),
+        'resources.limits.nvidia.com/gpu',
+        /is required/,
+      ],
+      [
+        'a GPU request other than its limit',
+        withImage({
+          resources: {
+            requests: { 'nvidia.com/gpu': '1' },
+            limits: { 'nvidia.com/gpu': '2' },
+          },
+        }),
+        'resources.requests.nvidia.com/gpu',
+        /cannot be overcommitted/,
+      ],
+      [
+        'a service account name that is not a Kubernetes name',
+        withImage({ serviceAccountName: 'Payments' }),
+        'serviceAccountName',
+        /DNS-1123/,
+      ],
+      [
+        'an image pull secret twice',
+        withImage({ imagePullSecrets: ['ghcr', 'ghcr'] }),
+        'imagePullSecrets[1]',
+        /duplicate Secret ghcr/,
+      ],
+      [
+        'a node selector value with spaces',
+        withImage({ nodeSelector: { pool: 'gpu nodes' } }),
+        'nodeSelector.pool',
+        /letters, digits/,
+      ],
+      [
+        'a toleration with Exists and a value',
+        withImage({
+          tolerations: [{ key: 'dedicated', operator: 'Exists', value: 'x' }],
+        }),
+        'tolerations[0].value',
+        /must not be set when operator is Exists/,
+      ],
+      [
+        'a toleration of an unknown effect',
+        withImage({ tolerations: [{ key: 'a', value: 'b', effect: 'Never' }] }),
+        'tolerations[0].effect',
+        /must be one of NoSchedule, PreferNoSchedule, NoExecute/,
+      ],
+      [
+        'a Recreate strategy with maxSurge',
+        withImage({ strategy: { type: 'Recreate', maxSurge: 1 } }),
+        'strategy.maxSurge',
+        /must not be set with type Recreate/,
+      ],
+      [
+        'a rolling update that can never start',
+        withImage({
+          strategy: {
+            type: 'RollingUpdate',
+            maxSurge: 0,
+            maxUnavailable: '0%',
+          },
+        }),
+        'strategy.maxUnavailable',
+        /could never start/,
+      ],
+      [
+        'a strategy percentage above 100',
+        withImage({ strategy: { type: 'RollingUpdate', maxSurge: '150%' } }),
+        'strategy.maxSurge',
+        /percentage/,
+      ],
+      [
+        'a negative termination grace period',
+        withImage({ terminationGracePeriodSeconds: -1 }),
+        'terminationGracePeriodSeconds',
+        /must be >= 0/,
+      ],
+      [
+        'an empty preStop command',
+        withImage({ preStop: [] }),
+        'preStop',
+        /must not be empty/,
+      ],
+      [
+        'a disruption budget with both bounds',
+        withImage({ disruptionBudget: { minAvailable: 1, maxUnavailable: 1 } }),
+        'disruptionBudget',
+        /exactly one of minAvailable, maxUnavailable/,
+      ],
+      [
+        'a misspelt disruption budget field',
+        withImage({ disruptionBudget: { minAvailible: 1 } }),
+        'disruptionBudget.minAvailible',
+        /did you mean minAvailable/,
+      ],
     ];
 
     it.each(cases)('%s', (_, input, path, message) => {

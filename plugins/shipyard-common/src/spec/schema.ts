@@ -1,6 +1,12 @@
 import { InputError } from '@backstage/errors';
 import { z } from 'zod';
-import type { LabelPolicy, ServiceSpec, SpecError, Workspace } from '../types';
+import type {
+  LabelPolicy,
+  Resources,
+  ServiceSpec,
+  SpecError,
+  Workspace,
+} from '../types';
 import { canonicalJson } from './canonical';
 import { envValue } from './fieldSchemas';
 import { SPEC_FIELD_NAMES, SPEC_FIELDS, type SpecFieldName } from './fields';
@@ -330,14 +336,16 @@ function protoKeyErrors(input: unknown): SpecError[] {
   if (typeof input !== 'object' || input === null) {
     return [];
   }
-  return (['env', 'labels', 'annotations'] as const).flatMap(field => {
-    const map = (input as Record<string, unknown>)[field];
-    return typeof map === 'object' &&
-      map !== null &&
-      Object.hasOwn(map, '__proto__')
-      ? [{ path: `${field}.__proto__`, message: 'must not be __proto__' }]
-      : [];
-  });
+  return (['env', 'labels', 'annotations', 'nodeSelector'] as const).flatMap(
+    field => {
+      const map = (input as Record<string, unknown>)[field];
+      return typeof map === 'object' &&
+        map !== null &&
+        Object.hasOwn(map, '__proto__')
+        ? [{ path: `${field}.__proto__`, message: 'must not be __proto__' }]
+        : [];
+    },
+  );
 }
 
 function dedupe(errors: SpecError[]): SpecError[] {
@@ -373,8 +381,11 @@ function crossFieldErrors(
     });
   }
   errors.push(...portErrors(spec));
+  errors.push(...exposeErrors(spec));
   errors.push(...probeErrors(spec));
   errors.push(...resourceErrors(spec));
+  errors.push(...containerErrors(spec));
+  errors.push(...podErrors(spec));
   errors.push(...labelPolicyErrors(spec, options.labelPolicy));
   if (spec.annotations) {
     let size = 0;
@@ -450,13 +461,33 @@ const PROBE_FIELDS = [
   'startupProbe',
 ] as const;
 
+type Probes = Pick<
+  ServiceSpec,
+  'readinessProbe' | 'livenessProbe' | 'startupProbe'
+>;
+type PortLike = { name?: string; port: number; targetPort?: number };
+
 function probeErrors(spec: Partial<ServiceSpec>): SpecError[] {
+  return [
+    ...probeErrorsOf(spec, spec.ports ?? [], ''),
+    ...(['sidecars', 'initContainers'] as const).flatMap(field =>
+      (spec[field] ?? []).flatMap((container, index) =>
+        probeErrorsOf(container, container.ports ?? [], `${field}[${index}].`),
+      ),
+    ),
+  ];
+}
+
+function probeErrorsOf(
+  probes: Probes,
+  ports: PortLike[],
+  prefix: string,
+): SpecError[] {
   const errors: SpecError[] = [];
-  const ports = spec.ports ?? [];
   const names = new Set(ports.flatMap(port => (port.name ? [port.name] : [])));
   const numbers = new Set(ports.map(port => port.targetPort ?? port.port));
   for (const field of PROBE_FIELDS) {
-    const given = spec[field];
+    const given = probes[field];
     if (!given) {
       continue;
     }
@@ -466,7 +497,7 @@ function probeErrors(spec: Partial<ServiceSpec>): SpecError[] {
       given.successThreshold !== 1
     ) {
       errors.push({
-        path: `${field}.successThreshold`,
+        path: `${prefix}${field}.successThreshold`,
         message: 'must be 1 for liveness and startup probes',
       });
     }
@@ -477,7 +508,7 @@ function probeErrors(spec: Partial<ServiceSpec>): SpecError[] {
       continue;
     }
     const port = given[handler]!.port;
-    const path = `${field}.${handler}.port`;
+    const path = `${prefix}${field}.${handler}.port`;
     if (typeof port === 'string' && !names.has(port)) {
       errors.push({
         path,
@@ -495,27 +526,217 @@ function probeErrors(spec: Partial<ServiceSpec>): SpecError[] {
   return errors;
 }
 
-const RESOURCE_NAMES = ['cpu', 'memory', 'ephemeral-storage'] as const;
-
 function resourceErrors(spec: Partial<ServiceSpec>): SpecError[] {
+  return [
+    ...resourceErrorsOf(spec.resources, 'resources'),
+    ...(['sidecars', 'initContainers'] as const).flatMap(field =>
+      (spec[field] ?? []).flatMap((container, index) =>
+        resourceErrorsOf(container.resources, `${field}[${index}].resources`),
+      ),
+    ),
+  ];
+}
+
+function resourceErrorsOf(
+  resources: Resources | undefined,
+  path: string,
+): SpecError[] {
   const errors: SpecError[] = [];
-  const { requests, limits } = spec.resources ?? {};
-  for (const name of RESOURCE_NAMES) {
-    const request = requests?.[name];
-    const limit = limits?.[name];
-    if (request === undefined || limit === undefined) {
+  const { requests, limits } = resources ?? {};
+  const names = new Set([
+    ...Object.keys(requests ?? {}),
+    ...Object.keys(limits ?? {}),
+  ]);
+  for (const name of [...names].sort()) {
+    const request = (requests as Record<string, string> | undefined)?.[name];
+    const limit = (limits as Record<string, string> | undefined)?.[name];
+    const requested =
+      request === undefined ? undefined : parseQuantity(request);
+    const limited = limit === undefined ? undefined : parseQuantity(limit);
+    if (name.includes('/')) {
+      // Extended resources are whole devices and cannot be overcommitted.
+      for (const [group, quantity] of [
+        ['requests', requested],
+        ['limits', limited],
+      ] as const) {
+        if (quantity && quantity.numerator % quantity.denominator !== 0n) {
+          errors.push({
+            path: `${path}.${group}.${name}`,
+            message:
+              'must be a whole number: extended resources are whole devices',
+          });
+        }
+      }
+      if (requested && !limited) {
+        errors.push({
+          path: `${path}.limits.${name}`,
+          message: `is required: an extended resource is requested, so its limit must be set to the same (${request})`,
+        });
+      } else if (
+        requested &&
+        limited &&
+        compareQuantities(requested, limited) !== 0
+      ) {
+        errors.push({
+          path: `${path}.requests.${name}`,
+          message: `must equal ${path}.limits.${name} (${limit}): extended resources cannot be overcommitted`,
+        });
+      }
       continue;
     }
-    const requested = parseQuantity(request);
-    const limited = parseQuantity(limit);
     if (requested && limited && compareQuantities(requested, limited) > 0) {
       errors.push({
-        path: `resources.requests.${name}`,
-        message: `must be <= resources.limits.${name} (${limit})`,
+        path: `${path}.requests.${name}`,
+        message: `must be <= ${path}.limits.${name} (${limit})`,
       });
     }
   }
   return errors;
+}
+
+function exposeErrors(spec: Partial<ServiceSpec>): SpecError[] {
+  const errors: SpecError[] = [];
+  const routes = new Map<string, number>();
+  (spec.ports ?? []).forEach((port, index) => {
+    if (!port.expose) {
+      return;
+    }
+    if ((port.protocol ?? 'TCP') !== 'TCP') {
+      errors.push({
+        path: `ports[${index}].expose`,
+        message: `an exposed port must be TCP (HTTP), not ${port.protocol}`,
+      });
+    }
+    const route = `${port.expose.host}${port.expose.path ?? '/'}`;
+    if (routes.has(route)) {
+      errors.push({
+        path: `ports[${index}].expose`,
+        message: `${route} is already exposed by ports[${routes.get(route)}]`,
+      });
+    } else {
+      routes.set(route, index);
+    }
+  });
+  return errors;
+}
+
+function containerErrors(spec: Partial<ServiceSpec>): SpecError[] {
+  const errors: SpecError[] = [];
+  const names = new Map<string, string>();
+  const containerPorts = new Map<string, string>();
+  (spec.ports ?? []).forEach((port, index) => {
+    containerPorts.set(
+      `${port.targetPort ?? port.port}/${port.protocol ?? 'TCP'}`,
+      `ports[${index}]`,
+    );
+  });
+  for (const field of ['sidecars', 'initContainers'] as const) {
+    (spec[field] ?? []).forEach((container, index) => {
+      const at = `${field}[${index}]`;
+      const seen = names.get(container.name);
+      if (seen) {
+        errors.push({
+          path: `${at}.name`,
+          message: `duplicate container name "${container.name}" (${seen})`,
+        });
+      } else {
+        names.set(container.name, at);
+      }
+      if (field !== 'sidecars') {
+        return;
+      }
+      // Sidecars share the pod's network with the service's container.
+      (container.ports ?? []).forEach((port, portIndex) => {
+        const key = `${port.port}/${port.protocol ?? 'TCP'}`;
+        const used = containerPorts.get(key);
+        if (used) {
+          errors.push({
+            path: `${at}.ports[${portIndex}].port`,
+            message: `port ${key} is already used by ${used}`,
+          });
+        } else {
+          containerPorts.set(key, `${at}.ports[${portIndex}]`);
+        }
+      });
+    });
+  }
+  return errors;
+}
+
+function podErrors(spec: Partial<ServiceSpec>): SpecError[] {
+  const errors: SpecError[] = [];
+  const paths = new Map<string, number>();
+  (spec.mounts ?? []).forEach((mount, index) => {
+    const path = mount.path.replace(/\/+$/, '') || '/';
+    if (paths.has(path)) {
+      errors.push({
+        path: `mounts[${index}].path`,
+        message: `${mount.path} is already mounted by mounts[${paths.get(
+          path,
+        )}]`,
+      });
+    } else {
+      paths.set(path, index);
+    }
+    if (mount.readOnly === false && (mount.secret || mount.configMap)) {
+      errors.push({
+        path: `mounts[${index}].readOnly`,
+        message:
+          'must not be false: Secret and ConfigMap volumes are read-only',
+      });
+    }
+  });
+  (spec.tolerations ?? []).forEach((toleration, index) => {
+    const operator = toleration.operator ?? 'Equal';
+    if (operator === 'Exists' && toleration.value !== undefined) {
+      errors.push({
+        path: `tolerations[${index}].value`,
+        message: 'must not be set when operator is Exists',
+      });
+    }
+    if (toleration.key === undefined && operator !== 'Exists') {
+      errors.push({
+        path: `tolerations[${index}].operator`,
+        message: 'must be Exists when there is no key',
+      });
+    }
+  });
+  const pullSecrets = new Set<string>();
+  (spec.imagePullSecrets ?? []).forEach((name, index) => {
+    if (pullSecrets.has(name)) {
+      errors.push({
+        path: `imagePullSecrets[${index}]`,
+        message: `duplicate Secret ${name}`,
+      });
+    }
+    pullSecrets.add(name);
+  });
+  const strategy = spec.strategy;
+  if (strategy?.type === 'Recreate') {
+    for (const key of ['maxSurge', 'maxUnavailable'] as const) {
+      if (strategy[key] !== undefined) {
+        errors.push({
+          path: `strategy.${key}`,
+          message: 'must not be set with type Recreate',
+        });
+      }
+    }
+  } else if (
+    strategy &&
+    isZero(strategy.maxSurge) &&
+    isZero(strategy.maxUnavailable)
+  ) {
+    errors.push({
+      path: 'strategy.maxUnavailable',
+      message:
+        'must not be 0 when maxSurge is 0: the rollout could never start',
+    });
+  }
+  return errors;
+}
+
+function isZero(value: number | string | undefined): boolean {
+  return value === 0 || value === '0%';
 }
 
 const MAP_LIMITS: Record<string, [number, string]> = {
