@@ -559,3 +559,38 @@ describe.each(databases.eachSupportedId())('promotion requests and blockers that
     }
   });
 });
+
+describe.each(databases.eachSupportedId())('promotion requests of auto-promotion (%s)', databaseId => {
+  it('runs on approval as auto-promotion, whatever approval.execute says, and anyone with the permission counts', async () => {
+    const knex = await databases.init(databaseId);
+    const { backend, server } = await startShipyard(knex, {
+      gateway: new FakeClusterGateway(),
+      config: { ...config, shipyard: { ...config.shipyard, approval: { execute: 'by-requester' } } },
+      policy,
+    });
+    try {
+      const ORDERS = '/api/shipyard/services/component/default/orders';
+      const deployed = await request(server)
+        .post(`${ORDERS}/workspaces/dev/versions?wait=true`)
+        .set('Authorization', as('releaser'))
+        .send({ spec: baseSpec });
+      expect(deployed.body.status).toBe('succeeded');
+      let asked: PromotionRequest | undefined;
+      for (let i = 0; i < 100 && !asked; i++) {
+        await new Promise(r => setTimeout(r, 50));
+        asked = (await request(server).get(`${ORDERS}/promotions/requests`).set('Authorization', as('viewer'))).body.items[0];
+      }
+      expect(asked).toMatchObject({ origin: 'auto-promotion', requestedBy: 'shipyard:auto-promotion', status: 'pending' });
+
+      const approved = await request(server).post(`${REQUESTS}/${asked!.id}/approve`).set('Authorization', as('approver')).send({});
+      expect(approved.body).toMatchObject({ status: 'executed', outcome: { by: USERS.approver, version: 1 } });
+      const staging = (await request(server).get(`${ORDERS}/workspaces/staging/versions/1`).set('Authorization', as('viewer'))).body;
+      expect(staging).toMatchObject({
+        origin: { type: 'auto-promotion', workspace: 'dev', version: 1 },
+        createdBy: 'shipyard:auto-promotion',
+      });
+    } finally {
+      await backend.stop();
+    }
+  });
+});

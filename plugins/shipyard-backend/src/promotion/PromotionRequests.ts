@@ -15,6 +15,7 @@ import {
 import { PromotionRequestStore, StoredPromotionRequest } from '../database/PromotionRequestStore';
 import { ShipyardNotifier } from '../notifications/ShipyardNotifier';
 import { VersionEvents } from '../operations/VersionEvents';
+import { AUTO_PROMOTION_ACTOR } from './AutoPromoter';
 import { actorOf, runAudited } from '../service/auditing';
 import { ShipyardCallContext, ShipyardService } from '../service/ShipyardService';
 
@@ -129,7 +130,8 @@ export class PromotionRequests {
       throw new ConflictError(`The plan has blockers an approval cannot lift: ${blocked}`);
     }
     const origin = options.origin ?? 'promotion';
-    const requestedBy = actorOf(context.credentials);
+    // Its versions name auto-promotion as their author, whoever approved them.
+    const requestedBy = origin === 'auto-promotion' ? AUTO_PROMOTION_ACTOR : actorOf(context.credentials);
     if (origin === 'auto-promotion') {
       const open = await this.deps.store.list({ service: ref, status: OPEN, limit: DEFAULT_LIST_LIMIT });
       const same = open.find(r => r.target === target.name && r.planHash === plan.planHash && r.origin === origin);
@@ -380,7 +382,7 @@ export class PromotionRequests {
               reason: request.reason,
             },
             context,
-            { approvedRequest: { id: request.id, requestedBy: request.requestedBy } },
+            { approvedRequest: { id: request.id, requestedBy: request.requestedBy, origin: request.origin } },
           ),
         v => ({ version: v.number, status: v.status }),
       );

@@ -574,7 +574,9 @@ export class ShipyardService {
     entityRef: string,
     request: PromoteRequest,
     context: ShipyardCallContext,
-    options: { approvedRequest?: { id: string; requestedBy: string } } = {},
+    options: {
+      approvedRequest?: { id: string; requestedBy: string; origin?: 'promotion' | 'auto-promotion' };
+    } = {},
   ): Promise<Version> {
     const service = await this.resolve(entityRef, context.credentials);
     const { source, target } = this.promotionWorkspaces(service, request);
@@ -617,6 +619,7 @@ export class ShipyardService {
           inputs,
           reason: request.reason,
           createdBy: approvedRequest?.requestedBy ?? actorOf(context.credentials),
+          origin: approvedRequest?.origin,
           wait: request.wait,
           overrideFreeze,
         }),
