@@ -11,6 +11,10 @@ export {
   EntityShipyardPromoteContent,
   EntityShipyardOverviewCard,
 } from './plugin';
-export { shipyardApiRef, ShipyardApiClient } from './api';
+export {
+  shipyardApiRef,
+  ShipyardApiClient,
+  type ShipyardFrontendApi,
+} from './api';
 export { isShipyardAvailable } from './isShipyardAvailable';
 export { versionsRouteRef, promoteRouteRef } from './routes';

@@ -7,19 +7,20 @@ import {
   renderInTestApp,
 } from '@backstage/test-utils';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
+import { permissionApiRef } from '@backstage/plugin-permission-react';
 import type {
   PromotionPlan,
   ServiceSpec,
   ServiceWorkspaceState,
-  ShipyardApi,
   Version,
   Workspace,
 } from '@shipyard/backstage-plugin-common';
 import { ReactElement } from 'react';
-import { shipyardApiRef } from '../api';
+import { SWRConfig } from 'swr';
+import { shipyardApiRef, type ShipyardFrontendApi } from '../api';
 
-/** A ShipyardApi whose every method is a jest mock; tests set what they need. */
-export type MockShipyardApi = { [K in keyof ShipyardApi]: jest.Mock };
+/** A ShipyardFrontendApi whose every method is a jest mock; tests set what they need. */
+export type MockShipyardApi = { [K in keyof ShipyardFrontendApi]: jest.Mock };
 
 export function mockShipyardApi(
   overrides: Partial<MockShipyardApi> = {},
@@ -40,6 +41,14 @@ export function mockShipyardApi(
     promote: jest.fn(),
     getLive: jest.fn(),
     releaseLease: jest.fn(),
+    rejectVersion: jest.fn(),
+    unrejectVersion: jest.fn(),
+    liftHold: jest.fn(),
+    requestPromotion: jest.fn(),
+    listPromotionRequests: jest.fn().mockResolvedValue([]),
+    approvePromotionRequest: jest.fn(),
+    declinePromotionRequest: jest.fn(),
+    executePromotionRequest: jest.fn(),
     ...overrides,
   };
 }
@@ -209,6 +218,26 @@ export async function responseError(
   } as any);
 }
 
+/**
+ * The APIs a Shipyard component needs: the mocked Shipyard API, the signed-in
+ * user, a permission API that allows everything, and whatever `more` adds or
+ * replaces (e.g. a permission API that denies).
+ */
+export function withDefaults(
+  api: MockShipyardApi,
+  more: Array<[ApiRef<any>, any]> = [],
+): Array<[ApiRef<any>, any]> {
+  const defaults: Array<[ApiRef<any>, any]> = [
+    [shipyardApiRef, api],
+    [identityApiRef, mockApis.identity({ userEntityRef: SIGNED_IN_USER })],
+    [permissionApiRef, mockApis.permission()],
+  ];
+  return [
+    ...defaults.filter(([ref]) => !more.some(([other]) => other.id === ref.id)),
+    ...more,
+  ];
+}
+
 /** Renders a Shipyard component on the entity page of `payments`, with a mocked API. */
 export function renderForEntity(
   element: ReactElement,
@@ -221,16 +250,13 @@ export function renderForEntity(
   } = {},
 ) {
   return renderInTestApp(
-    <TestApiProvider
-      apis={[
-        [shipyardApiRef, api],
-        [identityApiRef, mockApis.identity({ userEntityRef: SIGNED_IN_USER })],
-        ...(options.apis ?? []),
-      ]}
-    >
-      <EntityProvider entity={options.entity ?? entity}>
-        {element}
-      </EntityProvider>
+    <TestApiProvider apis={withDefaults(api, options.apis)}>
+      {/* usePermission caches answers in SWR's global cache: one cache per render, so tests do not leak permissions. */}
+      <SWRConfig value={{ provider: () => new Map() }}>
+        <EntityProvider entity={options.entity ?? entity}>
+          {element}
+        </EntityProvider>
+      </SWRConfig>
     </TestApiProvider>,
     { routeEntries: options.routeEntries },
   );

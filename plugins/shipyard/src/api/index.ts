@@ -1,2 +1,2 @@
-export { shipyardApiRef } from './ShipyardApiRef';
+export { shipyardApiRef, type ShipyardFrontendApi } from './ShipyardApiRef';
 export { ShipyardApiClient } from './ShipyardApiClient';

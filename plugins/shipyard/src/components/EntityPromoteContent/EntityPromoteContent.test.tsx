@@ -1,3 +1,7 @@
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { permissionApiRef } from '@backstage/plugin-permission-react';
+import { mockApis } from '@backstage/test-utils';
+import type { PlanChange } from '@shipyard/backstage-plugin-common';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import {
@@ -9,6 +13,7 @@ import {
   responseError,
   state,
   version,
+  workspace,
 } from '../../__testUtils__/fixtures';
 import { EntityPromoteContent } from './EntityPromoteContent';
 
@@ -372,6 +377,7 @@ describe('EntityPromoteContent', () => {
     it('shows the checklist of a first promotion into an empty protected prod before the button, which waits for prod typed', async () => {
       const api = pipelineApi();
       api.getServiceWorkspaces.mockResolvedValue([
+        state('dev'),
         state('staging', {
           currentVersion: staging7,
           latestVersion: staging7,
@@ -833,5 +839,371 @@ describe('EntityPromoteContent', () => {
       source: 'staging',
       target: 'prod',
     });
+  });
+});
+
+const IMAGE_CHANGE: PlanChange[] = [
+  {
+    path: 'image',
+    action: 'overwrite',
+    from: 'ghcr.io/acme/payments:1.6.0',
+    to: 'ghcr.io/acme/payments:1.7.0',
+    reason: 'will change, from source: the artifact being promoted',
+  },
+];
+
+describe('the pipeline of the catalog path', () => {
+  const dev5 = version(5);
+  const staging7ok = version(7, { workspace: 'staging' });
+  const freeze = {
+    name: 'year end',
+    start: '2026-12-20T00:00:00Z',
+    end: '2027-01-04T00:00:00Z',
+  };
+  const request = {
+    id: 'r1',
+    service: ENTITY_REF,
+    source: 'staging',
+    target: 'prod',
+    sourceVersion: 7,
+    sourceVersionPinned: false,
+    targetVersion: 12,
+    planHash: 'plan-hash-1',
+    inputKeys: [],
+    origin: 'promotion' as const,
+    status: 'pending' as const,
+    required: 1,
+    approvals: [],
+    requestedBy: 'user:default/ana',
+    requestedAt: new Date().toISOString(),
+    updatedAt: new Date().toISOString(),
+  };
+
+  function policyApi(
+    overrides: Partial<Record<'dev' | 'staging' | 'prod', object>> = {},
+  ) {
+    return mockShipyardApi({
+      getServiceWorkspaces: jest.fn().mockResolvedValue([
+        state('dev', {
+          currentVersion: dev5,
+          latestVersion: dev5,
+          versionCount: 5,
+          ...overrides.dev,
+        }),
+        state('staging', {
+          currentVersion: staging7ok,
+          latestVersion: staging7ok,
+          versionCount: 7,
+          ...overrides.staging,
+        }),
+        state('prod', {
+          currentVersion: prod12,
+          latestVersion: prod12,
+          versionCount: 12,
+          ...overrides.prod,
+        }),
+      ]),
+      planPromotion: jest.fn().mockResolvedValue(
+        plan({
+          source: { workspace: 'dev', version: 5 },
+          target: { workspace: 'staging', version: 7 },
+          changes: IMAGE_CHANGE,
+          blockers: [],
+          warnings: [],
+          checklist: [],
+        }),
+      ),
+      listPromotionRequests: jest.fn().mockResolvedValue([request]),
+    });
+  }
+
+  const stage = (name: string) =>
+    screen.getByLabelText(new RegExp(`^Workspace ${name}`));
+
+  it("shows each stage's hold, freeze, last auto-promotion and the requests waiting for it", async () => {
+    const api = policyApi({
+      staging: {
+        hold: {
+          by: 'user:default/ben',
+          at: new Date().toISOString(),
+          reason: 'v6 broke checkout',
+          version: 7,
+        },
+        autoPromotion: {
+          source: { workspace: 'dev', version: 5 },
+          target: 'staging',
+          at: new Date().toISOString(),
+          result: 'skipped',
+          code: 'hold',
+          reason: 'staging is held by a rollback',
+        },
+      },
+      prod: { freeze },
+    });
+    await renderForEntity(<EntityPromoteContent />, api);
+    await screen.findByText(/Auto-promotion held by ben/);
+    expect(api.listPromotionRequests).toHaveBeenCalledWith({
+      entityRef: ENTITY_REF,
+      status: ['pending'],
+    });
+    expect(within(stage('staging')).getByTestId('hold')).toHaveTextContent(
+      'Auto-promotion held by ben (rollback v7): v6 broke checkout',
+    );
+    expect(
+      within(stage('staging')).getByTestId('auto-promotion'),
+    ).toHaveTextContent(
+      'Auto-promotion from dev v5: did not run — staging is held by a rollback',
+    );
+    expect(within(stage('prod')).getByTestId('freeze')).toHaveTextContent(
+      "Frozen: prod is frozen ('year end') until",
+    );
+    expect(within(stage('prod')).getByTestId('pending')).toHaveTextContent(
+      '1 promotion request waits for approval (staging v7 by ana)',
+    );
+  });
+
+  it("plans the step a stage's button names", async () => {
+    const api = policyApi();
+    await renderForEntity(<EntityPromoteContent />, api);
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'Promote v5 to staging' }),
+    );
+    await waitFor(() =>
+      expect(api.planPromotion).toHaveBeenLastCalledWith(ENTITY_REF, {
+        source: 'dev',
+        target: 'staging',
+      }),
+    );
+    expect(stage('dev')).toHaveAccessibleName(
+      'Workspace dev, promotion source',
+    );
+    expect(stage('staging')).toHaveAccessibleName(
+      'Workspace staging, promotion target',
+    );
+  });
+
+  it('shows a stage button disabled with the reason: a source that did not succeed, a rejected one', async () => {
+    const rejected7 = {
+      ...staging7ok,
+      rejection: {
+        by: 'user:default/ben',
+        at: new Date().toISOString(),
+        reason: 'leaks memory',
+      },
+    };
+    await renderForEntity(
+      <EntityPromoteContent />,
+      policyApi({
+        dev: {
+          currentVersion: { ...dev5, status: 'progressing' },
+          latestVersion: { ...dev5, status: 'progressing' },
+        },
+        staging: {
+          currentVersion: rejected7,
+          latestVersion: rejected7,
+        },
+      }),
+    );
+    const toStaging = await screen.findByRole('button', {
+      name: 'Promote v5 to staging',
+    });
+    expect(toStaging).toBeDisabled();
+    expect(toStaging).toHaveAccessibleDescription(
+      'dev v5 is rolling out; only a succeeded version is promoted',
+    );
+    const toProd = screen.getByRole('button', { name: 'Promote v7 to prod' });
+    expect(toProd).toBeDisabled();
+    expect(toProd).toHaveAccessibleDescription(
+      'staging v7 is rejected: Rejected by ben: leaks memory',
+    );
+  });
+
+  it("disables promotion into a frozen workspace with the window's name and end, unless the user may override it with a reason", async () => {
+    const api = policyApi({ prod: { freeze } });
+    api.planPromotion.mockResolvedValue(
+      plan({
+        blockers: [
+          { code: 'freeze', message: "prod is frozen ('year end') until …" },
+        ],
+        changes: IMAGE_CHANGE,
+        warnings: [],
+        checklist: [],
+      }),
+    );
+    const { unmount } = await renderForEntity(<EntityPromoteContent />, api, {
+      apis: [
+        [
+          permissionApiRef,
+          mockApis.permission({
+            authorize: req =>
+              req.permission.name === 'shipyard.freeze.override'
+                ? AuthorizeResult.DENY
+                : AuthorizeResult.ALLOW,
+          }),
+        ],
+      ],
+    });
+    const toProd = await screen.findByRole('button', {
+      name: 'Promote v7 to prod',
+    });
+    await waitFor(() => expect(toProd).toBeDisabled());
+    expect(toProd).toHaveAccessibleDescription(
+      /^prod is frozen \('year end'\) until /,
+    );
+    unmount();
+
+    await renderForEntity(<EntityPromoteContent />, api);
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'Promote v7 to prod' }),
+    );
+    const promote = await screen.findByRole('button', {
+      name: 'Promote to prod',
+    });
+    await confirmProd();
+    expect(promote).toBeDisabled();
+    await userEvent.type(
+      screen.getByRole('textbox', {
+        name: "Reason to promote during the freeze 'year end'",
+      }),
+      'hotfix for the outage',
+    );
+    expect(promote).toBeEnabled();
+    api.promote.mockResolvedValue(version(13, { workspace: 'prod' }));
+    await userEvent.click(promote);
+    await waitFor(() =>
+      expect(api.promote).toHaveBeenCalledWith(
+        ENTITY_REF,
+        expect.objectContaining({
+          freezeOverride: { reason: 'hotfix for the outage' },
+        }),
+      ),
+    );
+  });
+
+  it('says why the user may not promote, on the stage and by the button', async () => {
+    await renderForEntity(<EntityPromoteContent />, policyApi(), {
+      apis: [
+        [
+          permissionApiRef,
+          mockApis.permission({ authorize: AuthorizeResult.DENY }),
+        ],
+      ],
+    });
+    const toStaging = await screen.findByRole('button', {
+      name: 'Promote v5 to staging',
+    });
+    await waitFor(() =>
+      expect(toStaging).toHaveAccessibleDescription(
+        'You may not promote this service',
+      ),
+    );
+    expect(toStaging).toBeDisabled();
+    expect(
+      screen.queryByRole('button', { name: 'Lift the hold on staging' }),
+    ).toBeNull();
+  });
+
+  it('asks for approval where the target needs it, and shows the request it made', async () => {
+    const api = policyApi();
+    api.getServiceWorkspaces.mockResolvedValue([
+      state('dev', {
+        currentVersion: dev5,
+        latestVersion: dev5,
+        versionCount: 5,
+      }),
+      state('staging', {
+        workspace: workspace('staging', { approval: { required: 2 } }),
+        currentVersion: staging7ok,
+        latestVersion: staging7ok,
+        versionCount: 7,
+      }),
+      state('prod'),
+    ]);
+    api.listPromotionRequests.mockResolvedValue([]);
+    api.requestPromotion.mockResolvedValue({
+      ...request,
+      id: 'r2',
+      source: 'dev',
+      target: 'staging',
+      sourceVersion: 5,
+      required: 2,
+    });
+    await renderForEntity(<EntityPromoteContent />, api);
+    await userEvent.click(
+      await screen.findByRole('button', {
+        name: 'Request promotion of v5 to staging',
+      }),
+    );
+    const submit = await screen.findByRole('button', {
+      name: 'Request promotion to staging',
+    });
+    expect(
+      screen.getByText(/staging needs 2 approvals by someone other than you/),
+    ).toBeInTheDocument();
+    await userEvent.click(submit);
+    await waitFor(() =>
+      expect(api.requestPromotion).toHaveBeenCalledWith(ENTITY_REF, {
+        source: 'dev',
+        target: 'staging',
+        planHash: 'plan-hash-1',
+      }),
+    );
+    expect(api.promote).not.toHaveBeenCalled();
+    expect(await screen.findByTestId('request-notice')).toHaveTextContent(
+      'Requested the promotion of dev v5 to staging: it waits for 2 approvals',
+    );
+  });
+
+  it('lifts the hold a rollback placed', async () => {
+    const api = policyApi({
+      staging: {
+        hold: {
+          by: 'user:default/ben',
+          at: new Date().toISOString(),
+          reason: 'v6 broke checkout',
+        },
+      },
+    });
+    api.liftHold.mockResolvedValue(undefined);
+    await renderForEntity(<EntityPromoteContent />, api);
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'Lift the hold on staging' }),
+    );
+    await waitFor(() =>
+      expect(api.liftHold).toHaveBeenCalledWith(ENTITY_REF, 'staging'),
+    );
+  });
+
+  it('draws every chain of the path, e.g. a hotfix lane into prod', async () => {
+    const api = policyApi();
+    api.getServiceWorkspaces.mockResolvedValue([
+      state('dev'),
+      state('staging'),
+      state('hotfix', { currentVersion: version(2, { workspace: 'hotfix' }) }),
+      state('prod'),
+    ]);
+    await renderForEntity(<EntityPromoteContent />, api, {
+      entity: {
+        ...entity,
+        metadata: {
+          ...entity.metadata,
+          annotations: {
+            'shipyard/workspaces': 'dev, staging, hotfix, prod',
+            'shipyard/promotion': 'dev -> staging -> prod; hotfix -> prod',
+          },
+        },
+      },
+    });
+    expect(
+      await screen.findByRole('list', {
+        name: 'Promotion path hotfix → prod',
+      }),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByRole('list', { name: 'Promotion path dev → staging → prod' }),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByRole('button', { name: 'Promote v2 to prod' }),
+    ).toBeEnabled();
   });
 });

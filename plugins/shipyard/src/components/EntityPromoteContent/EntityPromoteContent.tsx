@@ -15,15 +15,25 @@ import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
 import {
-  readShipyardAnnotations,
+  readPromotionPath,
   SHIPYARD_PROMOTION_ANNOTATION,
   type EnvValue,
   type PromotableField,
   type PromotionPlan,
+  type PromotionRequest,
+  type PromotionStep,
   type ServiceWorkspaceState,
   type Version,
 } from '@shipyard/backstage-plugin-common';
-import { FormEvent, useCallback, useEffect, useMemo, useState } from 'react';
+import {
+  FormEvent,
+  useCallback,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+} from 'react';
+import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { useSearchParams } from 'react-router-dom';
 import { shipyardApiRef } from '../../api';
 import { isStalePlan, messageOf } from '../../api/errors';
@@ -44,41 +54,42 @@ import {
 } from './PromotionPlanView';
 import { PromotionReview } from './PromotionReview';
 import { useInputChecks } from './useInputChecks';
+import { useShipyardPermissions } from '../../hooks/useShipyardPermissions';
+import { APPROVALS_PATH } from '../../routes';
+import { authorName } from '../shared/authorName';
+import { freezeText, orderedSteps, stepState } from './promotionSteps';
 
 /** The first step of the path whose source has something to promote. */
 export function defaultStep(
-  path: string[],
+  steps: PromotionStep[],
   states: ServiceWorkspaceState[],
 ): [string, string] {
-  for (let i = 0; i + 1 < path.length; i++) {
-    if (states.find(s => s.workspace.name === path[i])?.currentVersion) {
-      return [path[i], path[i + 1]];
-    }
-  }
-  return [path[0], path[1]];
+  const ready = steps.find(
+    step => states.find(s => s.workspace.name === step.from)?.currentVersion,
+  );
+  const step = ready ?? steps[0];
+  return [step.from, step.to];
 }
 
 function PromotionWorkbench(props: {
   entityRef: string;
-  path: string[];
+  chains: string[][];
+  steps: PromotionStep[];
   states: ServiceWorkspaceState[];
   reload: () => void;
 }) {
-  const { entityRef, path, states } = props;
+  const { entityRef, chains, steps, states } = props;
   const api = useApi(shipyardApiRef);
   const store = useServiceStatusStore(entityRef);
-  // `?source=dev&version=5` (from a version's page) promotes that version rather than dev's current one.
+  const may = useShipyardPermissions(entityRef);
+  const stepsFrom = (name: string) => steps.filter(s => s.from === name);
+  const sources = [...new Set(steps.map(s => s.from))];
+  // `?source=dev&version=5` (from a version's page or a history row) promotes that version rather than dev's current one.
   const [searchParams] = useSearchParams();
   const [[source, target], setStep] = useState<[string, string]>(() => {
     const requested = searchParams.get('source');
-    if (
-      requested &&
-      path.indexOf(requested) >= 0 &&
-      path.indexOf(requested) < path.length - 1
-    ) {
-      return [requested, path[path.indexOf(requested) + 1]];
-    }
-    return defaultStep(path, states);
+    const first = requested ? stepsFrom(requested)[0] : undefined;
+    return first ? [first.from, first.to] : defaultStep(steps, states);
   });
   const [pinned, setPinned] = useState<{ source: string; version: number }>(
     () => {
@@ -86,11 +97,20 @@ function PromotionWorkbench(props: {
       const requested = searchParams.get('source') ?? '';
       return Number.isSafeInteger(version) &&
         version > 0 &&
-        path.includes(requested)
+        sources.includes(requested)
         ? { source: requested, version }
         : { source: '', version: 0 };
     },
   );
+  const requests = useAsyncRetry(
+    () => api.listPromotionRequests({ entityRef, status: ['pending'] }),
+    [api, entityRef],
+  );
+  const pendingRequests = requests.value ?? [];
+  const [requested, setRequested] = useState<PromotionRequest>();
+  const [freezeReason, setFreezeReason] = useState('');
+  const [holdFailure, setHoldFailure] = useState<string>();
+  const planRef = useRef<HTMLDivElement>(null);
   const sourceVersion =
     pinned.source === source && pinned.version > 0 ? pinned.version : undefined;
   const [planState, setPlanState] = useState<{
@@ -220,9 +240,27 @@ function PromotionWorkbench(props: {
     !!plan &&
     !!checks.checkedPlanHash &&
     checks.checkedPlanHash !== plan.planHash;
+  const targetFreeze = targetState?.freeze;
+  const overridingFreeze =
+    !!targetFreeze && may.freezeOverride && freezeReason.trim() !== '';
   const unresolved = (plan?.blockers ?? []).filter(
-    blocker => !isResolvedBy(blocker, resolvedKeys),
+    blocker =>
+      !isResolvedBy(blocker, resolvedKeys) &&
+      !(blocker.code === 'freeze' && overridingFreeze),
   );
+  const approvals = targetState?.workspace.approval?.required ?? 0;
+  let notAllowed: string | undefined;
+  if (!may.loading && !may.promote) {
+    notAllowed = 'You may not promote this service.';
+  } else if (
+    !may.loading &&
+    targetState?.workspace.protected &&
+    !may.protectedWorkspace
+  ) {
+    notAllowed = `${target} is protected: you may not promote into it.`;
+  } else if (targetFreeze && !may.freezeOverride) {
+    notAllowed = `${freezeText(target, targetFreeze)}.`;
+  }
   // The pipeline refreshes while rollouts run: a plan older than what it shows is out of date,
   // and a plan newer than it means the pipeline needs a refresh.
   const sourceCurrent = sourceState?.currentVersion?.number ?? 0;
@@ -244,19 +282,38 @@ function PromotionWorkbench(props: {
   }, [pipelineBehind, reload]);
 
   const chooseSource = (name: string) => {
-    const next = path[path.indexOf(name) + 1] ?? path.find(w => w !== name)!;
+    const next = stepsFrom(name);
     setStep([
       name,
-      target !== name && path.indexOf(target) > path.indexOf(name)
-        ? target
-        : next,
+      next.some(s => s.to === target) ? target : next[0]?.to ?? target,
     ]);
     setResult(undefined);
+    setRequested(undefined);
   };
 
-  let promoteLabel = `Promote to ${target}`;
+  const promoteFromPipeline = (chosen: PromotionStep) => {
+    setStep([chosen.from, chosen.to]);
+    setResult(undefined);
+    setRequested(undefined);
+    // Scrolling is not implemented by jsdom.
+    planRef.current?.scrollIntoView?.({ behavior: 'smooth', block: 'start' });
+  };
+
+  const liftHold = async (workspace: string) => {
+    setHoldFailure(undefined);
+    try {
+      await api.liftHold(entityRef, workspace);
+      props.reload();
+    } catch (e) {
+      setHoldFailure(messageOf(e));
+    }
+  };
+
+  let promoteLabel = approvals
+    ? `Request promotion to ${target}`
+    : `Promote to ${target}`;
   if (submitting) {
-    promoteLabel = 'Promoting…';
+    promoteLabel = approvals ? 'Requesting…' : 'Promoting…';
   } else if (nothingChanges) {
     promoteLabel = `Promote anyway: record ${target} v${
       (plan?.target.version ?? 0) + 1
@@ -266,7 +323,7 @@ function PromotionWorkbench(props: {
   const onPromote = async (event: FormEvent) => {
     event.preventDefault();
     setAttempted(true);
-    if (!plan || unresolved.length > 0 || !confirmed) {
+    if (!plan || unresolved.length > 0 || !confirmed || notAllowed) {
       return;
     }
     setSubmitting(true);
@@ -276,18 +333,31 @@ function PromotionWorkbench(props: {
       for (const key of needsInputKeys) {
         env[key] = toEnvValue(inputs[key])!;
       }
-      const version = await store.track(() =>
-        api.promote(entityRef, {
-          source: plan.source.workspace,
-          target: plan.target.workspace,
-          planHash: plan.planHash,
-          ...(sourceVersion ? { sourceVersion } : {}),
-          ...(take.length ? { take } : {}),
-          inputs: needsInputKeys.length ? { env } : undefined,
-          reason: reason.trim() || undefined,
-        }),
-      );
+      const body = {
+        source: plan.source.workspace,
+        target: plan.target.workspace,
+        planHash: plan.planHash,
+        ...(sourceVersion ? { sourceVersion } : {}),
+        ...(take.length ? { take } : {}),
+        inputs: needsInputKeys.length ? { env } : undefined,
+        reason: reason.trim() || undefined,
+        // DESIGN §11: going ahead during a freeze needs shipyard.freeze.override and a reason.
+        ...(overridingFreeze
+          ? { freezeOverride: { reason: freezeReason.trim() } }
+          : {}),
+      };
+      if (approvals) {
+        setRequested(await api.requestPromotion(entityRef, body));
+        requests.retry();
+        setInputs({});
+        setReason('');
+        setFreezeReason('');
+        setAttempted(false);
+        return;
+      }
+      const version = await store.track(() => api.promote(entityRef, body));
       setResult({ version, plan });
+      setFreezeReason('');
       setInputs({});
       setReason('');
       setAttempted(false);
@@ -304,17 +374,29 @@ function PromotionWorkbench(props: {
 
   const anotherPromotion = () => {
     setResult(undefined);
+    setRequested(undefined);
     replan();
   };
 
   return (
     <Box display="flex" flexDirection="column" style={{ gap: 16 }}>
       <PromotionPipeline
-        path={path}
+        chains={chains}
         states={states}
+        steps={steps.map(each => stepState(each, states, may))}
+        requests={pendingRequests}
         source={source}
         target={target}
+        mayLiftHold={!may.loading && may.promote}
+        approvalsLink={APPROVALS_PATH}
+        onPromote={promoteFromPipeline}
+        onLiftHold={liftHold}
       />
+      {holdFailure && (
+        <Alert severity="error" role="alert">
+          Could not lift the hold: {holdFailure}
+        </Alert>
+      )}
       <Paper variant="outlined" style={{ padding: 16 }}>
         <Box
           display="flex"
@@ -332,7 +414,7 @@ function PromotionWorkbench(props: {
             size="small"
             style={{ minWidth: 180 }}
           >
-            {path.map(name => (
+            {sources.map(name => (
               <MenuItem key={name} value={name}>
                 {name}
                 {stateOf(name)?.currentVersion
@@ -354,8 +436,8 @@ function PromotionWorkbench(props: {
             size="small"
             style={{ minWidth: 180 }}
           >
-            {path
-              .filter(name => name !== source)
+            {stepsFrom(source)
+              .map(each => each.to)
               .map(name => (
                 <MenuItem key={name} value={name}>
                   {name}
@@ -377,6 +459,32 @@ function PromotionWorkbench(props: {
       {targetState && <DriftBanner state={targetState} />}
       {targetState && <LeaseNotice entityRef={entityRef} state={targetState} />}
 
+      {requested && (
+        <Paper variant="outlined" style={{ padding: 16 }}>
+          <Alert
+            severity="info"
+            role="status"
+            data-testid="request-notice"
+            action={
+              <Button color="inherit" size="small" href={APPROVALS_PATH}>
+                Approvals
+              </Button>
+            }
+          >
+            Requested the promotion of {requested.source} v
+            {requested.sourceVersion} to {requested.target}: it waits for{' '}
+            {requested.required === 1
+              ? '1 approval'
+              : `${requested.required} approvals`}{' '}
+            by someone other than you. It runs once approved.
+          </Alert>
+          <Box mt={2}>
+            <Button variant="outlined" onClick={anotherPromotion}>
+              Plan another promotion
+            </Button>
+          </Box>
+        </Paper>
+      )}
       {result && (
         <Paper variant="outlined" style={{ padding: 16 }}>
           <Box display="flex" flexDirection="column" style={{ gap: 16 }}>
@@ -421,15 +529,15 @@ function PromotionWorkbench(props: {
           </Box>
         </Paper>
       )}
-      {!result && !sourceHasVersion && (
+      {!result && !requested && !sourceHasVersion && (
         <EmptyState
           missing="data"
           title={`Nothing to promote from ${source}`}
           description={`${source} has no current version. Deploy to it first, or choose another source.`}
         />
       )}
-      {!result && sourceHasVersion && (
-        <Paper variant="outlined" style={{ padding: 16 }}>
+      {!result && !requested && sourceHasVersion && (
+        <Paper variant="outlined" style={{ padding: 16 }} ref={planRef}>
           {planState.loading && !plan && <Progress />}
           {planState.error && (
             <ResponseErrorPanel
@@ -502,6 +610,38 @@ function PromotionWorkbench(props: {
                   setReview({ ...currentReview, confirmation })
                 }
               />
+              {targetFreeze && may.freezeOverride && (
+                <TextField
+                  id="shipyard-promote-freeze-reason"
+                  label={`Reason to promote during the freeze '${targetFreeze.name}'`}
+                  helperText={`${freezeText(
+                    target,
+                    targetFreeze,
+                  )}. You may go ahead; the reason is audited.`}
+                  value={freezeReason}
+                  onChange={e => setFreezeReason(e.target.value)}
+                  variant="outlined"
+                  size="small"
+                  fullWidth
+                  required
+                />
+              )}
+              {approvals > 0 && (
+                <Alert severity="info">
+                  {target} needs{' '}
+                  {approvals === 1 ? '1 approval' : `${approvals} approvals`} by
+                  someone other than you: this makes a request that runs once
+                  approved.
+                  {pendingRequests
+                    .filter(r => r.target === target && r.source === source)
+                    .map(r => (
+                      <Typography key={r.id} variant="body2" component="p">
+                        Already waiting: {r.source} v{r.sourceVersion},
+                        requested by {authorName(r.requestedBy)}
+                      </Typography>
+                    ))}
+                </Alert>
+              )}
               <TextField
                 id="shipyard-promote-reason"
                 label="Reason (optional)"
@@ -529,12 +669,25 @@ function PromotionWorkbench(props: {
                     outdated ||
                     checkedStale ||
                     planState.loading ||
-                    !confirmed
+                    !confirmed ||
+                    !!notAllowed
+                  }
+                  aria-describedby={
+                    notAllowed ? 'shipyard-promote-not-allowed' : undefined
                   }
                 >
                   {promoteLabel}
                 </Button>
-                {unresolved.length === 0 && !confirmed && (
+                {notAllowed && (
+                  <Typography
+                    id="shipyard-promote-not-allowed"
+                    variant="body2"
+                    color="textSecondary"
+                  >
+                    {notAllowed}
+                  </Typography>
+                )}
+                {!notAllowed && unresolved.length === 0 && !confirmed && (
                   <Typography variant="body2" color="textSecondary">
                     Type {plan.target.workspace} above to confirm.
                   </Typography>
@@ -559,32 +712,28 @@ function PromotionWorkbench(props: {
 }
 
 /**
- * The Promote tab: the service's promotion path with each workspace's current
- * version, drift and lease; the plan of a promotion, inputs for new env vars,
- * and the checklist once it ran.
+ * The Promote tab: the service's promotion path (the catalog's
+ * `shipyard/promotion` chains, or the environments' tiers) with each stage's
+ * current version, status, drift, lease, hold, freeze and waiting requests;
+ * the plan of a promotion, inputs for new env vars, the review, and the
+ * checklist once it ran, or a request where the target needs approvals.
  * @public
  */
 export function EntityPromoteContent() {
   const { entity } = useEntity();
   const entityRef = stringifyEntityRef(entity);
-  const annotations = useMemo(() => {
-    try {
-      return { value: readShipyardAnnotations(entity) };
-    } catch (error) {
-      return { error: error as Error };
-    }
-  }, [entity]);
   const { states, error, reload } = useServiceWorkspaces(entityRef);
+  const path = useMemo(
+    () =>
+      states
+        ? readPromotionPath(
+            entity.metadata.annotations,
+            states.map(s => s.workspace),
+          )
+        : undefined,
+    [entity, states],
+  );
 
-  if (annotations.error) {
-    return (
-      <WarningPanel
-        severity="error"
-        title="Invalid Shipyard annotations"
-        message={annotations.error.message}
-      />
-    );
-  }
   if (error && !states) {
     return (
       <ResponseErrorPanel
@@ -593,16 +742,22 @@ export function EntityPromoteContent() {
       />
     );
   }
-  if (!states) {
+  if (!states || !path) {
     return <Progress />;
   }
-  const path =
-    annotations.value?.promotionPath ??
-    annotations.value?.workspaces ??
-    [...states]
-      .sort((a, b) => a.workspace.tier - b.workspace.tier)
-      .map(s => s.workspace.name);
-  if (path.length < 2) {
+  if (path.errors?.length) {
+    return (
+      <WarningPanel
+        severity="error"
+        title="Invalid Shipyard annotations"
+        message={path.errors
+          .map(e => `${e.message} (${e.annotation}: ${e.text})`)
+          .join('\n')}
+      />
+    );
+  }
+  const steps = orderedSteps(path);
+  if (steps.length === 0) {
     return (
       <EmptyState
         missing="field"
@@ -614,7 +769,8 @@ export function EntityPromoteContent() {
   return (
     <PromotionWorkbench
       entityRef={entityRef}
-      path={path}
+      chains={path.chains}
+      steps={steps}
       states={states}
       reload={reload}
     />

@@ -81,12 +81,17 @@ export function PromotionReview(props: {
       {plan.firstPromotion && (
         <Typography variant="body2">
           {target} has no version yet: everything is copied from{' '}
-          {plan.source.workspace} v{plan.source.version}, including its
-          scaling and the values below.
+          {plan.source.workspace} v{plan.source.version}, including its scaling
+          and the values below.
         </Typography>
       )}
       {items.length > 0 && (
-        <Box component="ul" aria-label="What this promotion sets and drops" my={0} pl={2.5}>
+        <Box
+          component="ul"
+          aria-label="What this promotion sets and drops"
+          my={0}
+          pl={2.5}
+        >
           {items.map(item => (
             <li key={item}>
               <Typography variant="body2">{item}</Typography>

@@ -13,7 +13,10 @@ export function originLabel(origin: VersionOrigin): string {
       }
       return origin.version ? `rollback of v${origin.version}` : 'rollback';
     case 'promotion':
-      return `promoted from ${origin.workspace ?? 'another workspace'}${
+    case 'auto-promotion':
+      return `${
+        origin.type === 'auto-promotion' ? 'auto-promoted' : 'promoted'
+      } from ${origin.workspace ?? 'another workspace'}${
         origin.version ? ` v${origin.version}` : ''
       }`;
     default:
