@@ -1,3 +1,6 @@
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { permissionApiRef } from '@backstage/plugin-permission-react';
+import { mockApis } from '@backstage/test-utils';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { shipyardLeaseReleasePermission } from '@shipyard/backstage-plugin-common';
@@ -24,17 +27,15 @@ const v3 = version(3, {
 
 function devWithHistory() {
   return mockShipyardApi({
-    getServiceWorkspaces: jest
-      .fn()
-      .mockResolvedValue([
-        state('dev', {
-          currentVersion: v3,
-          latestVersion: v3,
-          versionCount: 3,
-        }),
-        state('staging'),
-        state('prod'),
-      ]),
+    getServiceWorkspaces: jest.fn().mockResolvedValue([
+      state('dev', {
+        currentVersion: v3,
+        latestVersion: v3,
+        versionCount: 3,
+      }),
+      state('staging'),
+      state('prod'),
+    ]),
     listVersions: jest
       .fn()
       .mockResolvedValue({ items: [v3, v2, v1], totalCount: 3 }),
@@ -1009,5 +1010,150 @@ describe('EditDeployDialog (from the Versions tab)', () => {
         expect.objectContaining({ expectedCurrentVersion: 4 }),
       ),
     );
+  });
+});
+
+describe('rejected versions in the history', () => {
+  const rejection = {
+    by: 'user:default/ben',
+    at: new Date().toISOString(),
+    reason: 'leaks memory under load',
+  };
+
+  function historyWithRejected() {
+    const api = devWithHistory();
+    api.listVersions.mockResolvedValue({
+      items: [v3, { ...v2, rejection }, v1],
+      totalCount: 3,
+    });
+    return api;
+  }
+
+  it('strikes a rejected version through, says who and why, offers no rollback to it and lifts the rejection', async () => {
+    const api = historyWithRejected();
+    api.unrejectVersion.mockResolvedValue(v2);
+    await renderForEntity(<EntityVersionsContent />, api);
+    expect(await screen.findByTestId('rejection-v2')).toHaveTextContent(
+      'Rejected by ben: leaks memory under load',
+    );
+    expect(
+      within(screen.getByRole('link', { name: 'Open v2' })).getByText('v2'),
+    ).toHaveStyle({ textDecoration: 'line-through' });
+    expect(
+      screen.queryByRole('button', { name: 'Roll back to v2' }),
+    ).not.toBeInTheDocument();
+    expect(
+      screen.queryByRole('button', { name: 'Promote this version (v2)' }),
+    ).not.toBeInTheDocument();
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Lift the rejection of v2' }),
+    );
+    await waitFor(() =>
+      expect(api.unrejectVersion).toHaveBeenCalledWith(ENTITY_REF, 'dev', 2),
+    );
+  });
+
+  it('rejects a version with a reason and reloads the history', async () => {
+    const api = devWithHistory();
+    api.rejectVersion.mockResolvedValue({ ...v1, rejection });
+    await renderForEntity(<EntityVersionsContent />, api);
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'Reject v1' }),
+    );
+    const dialog = await screen.findByRole('dialog', {
+      name: 'Reject dev v1',
+    });
+    const submit = within(dialog).getByRole('button', { name: 'Reject v1' });
+    expect(submit).toBeDisabled();
+    await userEvent.type(
+      within(dialog).getByRole('textbox', { name: /Why is it bad/ }),
+      'leaks memory under load',
+    );
+    const loads = api.listVersions.mock.calls.length;
+    await userEvent.click(submit);
+    await waitFor(() =>
+      expect(api.rejectVersion).toHaveBeenCalledWith(
+        ENTITY_REF,
+        'dev',
+        1,
+        'leaks memory under load',
+      ),
+    );
+    await waitFor(() =>
+      expect(api.listVersions.mock.calls.length).toBeGreaterThan(loads),
+    );
+    expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+  });
+
+  it('links "Promote this version" to the Promote tab with that version', async () => {
+    await renderForEntity(<EntityVersionsContent />, devWithHistory());
+    expect(
+      await screen.findByRole('button', { name: 'Promote this version (v1)' }),
+    ).toHaveAttribute('href', '/promote?source=dev&version=1');
+  });
+
+  it('offers to reject the version a rollback moves away from, in the same step', async () => {
+    const api = devWithHistory();
+    api.previewRollback.mockResolvedValue({
+      service: ENTITY_REF,
+      workspace: 'dev',
+      fromVersion: 3,
+      toVersion: 1,
+      changes: [],
+      warnings: [],
+    });
+    api.rollback.mockResolvedValue(
+      version(4, { origin: { type: 'rollback', version: 1 } }),
+    );
+    await renderForEntity(<EntityVersionsContent />, api);
+    await userEvent.click(
+      await screen.findByRole('button', { name: 'Roll back to v1' }),
+    );
+    const dialog = await screen.findByRole('dialog', {
+      name: 'Roll back dev to v1',
+    });
+    await userEvent.type(
+      await within(dialog).findByRole('textbox', { name: /^Reason/ }),
+      'checkout errors since v3',
+    );
+    await userEvent.click(
+      within(dialog).getByRole('checkbox', { name: /Also reject v3/ }),
+    );
+    expect(
+      within(dialog).getByRole('textbox', { name: /Why v3 is bad/ }),
+    ).toHaveValue('checkout errors since v3');
+    await userEvent.click(
+      within(dialog).getByRole('button', { name: 'Roll back to v1' }),
+    );
+    await waitFor(() =>
+      expect(api.rollback).toHaveBeenCalledWith(ENTITY_REF, 'dev', 1, {
+        reason: 'checkout errors since v3',
+        expectedCurrentVersion: 3,
+        reject: { reason: 'checkout errors since v3' },
+      }),
+    );
+  });
+
+  it('offers no rejection to those who may not reject', async () => {
+    const api = historyWithRejected();
+    await renderForEntity(<EntityVersionsContent />, api, {
+      apis: [
+        [
+          permissionApiRef,
+          mockApis.permission({
+            authorize: req =>
+              req.permission.name === 'shipyard.version.reject'
+                ? AuthorizeResult.DENY
+                : AuthorizeResult.ALLOW,
+          }),
+        ],
+      ],
+    });
+    await screen.findByTestId('rejection-v2');
+    await screen.findByRole('button', { name: 'Promote this version (v1)' });
+    expect(screen.queryByRole('button', { name: 'Reject v1' })).toBeNull();
+    expect(
+      screen.queryByRole('button', { name: 'Lift the rejection of v2' }),
+    ).toBeNull();
   });
 });

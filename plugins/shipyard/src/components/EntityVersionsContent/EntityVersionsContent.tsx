@@ -14,6 +14,7 @@ import { useApiHolder } from '@backstage/core-plugin-api';
 import { kubernetesApiRef } from '@backstage/plugin-kubernetes-react';
 import OpenInNew from '@material-ui/icons/OpenInNew';
 import {
+  readPromotionPath,
   readShipyardAnnotations,
   type ServiceWorkspaceState,
   type Version,
@@ -53,23 +54,17 @@ function serviceNameOf(
   }
 }
 
-/** The workspaces after `workspace` on the service's promotion path. */
+/** The workspaces `workspace` promotes to on the service's promotion path (DESIGN §11). */
 function promotionTargetsOf(
   entity: Parameters<typeof readShipyardAnnotations>[0],
   states: ServiceWorkspaceState[],
 ) {
-  let path: string[];
-  try {
-    const annotations = readShipyardAnnotations(entity);
-    path =
-      annotations.promotionPath ??
-      annotations.workspaces ??
-      states.map(s => s.workspace.name);
-  } catch {
-    path = [];
-  }
+  const { steps } = readPromotionPath(
+    entity.metadata.annotations,
+    states.map(s => s.workspace),
+  );
   return (workspace: string) =>
-    path.includes(workspace) ? path.slice(path.indexOf(workspace) + 1) : [];
+    steps.filter(step => step.from === workspace).map(step => step.to);
 }
 
 /**
@@ -124,6 +119,7 @@ export function EntityVersionsContent() {
             entityRef={entityRef}
             serviceName={serviceNameOf(entity)}
             states={states}
+            promotionTargets={promotionTargetsOf(entity, states)}
           />
         }
       />
@@ -136,6 +132,7 @@ function VersionsHistory(props: {
   entityRef: string;
   serviceName: string;
   states: ServiceWorkspaceState[];
+  promotionTargets: (workspace: string) => string[];
 }) {
   const { entityRef, states } = props;
   const kubernetesApi = useApiHolder().get(kubernetesApiRef);
@@ -287,6 +284,7 @@ function VersionsHistory(props: {
               setDialog({ kind: 'spec', version: version.number })
             }
             onRollback={target => setDialog({ kind: 'rollback', target })}
+            promotable={props.promotionTargets(workspace).length > 0}
           />
         )}
       </Box>

@@ -7,6 +7,8 @@ import DialogActions from '@material-ui/core/DialogActions';
 import DialogContent from '@material-ui/core/DialogContent';
 import DialogContentText from '@material-ui/core/DialogContentText';
 import DialogTitle from '@material-ui/core/DialogTitle';
+import Checkbox from '@material-ui/core/Checkbox';
+import FormControlLabel from '@material-ui/core/FormControlLabel';
 import TextField from '@material-ui/core/TextField';
 import Alert from '@material-ui/lab/Alert';
 import type { Version } from '@shipyard/backstage-plugin-common';
@@ -15,6 +17,7 @@ import useAsync from 'react-use/esm/useAsync';
 import { shipyardApiRef } from '../../api';
 import { useServiceStatusStore } from '../../hooks/useServiceWorkspaces';
 import { isBusy, isConflict, messageOf } from '../../api/errors';
+import { useShipyardPermissions } from '../../hooks/useShipyardPermissions';
 import { SpecChangesTable } from '../shared/SpecChangesTable';
 
 /**
@@ -33,6 +36,10 @@ export function RollbackDialog(props: {
   const api = useApi(shipyardApiRef);
   const store = useServiceStatusStore(entityRef);
   const [reason, setReason] = useState('');
+  const may = useShipyardPermissions(entityRef);
+  // Rejecting the version rolled back away from keeps it (and its spec) from coming back by promotion.
+  const [rejectCurrent, setRejectCurrent] = useState(false);
+  const [rejectReason, setRejectReason] = useState<string>();
   const [submitting, setSubmitting] = useState(false);
   const [failure, setFailure] = useState<string>();
   const [attempt, setAttempt] = useState(0);
@@ -55,6 +62,9 @@ export function RollbackDialog(props: {
         api.rollback(entityRef, workspace, target.number, {
           reason: reason.trim(),
           expectedCurrentVersion: from ?? 0,
+          ...(rejectCurrent && from
+            ? { reject: { reason: (rejectReason ?? reason).trim() } }
+            : {}),
         }),
       );
       props.onRolledBack(version);
@@ -130,6 +140,32 @@ export function RollbackDialog(props: {
               variant="outlined"
             />
           </Box>
+          {from && may.reject && (
+            <Box mt={2}>
+              <FormControlLabel
+                control={
+                  <Checkbox
+                    checked={rejectCurrent}
+                    onChange={e => setRejectCurrent(e.target.checked)}
+                  />
+                }
+                label={`Also reject v${from}, the version rolled back away from, so neither it nor its spec is promoted again`}
+              />
+              {rejectCurrent && (
+                <TextField
+                  id="shipyard-rollback-reject-reason"
+                  label={`Why v${from} is bad`}
+                  helperText="The rollback's reason unless you say otherwise; shown with the version."
+                  value={rejectReason ?? reason}
+                  onChange={e => setRejectReason(e.target.value)}
+                  required
+                  fullWidth
+                  variant="outlined"
+                  size="small"
+                />
+              )}
+            </Box>
+          )}
           {failure && (
             <Box mt={2}>
               <Alert severity="error" role="alert">
@@ -144,7 +180,12 @@ export function RollbackDialog(props: {
             type="submit"
             color="primary"
             variant="contained"
-            disabled={!plan.value || !reason.trim() || submitting}
+            disabled={
+              !plan.value ||
+              !reason.trim() ||
+              submitting ||
+              (rejectCurrent && !(rejectReason ?? reason).trim())
+            }
           >
             {submitting ? 'Rolling back…' : `Roll back to v${target.number}`}
           </Button>

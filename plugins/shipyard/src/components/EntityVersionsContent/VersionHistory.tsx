@@ -12,11 +12,20 @@ import Link from '@material-ui/core/Link';
 import Tooltip from '@material-ui/core/Tooltip';
 import Typography from '@material-ui/core/Typography';
 import DescriptionOutlined from '@material-ui/icons/DescriptionOutlined';
+import Block from '@material-ui/icons/Block';
 import History from '@material-ui/icons/History';
+import Publish from '@material-ui/icons/Publish';
+import Alert from '@material-ui/lab/Alert';
+import { useApi } from '@backstage/core-plugin-api';
 import type { Version, VersionPage } from '@shipyard/backstage-plugin-common';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { Link as RouterLink } from 'react-router-dom';
+import { shipyardApiRef } from '../../api';
+import { messageOf } from '../../api/errors';
 import { useServiceWorkspaces } from '../../hooks/useServiceWorkspaces';
+import { useShipyardPermissions } from '../../hooks/useShipyardPermissions';
+import { rejectionText } from '../EntityPromoteContent/promotionSteps';
+import { RejectDialog } from './RejectDialog';
 import { authorName } from '../shared/authorName';
 import { ImageRef } from '../shared/ImageRef';
 import { OriginBadge } from '../shared/OriginBadge';
@@ -43,10 +52,16 @@ export function VersionHistory(props: {
   onToggleSelected: (version: Version) => void;
   onViewSpec: (version: Version) => void;
   onRollback: (version: Version) => void;
+  /** Whether versions of this workspace can be promoted somewhere (it is a source of the path). */
+  promotable?: boolean;
 }) {
   const { entityRef, workspace, currentNumber, latestNumber, selected } = props;
   // Rows show the store's freshest copy of each version, as the header does.
   const { store } = useServiceWorkspaces(entityRef);
+  const api = useApi(shipyardApiRef);
+  const may = useShipyardPermissions(entityRef);
+  const [rejecting, setRejecting] = useState<Version>();
+  const [actionFailure, setActionFailure] = useState<string>();
   // cursors[i] is the cursor of page i; page 0 (the newest) has none.
   const [cursors, setCursors] = useState<Array<string | undefined>>([
     undefined,
@@ -77,6 +92,18 @@ export function VersionHistory(props: {
   useEffect(() => {
     load();
   }, [load, latestNumber]);
+
+  const unreject = async (version: Version) => {
+    setActionFailure(undefined);
+    try {
+      await api.unrejectVersion(entityRef, workspace, version.number);
+      await load();
+    } catch (e) {
+      setActionFailure(
+        `Could not lift the rejection of v${version.number}: ${messageOf(e)}`,
+      );
+    }
+  };
 
   if (error && !page) {
     return (
@@ -127,20 +154,45 @@ export function VersionHistory(props: {
               variant="body2"
               aria-label={`Open v${version.number}`}
             >
-              <strong>v{version.number}</strong>
+              <strong
+                style={
+                  version.rejection
+                    ? { textDecoration: 'line-through' }
+                    : undefined
+                }
+              >
+                v{version.number}
+              </strong>
             </Link>
             {version.number === currentNumber && (
               <Chip size="small" color="primary" label="current" />
             )}
           </Box>
           <OriginBadge origin={version.origin} />
+          {version.rejection && (
+            <Typography
+              variant="caption"
+              color="error"
+              component="div"
+              data-testid={`rejection-v${version.number}`}
+            >
+              {rejectionText(version.rejection)}
+            </Typography>
+          )}
         </Box>
       ),
     },
     {
       title: 'Image',
       cellStyle: { minWidth: 200 },
-      render: version => <ImageRef image={version.spec.image} />,
+      render: version =>
+        version.rejection ? (
+          <s>
+            <ImageRef image={version.spec.image} />
+          </s>
+        ) : (
+          <ImageRef image={version.spec.image} />
+        ),
     },
     {
       title: 'Created',
@@ -183,7 +235,7 @@ export function VersionHistory(props: {
               <DescriptionOutlined fontSize="small" />
             </IconButton>
           </Tooltip>
-          {version.number !== currentNumber && (
+          {version.number !== currentNumber && !version.rejection && (
             <Button
               size="small"
               startIcon={<History fontSize="small" />}
@@ -193,6 +245,41 @@ export function VersionHistory(props: {
               Roll back
             </Button>
           )}
+          {props.promotable &&
+            version.status === 'succeeded' &&
+            !version.rejection && (
+              <Button
+                size="small"
+                startIcon={<Publish fontSize="small" />}
+                component={RouterLink}
+                to={`../promote?source=${encodeURIComponent(
+                  workspace,
+                )}&version=${version.number}`}
+                relative="path"
+                aria-label={`Promote this version (v${version.number})`}
+              >
+                Promote
+              </Button>
+            )}
+          {may.reject && !version.rejection && (
+            <Button
+              size="small"
+              startIcon={<Block fontSize="small" />}
+              aria-label={`Reject v${version.number}`}
+              onClick={() => setRejecting(version)}
+            >
+              Reject
+            </Button>
+          )}
+          {may.reject && version.rejection && (
+            <Button
+              size="small"
+              aria-label={`Lift the rejection of v${version.number}`}
+              onClick={() => unreject(version)}
+            >
+              Lift rejection
+            </Button>
+          )}
         </Box>
       ),
     },
@@ -200,6 +287,24 @@ export function VersionHistory(props: {
 
   return (
     <Box>
+      {actionFailure && (
+        <Box mb={1}>
+          <Alert severity="error" role="alert">
+            {actionFailure}
+          </Alert>
+        </Box>
+      )}
+      {rejecting && (
+        <RejectDialog
+          entityRef={entityRef}
+          version={rejecting}
+          onClose={() => setRejecting(undefined)}
+          onRejected={() => {
+            setRejecting(undefined);
+            load();
+          }}
+        />
+      )}
       <Table<Version>
         title={`History of ${workspace}`}
         subtitle={
