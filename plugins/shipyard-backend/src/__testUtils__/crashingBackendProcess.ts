@@ -5,7 +5,8 @@
  * Options: `client` and `connection` of the database, `cluster` (a
  * cluster.json of tools/local-cluster), `entity` (the service's name),
  * `crash`: `{ apply: n, when: 'before' | 'after' }` — the n-th apply of this
- * process dies just before or just after the cluster took the objects.
+ * process dies just before or just after the cluster took the objects;
+ * `autoPromote`: the service also has staging and `shipyard/auto-promote: dev -> staging`.
  */
 import { coreServices, createBackendModule } from '@backstage/backend-plugin-api';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
@@ -22,6 +23,7 @@ interface Options {
   cluster: string;
   entity: string;
   crash: { apply: number; when: 'before' | 'after' };
+  autoPromote?: boolean;
 }
 
 /** The plugin's real gateway, except that it dies around one apply. */
@@ -71,7 +73,16 @@ export function recoveryBackendFeatures(options: Omit<Options, 'crash'>, knex: a
         {
           apiVersion: 'backstage.io/v1alpha1',
           kind: 'Component',
-          metadata: { name: options.entity, namespace: 'default', annotations: { 'backstage.io/kubernetes-id': options.entity } },
+          metadata: {
+            name: options.entity,
+            namespace: 'default',
+            annotations: {
+              'backstage.io/kubernetes-id': options.entity,
+              ...(options.autoPromote
+                ? { 'shipyard/workspaces': 'dev, staging', 'shipyard/promotion': 'dev -> staging', 'shipyard/auto-promote': 'dev -> staging' }
+                : {}),
+            },
+          },
           spec: { type: 'service', owner: 'team-a', lifecycle: 'production' },
         },
       ] as any,
@@ -93,7 +104,12 @@ export function recoveryBackendFeatures(options: Omit<Options, 'crash'>, knex: a
           rolloutPollMilliseconds: 250,
           refreshIntervalSeconds: 3600,
           lease: { ttlSeconds: 2, waitSeconds: 5 },
-          workspaces: [{ name: 'dev', environment: 'dev', cluster: 'local', namespace: 'shipyard-dev' }],
+          workspaces: [
+            { name: 'dev', environment: 'dev', cluster: 'local', namespace: 'shipyard-dev' },
+            ...(options.autoPromote ? [{ name: 'staging', environment: 'staging', cluster: 'local', namespace: 'shipyard-staging' }] : []),
+          ],
+          // A dead replica's claim on an auto-promotion is taken over after this.
+          autoPromotion: { claimSeconds: 2 },
         },
       },
     }),
