@@ -3,7 +3,7 @@
  * starts PostgreSQL and the local cluster and passes them in the
  * environment). Prints a table and writes bench-results/latest.json.
  *
- *   SHIPYARD_BENCH_ONLY=plan,history,concurrency,deploy   run a subset
+ *   SHIPYARD_BENCH_ONLY=plan,history,concurrency,deploy,scale   run a subset
  *   SHIPYARD_BENCH_QUICK=true                              small sizes, a smoke run
  */
 import { join, resolve } from 'node:path';
@@ -14,6 +14,7 @@ import { BenchContext } from './lib/context';
 import { readCluster } from './lib/kube';
 import { Report } from './lib/report';
 import { planBench } from './plan.bench';
+import { scaleBench } from './scale.bench';
 
 const root = resolve(__dirname, '..');
 const env = process.env;
@@ -25,6 +26,7 @@ const benchmarks: Array<[string, (ctx: BenchContext) => Promise<void>]> = [
   ['history', historyBench],
   ['concurrency', concurrencyBench],
   ['deploy', deployBench],
+  ['scale', scaleBench],
 ];
 
 async function main() {

@@ -9,7 +9,9 @@
  *
  *   npm run bench                       everything, at the sizes of DESIGN §10
  *   npm run bench -- --quick            small sizes, a smoke run
- *   npm run bench -- plan history       a subset: plan, history, concurrency, deploy
+ *   npm run bench -- plan history       a subset: plan, history, concurrency, deploy, scale
+ *   npm run bench -- scale              issue 12: a fleet watched and polled (SHIPYARD_BENCH_SCALE_SERVICES,
+ *                                       default 1000; _WAVE 100; _DRIFT 30; _REST_SECONDS 60; _GETS 4000)
  *
  * Environment: SHIPYARD_BENCH_CLUSTER (default bench), SHIPYARD_BENCH_PORT_BASE
  * (default 27000), SHIPYARD_BENCH_KEEP_CLUSTER=true leaves a cluster this
@@ -36,14 +38,14 @@ const needs = part => only.length === 0 || only.includes(part);
 ensureDependencies();
 const env = { ...process.env, SHIPYARD_BENCH_QUICK: String(quick), SHIPYARD_BENCH_ONLY: only.join(',') };
 
-if (needs('history') || needs('concurrency')) {
+if (needs('history') || needs('concurrency') || needs('scale')) {
   const postgres = 'BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING';
   if (ensurePostgres()) env[postgres] = process.env[postgres];
   else env.SHIPYARD_BENCH_POSTGRES_MISSING = 'PostgreSQL could not be started (scripts/postgres.sh)';
 }
 
 let startedCluster = false;
-if (needs('history') || needs('deploy')) {
+if (needs('history') || needs('deploy') || needs('scale')) {
   const wasRunning = spawnSync('bash', [clusterScript, 'status', clusterName], { stdio: 'ignore' }).status === 0;
   const clusterFile = ensureCluster(clusterName, portBase);
   if (clusterFile) {

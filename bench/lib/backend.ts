@@ -78,6 +78,8 @@ export async function startShipyardBackend(options: {
   shipyard: object;
   kubernetes?: object;
   gateway?: ClusterGateway;
+  /** More features, e.g. the real scheduler instead of the test backend's manual one. */
+  features?: any[];
 }): Promise<ShipyardBackend> {
   const features: any[] = [
     shipyardPlugin,
@@ -99,6 +101,7 @@ export async function startShipyardBackend(options: {
   if (options.gateway) {
     features.push(createShipyardClusterGatewayModule(options.gateway, 'bench-cluster'));
   }
+  features.push(...(options.features ?? []));
   const backend = await startTestBackend({ features });
   const { port } = backend.server.address() as AddressInfo;
   const baseUrl = `http://127.0.0.1:${port}`;
