@@ -63,6 +63,15 @@ export interface Config {
         container?: { [field: string]: any };
       };
       /**
+       * How ports with `expose` are reached here: an Ingress of
+       * `ingressClassName` (the cluster's default class when absent), or an
+       * HTTPRoute attached to `gateway` (Gateway API).
+       */
+      expose?: {
+        ingressClassName?: string;
+        gateway?: { name: string; namespace?: string };
+      };
+      /**
        * Promotions into this workspace wait for this many approvals by users
        * holding `shipyard.promotion.approve`, never counting the requester.
        */

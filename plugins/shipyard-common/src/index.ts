@@ -24,6 +24,8 @@ export {
   SPEC_FIELDS,
   SPEC_FIELD_NAMES,
   objectsView,
+  specReferences,
+  type SpecReference,
   type SpecField,
   type SpecFieldName,
   type SpecFieldRegistry,

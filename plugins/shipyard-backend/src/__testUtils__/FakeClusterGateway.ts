@@ -84,7 +84,11 @@ export class FakeClusterGateway implements ClusterGateway {
 
   async findMissingReferences(_target: Omit<WorkloadTarget, 'name'>, refs: ObjectKeyReference[]) {
     return refs
-      .filter(r => !this.existingKeys.has(`${r.kind}/${r.name}/${r.key}`))
+      .filter(r =>
+        r.key === undefined
+          ? ![...this.existingKeys].some(k => k.startsWith(`${r.kind}/${r.name}/`))
+          : !this.existingKeys.has(`${r.kind}/${r.name}/${r.key}`),
+      )
       .map(r => ({ ...r, problem: 'does not exist' }));
   }
 }

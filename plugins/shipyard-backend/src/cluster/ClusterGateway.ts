@@ -36,13 +36,14 @@ export interface ApplyOptions {
   adopt?: boolean;
 }
 
-/** A Secret or ConfigMap key that a spec references. @public */
+/** A Secret, ConfigMap or PersistentVolumeClaim (or a key of one) that a spec references. @public */
 export interface ObjectKeyReference {
-  kind: 'Secret' | 'ConfigMap';
+  kind: 'Secret' | 'ConfigMap' | 'PersistentVolumeClaim';
   name: string;
-  key: string;
-  /** The env var that references it. */
-  envName: string;
+  /** The key that must exist; absent when the whole object is read (envFrom, a mount). */
+  key?: string;
+  /** The spec path that references it, e.g. `env.DB_PASSWORD` or `mounts[0].secret`. */
+  path: string;
 }
 
 /**

@@ -75,6 +75,20 @@ function objectPath(kind: ManagedKind, namespace: string, name?: string): string
   return `${base}/namespaces/${encodeURIComponent(namespace)}/${kind.plural}${name ? `/${encodeURIComponent(name)}` : ''}`;
 }
 
+/**
+ * Kinds Shipyard renders since issue 9 (Ingress, HTTPRoute,
+ * PodDisruptionBudget). A credential made for the first kinds may lack
+ * rights on them, and a cluster may not serve a CRD kind; either way none of
+ * the service's objects of that kind can exist, so they read as absent
+ * instead of failing every deploy after an upgrade.
+ */
+const ADDED_KINDS = new Set(['Ingress', 'HTTPRoute', 'PodDisruptionBudget']);
+
+function unreadable(kind: ManagedKind): { allow404: boolean; allow403: boolean } {
+  const added = ADDED_KINDS.has(kind.kind);
+  return { allow404: Boolean(kind.optional), allow403: added };
+}
+
 function reasonOf(status: number): ClusterOperationError['reason'] {
   if (status === 401 || status === 403) return 'forbidden';
   if (status === 400 || status === 409 || status === 422) return 'invalid';
@@ -129,7 +143,7 @@ export class KubernetesClusterGateway implements ClusterGateway {
     cluster: string,
     method: string,
     path: string,
-    options: { body?: unknown; contentType?: string; allow404?: boolean } = {},
+    options: { body?: unknown; contentType?: string; allow404?: boolean; allow403?: boolean } = {},
   ): Promise<any> {
     const { url, headers } = await this.proxied(cluster, path);
     const doFetch = this.deps.fetch ?? fetch;
@@ -150,7 +164,7 @@ export class KubernetesClusterGateway implements ClusterGateway {
         'unreachable',
       );
     }
-    if (response.status === 404 && options.allow404) return undefined;
+    if ((response.status === 404 && options.allow404) || (response.status === 403 && options.allow403)) return undefined;
     const text = await response.text();
     let body: any;
     try {
@@ -198,12 +212,17 @@ export class KubernetesClusterGateway implements ClusterGateway {
    * field selector, so an absent object is an empty answer and not a 404
    * that the Kubernetes plugin's proxy audits as a failure.
    */
-  private async readByName(target: WorkloadTarget): Promise<LiveObjects> {
+  private async readByName(target: WorkloadTarget, renders: Set<string> = new Set()): Promise<LiveObjects> {
     const selector = encodeURIComponent(`metadata.name=${target.name}`);
     const live: LiveObjects = new Map();
     await Promise.all(
       MANAGED_KINDS.map(async kind => {
-        const list = await this.request(target.cluster, 'GET', `${objectPath(kind, target.namespace)}?fieldSelector=${selector}`);
+        const list = await this.request(target.cluster, 'GET', `${objectPath(kind, target.namespace)}?fieldSelector=${selector}`, {
+          ...unreadable(kind),
+          // A credential without rights on a kind never created one; it
+          // matters only when this apply renders the kind.
+          allow403: unreadable(kind).allow403 && !renders.has(kind.kind),
+        });
         const object = (list?.items ?? [])[0];
         if (object) live.set(kind.kind, { ...object, apiVersion: kind.apiVersion, kind: kind.kind });
       }),
@@ -223,7 +242,7 @@ export class KubernetesClusterGateway implements ClusterGateway {
   }
 
   async apply(target: WorkloadTarget, manifests: KubernetesObject[], options: ApplyOptions): Promise<void> {
-    const live = await this.readByName(target);
+    const live = await this.readByName(target, new Set(manifests.map(m => m.kind)));
     KubernetesClusterGateway.assertOwned(live, options);
     // Dry-run everything first, so an admission rejection of the last object
     // fails the version before the first one changed anything.
@@ -302,7 +321,12 @@ export class KubernetesClusterGateway implements ClusterGateway {
     const selector = encodeURIComponent(
       `app.kubernetes.io/managed-by=${SHIPYARD_MANAGED_BY},app.kubernetes.io/name=${target.name}`,
     );
-    const list = await this.request(target.cluster, 'GET', `${objectPath(kind, target.namespace)}?labelSelector=${selector}`);
+    const list = await this.request(
+      target.cluster,
+      'GET',
+      `${objectPath(kind, target.namespace)}?labelSelector=${selector}`,
+      unreadable(kind),
+    );
     return (list?.items ?? []).find((o: KubernetesObject) => o.metadata.name === target.name);
   }
 
@@ -325,7 +349,9 @@ export class KubernetesClusterGateway implements ClusterGateway {
     );
     const deployment = live.get('Deployment');
     const rollout = deployment ? rolloutStatus(deployment as any) : undefined;
-    const objects = MANAGED_KINDS.map(kind => {
+    const expectedKinds = new Set(expected.map(o => o.kind));
+    const shown = MANAGED_KINDS.filter(kind => !ADDED_KINDS.has(kind.kind) || expectedKinds.has(kind.kind) || live.get(kind.kind));
+    const objects = shown.map(kind => {
       const object = live.get(kind.kind);
       const entry: { kind: string; name: string; exists: boolean; ready?: boolean; message?: string } = {
         kind: kind.kind,
@@ -350,7 +376,7 @@ export class KubernetesClusterGateway implements ClusterGateway {
     const keysOf = (ref: ObjectKeyReference) => {
       const id = `${ref.kind}/${ref.name}`;
       if (!keysByObject.has(id)) {
-        const plural = ref.kind === 'Secret' ? 'secrets' : 'configmaps';
+        const plural = { Secret: 'secrets', ConfigMap: 'configmaps', PersistentVolumeClaim: 'persistentvolumeclaims' }[ref.kind];
         keysByObject.set(
           id,
           this.request(
@@ -360,7 +386,7 @@ export class KubernetesClusterGateway implements ClusterGateway {
             { allow404: true },
           ).then(object =>
             // Only the key names are kept; values are dropped here and never leave this function.
-            object ? new Set([...Object.keys(object.data ?? {}), ...Object.keys(object.binaryData ?? {})]) : undefined,
+            object ? new Set<string>([...Object.keys(object.data ?? {}), ...Object.keys(object.binaryData ?? {})]) : undefined,
           ),
         );
       }
@@ -370,7 +396,7 @@ export class KubernetesClusterGateway implements ClusterGateway {
     for (const ref of references) {
       const keys = await keysOf(ref);
       if (!keys) missing.push({ ...ref, problem: `${ref.kind} ${ref.name} does not exist` });
-      else if (!keys.has(ref.key)) missing.push({ ...ref, problem: `${ref.kind} ${ref.name} has no key '${ref.key}'` });
+      else if (ref.key !== undefined && !keys.has(ref.key)) missing.push({ ...ref, problem: `${ref.kind} ${ref.name} has no key '${ref.key}'` });
     }
     return missing;
   }

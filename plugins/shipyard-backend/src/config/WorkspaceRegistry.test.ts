@@ -144,4 +144,22 @@ describe('WorkspaceRegistry', () => {
       expect(() => registry(workspace)).toThrow(message);
     });
   });
+
+  describe('expose', () => {
+    it('reads an ingress class or a gateway', () => {
+      expect(registry({ expose: { ingressClassName: 'nginx' } }).get('prod').expose).toEqual({ ingressClassName: 'nginx' });
+      expect(registry({ expose: { gateway: { name: 'public', namespace: 'gateways' } } }).get('prod').expose).toEqual({
+        gateway: { name: 'public', namespace: 'gateways' },
+      });
+      expect(registry({}).get('prod').expose).toBeUndefined();
+    });
+
+    it.each([
+      [{ ingressClass: 'nginx' }, /shipyard\.workspaces\[0\]\.expose\.ingressClass: unknown field/],
+      [{ ingressClassName: 'nginx', gateway: { name: 'public' } }, /expose: give ingressClassName or gateway, not both/],
+      [{ gateway: { namespace: 'gateways' } }, /name/],
+    ])('refuses %j naming the field', (expose, message) => {
+      expect(() => registry({ expose })).toThrow(message);
+    });
+  });
 });

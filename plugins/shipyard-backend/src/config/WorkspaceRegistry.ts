@@ -84,6 +84,32 @@ function readSecurityContext(ws: Config, at: string): WorkspaceSecurityContext |
 }
 
 /**
+ * `shipyard.workspaces[].expose`: the Ingress class of exposed ports, or
+ * the Gateway their HTTPRoutes attach to.
+ */
+function readExpose(ws: Config, at: string): Workspace['expose'] {
+  const config = ws.getOptionalConfig('expose');
+  if (!config) return undefined;
+  for (const key of config.keys()) {
+    if (key !== 'ingressClassName' && key !== 'gateway') {
+      throw new InputError(`${at}.expose.${key}: unknown field; expose has ingressClassName and gateway`);
+    }
+  }
+  const ingressClassName = config.getOptionalString('ingressClassName');
+  const gateway = config.getOptionalConfig('gateway');
+  if (ingressClassName !== undefined && gateway) {
+    throw new InputError(`${at}.expose: give ingressClassName or gateway, not both`);
+  }
+  if (!gateway) return { ingressClassName };
+  for (const key of gateway.keys()) {
+    if (key !== 'name' && key !== 'namespace') {
+      throw new InputError(`${at}.expose.gateway.${key}: unknown field; gateway has name and namespace`);
+    }
+  }
+  return { gateway: { name: gateway.getString('name'), namespace: gateway.getOptionalString('namespace') } };
+}
+
+/**
  * `shipyard.workspaces[].approval`, `soakSeconds` and `freezes`: the
  * promotion policy of the workspace as a target.
  */
@@ -188,6 +214,7 @@ export class WorkspaceRegistry {
           progressDeadlineSeconds,
           labelPolicy: readLabelPolicy(ws, at),
           securityContext: readSecurityContext(ws, at),
+          expose: readExpose(ws, at),
           ...readPromotionPolicy(ws, at),
         };
       },

@@ -1,8 +1,6 @@
 import { ConflictError, InputError, ServiceUnavailableError } from '@backstage/errors';
 import {
   diffSpecs,
-  envReference,
-  EnvValue,
   applyPromotionInputs,
   classifyPromotion,
   completePromotionPlan,
@@ -14,6 +12,7 @@ import {
   resolvePromotionRules,
   RollbackPlan,
   ServiceSpec,
+  specReferences,
   Version,
   Workspace,
 } from '@shipyard/backstage-plugin-common';
@@ -34,16 +33,6 @@ export interface ComputedPlan {
   plan: PromotionPlan;
   sourceVersion: Version;
   targetVersion?: Version;
-}
-
-/** The references the preflight checks; an optional one may be missing. */
-function referencesOf(env: Record<string, EnvValue> | undefined): ObjectKeyReference[] {
-  return Object.entries(env ?? {}).flatMap(([envName, value]) => {
-    const reference = envReference(value);
-    return reference && !reference.optional
-      ? [{ kind: reference.kind, name: reference.name, key: reference.key, envName }]
-      : [];
-  });
 }
 
 /**
@@ -74,9 +63,9 @@ export class PromotionOperations {
     ];
   }
 
-  /** Blockers for Secret and ConfigMap keys missing in the target namespace; a deploy checks the same. */
-  async preflight(workspace: Workspace, env: ServiceSpec['env']): Promise<PlanIssue[]> {
-    const refs = referencesOf(env);
+  /** Blockers for the Secrets, ConfigMaps (and their keys) and PersistentVolumeClaims a spec reads that the target namespace lacks; a deploy checks the same. */
+  async preflight(workspace: Workspace, spec: Partial<ServiceSpec>): Promise<PlanIssue[]> {
+    const refs: ObjectKeyReference[] = specReferences(spec);
     if (!this.deps.gateway || !workspace.cluster || refs.length === 0) return [];
     try {
       const missing = await this.deps.gateway.findMissingReferences(
@@ -85,8 +74,11 @@ export class PromotionOperations {
       );
       return missing.map(m => ({
         code: 'missing-reference',
-        path: `env.${m.envName}`,
-        message: `${m.kind} ${m.name} key '${m.key}' in namespace ${workspace.namespace}: ${m.problem}`,
+        path: m.path,
+        message:
+          m.key === undefined
+            ? `${m.path}: ${m.kind} ${m.name} in namespace ${workspace.namespace}: ${m.problem}`
+            : `${m.kind} ${m.name} key '${m.key}' in namespace ${workspace.namespace}: ${m.problem}`,
       }));
     } catch (error) {
       // Not a blocker: one baked into the plan hash would make the plan read
@@ -127,7 +119,7 @@ export class PromotionOperations {
       take: options.take,
     });
     let plan = completePromotionPlan(draft, {
-      blockers: await this.preflight(target, draft.spec.env),
+      blockers: await this.preflight(target, draft.spec),
       warnings: await this.driftWarnings(service.entityRef, target),
     });
     if (options.inputs) {
@@ -135,7 +127,7 @@ export class PromotionOperations {
       // user saw is the same plan, only the given values are wrong.
       plan = applyPromotionInputs(plan, options.inputs, {
         target,
-        inputBlockers: await this.preflight(target, options.inputs.env),
+        inputBlockers: await this.preflight(target, { env: options.inputs.env }),
       });
     }
     // Outside the plan hash: a soak time running out or a freeze ending
@@ -181,13 +173,13 @@ export class PromotionOperations {
     }
     const blockers = request.overrideFreeze ? plan.blockers.filter(b => b.code !== 'freeze') : plan.blockers;
     if (blockers.length > 0) {
-      const needsInput = blockers.filter(b => b.code === 'env-needs-input');
+      const needsInput = blockers.filter(b => b.code === 'env-needs-input' || b.code === 'field-needs-input');
       const summary = blockers
         .map(b => (b.path && !b.message.startsWith(b.path) ? `${b.path}: ${b.message}` : b.message))
         .join('; ');
       if (needsInput.length === blockers.length) {
         throw new InputError(
-          `inputs.env: the plan has unresolved blockers: ${summary}`,
+          `${needsInput.some(b => b.code === 'field-needs-input') ? 'inputs.values' : 'inputs.env'}: the plan has unresolved blockers: ${summary}`,
         );
       }
       throw new ConflictError(`The plan has unresolved blockers: ${summary}`);

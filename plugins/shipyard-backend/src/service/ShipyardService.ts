@@ -335,7 +335,7 @@ export class ShipyardService {
     const service = await this.readable(entityRef, credentials);
     const workspace = this.workspaceOf(service, workspaceName);
     const spec = checkSpecForWorkspace(request.spec, workspace);
-    const blockers = await this.deps.promotions.preflight(workspace, spec.env);
+    const blockers = await this.deps.promotions.preflight(workspace, spec);
     return { blockers, warnings: specWarnings(spec) };
   }
 
@@ -699,7 +699,7 @@ export class ShipyardService {
   private async assertReferencesExist(workspace: Workspace, spec: ServiceSpec) {
     let missing: PlanIssue[];
     try {
-      missing = await this.deps.promotions.preflight(workspace, spec.env);
+      missing = await this.deps.promotions.preflight(workspace, spec);
     } catch {
       return;
     }

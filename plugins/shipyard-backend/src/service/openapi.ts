@@ -90,6 +90,8 @@ const promotionInputs = {
   additionalProperties: false,
   properties: {
     env: { type: 'object', additionalProperties: envValue, maxProperties: 5000 },
+    /** Needs-input values outside env, by the change's path (ports[0].expose.host). */
+    values: { type: 'object', additionalProperties: { type: 'string', minLength: 1, maxLength: 253 }, maxProperties: 100 },
   },
 };
 const promoteBody = {

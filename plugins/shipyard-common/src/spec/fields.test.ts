@@ -9,6 +9,7 @@ import { renderManifests } from '../render/renderManifests';
 import type { ServiceSpec } from '../types';
 import {
   objectsView,
+  specReferences,
   SPEC_FIELD_NAMES,
   SPEC_FIELDS,
   type SpecFieldRegistry,
@@ -102,5 +103,51 @@ describe('SPEC_FIELDS', () => {
     expect(
       SPEC_FIELD_NAMES.filter(name => !PROMOTABLE_FIELDS.includes(name as any)),
     ).toEqual(['env', 'labels', 'annotations']);
+  });
+});
+
+describe('specReferences', () => {
+  it('lists what a spec reads from its namespace, by the path that reads it, leaving optional ones out', () => {
+    expect(
+      specReferences({
+        env: {
+          DB: { secretKeyRef: { name: 'db', key: 'password' } },
+          FLAGS: {
+            configMapKeyRef: { name: 'flags', key: 'x', optional: true },
+          },
+          PLAIN: 'x',
+        },
+        envFrom: [{ secret: 'env' }, { configMap: 'maybe', optional: true }],
+        mounts: [
+          { path: '/a', configMap: 'config' },
+          { path: '/b', persistentVolumeClaim: 'data' },
+          { path: '/c', emptyDir: {} },
+        ],
+        sidecars: [
+          {
+            name: 'proxy',
+            image: 'envoy:1',
+            env: { TOKEN: { secretKeyRef: { name: 'proxy', key: 'token' } } },
+          },
+        ],
+        imagePullSecrets: ['ghcr'],
+      }),
+    ).toEqual([
+      { kind: 'Secret', name: 'db', key: 'password', path: 'env.DB' },
+      { kind: 'Secret', name: 'env', path: 'envFrom[0].secret' },
+      { kind: 'ConfigMap', name: 'config', path: 'mounts[0].configMap' },
+      {
+        kind: 'PersistentVolumeClaim',
+        name: 'data',
+        path: 'mounts[1].persistentVolumeClaim',
+      },
+      {
+        kind: 'Secret',
+        name: 'proxy',
+        key: 'token',
+        path: 'sidecars[0].env.TOKEN',
+      },
+      { kind: 'Secret', name: 'ghcr', path: 'imagePullSecrets[0]' },
+    ]);
   });
 });

@@ -35,6 +35,7 @@ import {
   resourceList,
 } from './fieldSchemas';
 import { imageReferenceError } from './imageReference';
+import { envReference } from './envReference';
 import { dns1123SubdomainError, envNameError } from './kubernetesNames';
 import { SPEC_LIMITS } from './limits';
 
@@ -139,6 +140,17 @@ export interface SpecField<K extends SpecFieldName = SpecFieldName> {
    * rendered. `null` for a field whose live state is not compared.
    */
   drift: ((objects: ObjectsView) => unknown) | null;
+  /** The Secrets, ConfigMaps and PersistentVolumeClaims the field reads, which must exist in the namespace. */
+  references?: (value: Value<K>, path: string) => SpecReference[];
+}
+
+/** An object of the namespace that a spec reads (a key of it, when `key` is set). @public */
+export interface SpecReference {
+  kind: 'Secret' | 'ConfigMap' | 'PersistentVolumeClaim';
+  name: string;
+  key?: string;
+  /** The spec path that reads it, e.g. `env.DB_PASSWORD` or `mounts[1].secret`. */
+  path: string;
 }
 
 /** One entry per spec field; a field without one does not compile. @public */
@@ -358,6 +370,26 @@ function orderResources(value: Resources) {
   );
 }
 
+/** The keys an env map reads; optional ones may be missing. */
+function envReferences(
+  env: Record<string, EnvValue> | undefined,
+  path: string,
+): SpecReference[] {
+  return Object.entries(env ?? {}).flatMap(([name, value]) => {
+    const reference = envReference(value);
+    return reference && !reference.optional
+      ? [
+          {
+            kind: reference.kind,
+            name: reference.name,
+            key: reference.key,
+            path: `${path}.${name}`,
+          },
+        ]
+      : [];
+  });
+}
+
 function renderEnv(env: Record<string, EnvValue>) {
   return Object.keys(env)
     .sort()
@@ -437,6 +469,10 @@ function extraContainers<K extends 'sidecars' | 'initContainers'>(
               : undefined;
           }
         : objects => objects.pod()?.initContainers,
+    references: (value, path) =>
+      value.flatMap((container, index) =>
+        envReferences(container.env, `${path}[${index}].env`),
+      ),
   };
 }
 
@@ -676,6 +712,7 @@ export const SPEC_FIELDS: SpecFieldRegistry = {
       context.container.env = renderEnv(env);
     },
     drift: objects => objects.container()?.env,
+    references: envReferences,
   },
   envFrom: {
     schema: z.array(envFromSchema),
@@ -700,6 +737,24 @@ export const SPEC_FIELDS: SpecFieldRegistry = {
       );
     },
     drift: objects => objects.container()?.envFrom,
+    references: (value, path) =>
+      value.flatMap((source, index) =>
+        source.optional
+          ? []
+          : [
+              source.secret
+                ? {
+                    kind: 'Secret' as const,
+                    name: source.secret,
+                    path: `${path}[${index}].secret`,
+                  }
+                : {
+                    kind: 'ConfigMap' as const,
+                    name: source.configMap!,
+                    path: `${path}[${index}].configMap`,
+                  },
+            ],
+      ),
   },
   mounts: {
     schema: z.array(mountSchema),
@@ -746,6 +801,32 @@ export const SPEC_FIELDS: SpecFieldRegistry = {
         ? undefined
         : compact({ volumeMounts, volumes });
     },
+    references: (value, path) =>
+      value.flatMap((mount, index): SpecReference[] => {
+        const at = `${path}[${index}]`;
+        if (mount.secret) {
+          return [{ kind: 'Secret', name: mount.secret, path: `${at}.secret` }];
+        }
+        if (mount.configMap) {
+          return [
+            {
+              kind: 'ConfigMap',
+              name: mount.configMap,
+              path: `${at}.configMap`,
+            },
+          ];
+        }
+        if (mount.persistentVolumeClaim) {
+          return [
+            {
+              kind: 'PersistentVolumeClaim',
+              name: mount.persistentVolumeClaim,
+              path: `${at}.persistentVolumeClaim`,
+            },
+          ];
+        }
+        return [];
+      }),
   },
   resources: {
     schema: z.strictObject({
@@ -903,12 +984,20 @@ export const SPEC_FIELDS: SpecFieldRegistry = {
     { rule: 'target', reason: environmentOwned('the service account') },
     objectName,
   ),
-  imagePullSecrets: podField(
-    'imagePullSecrets',
-    { rule: 'target', reason: environmentOwned('the image pull secrets') },
-    z.array(objectName),
-    value => value.map(name => ({ name })),
-  ),
+  imagePullSecrets: {
+    ...podField(
+      'imagePullSecrets',
+      { rule: 'target', reason: environmentOwned('the image pull secrets') },
+      z.array(objectName),
+      value => value.map(name => ({ name })),
+    ),
+    references: (value, path) =>
+      value.map((name, index) => ({
+        kind: 'Secret',
+        name,
+        path: `${path}[${index}]`,
+      })),
+  },
   nodeSelector: podField(
     'nodeSelector',
     { rule: 'target', reason: environmentOwned('placement') },
@@ -1027,6 +1116,18 @@ export function objectsView(
         : undefined;
     },
   };
+}
+
+/** Every Secret, ConfigMap and PersistentVolumeClaim a spec reads (optional references left out), in field order. @public */
+export function specReferences(spec: Partial<ServiceSpec>): SpecReference[] {
+  const references: SpecReference[] = [];
+  forEachField((name, entry) => {
+    const value = spec[name];
+    if (value !== undefined && entry.references) {
+      references.push(...entry.references(value, name));
+    }
+  });
+  return references;
 }
 
 /** Calls `visit` with each field's entry, typed by its name, in YAML order. */
