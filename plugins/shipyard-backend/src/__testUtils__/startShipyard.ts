@@ -45,7 +45,10 @@ export const entities = [
   // A path into dev, which needs no approval where staging and prod do.
   component('rehearsal', { 'shipyard/promotion': 'staging -> dev' }),
   // Promoted from dev to staging on its own.
-  component('orders', { 'shipyard/promotion': 'dev -> staging -> prod', 'shipyard/auto-promote': 'dev -> staging' }),
+  {
+    ...component('orders', { 'shipyard/promotion': 'dev -> staging -> prod', 'shipyard/auto-promote': 'dev -> staging' }),
+    relations: [{ type: 'ownedBy', targetRef: 'group:default/team-a' }],
+  },
   // Two other teams' services whose Kubernetes objects would be named `payments` too.
   component('payments', {}, 'team-b'),
   component('impostor', { 'shipyard/service-name': 'payments' }),

@@ -62,6 +62,31 @@ const config = {
 
 const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
 
+type Notification = { user: string; payload: { title: string; description: string; link: string; severity: string } };
+
+/** The notifications `user` has, read through the notifications backend's HTTP API. */
+async function notificationsOf(server: any, user: User): Promise<Notification[]> {
+  const res = await request(server).get('/api/notifications/notifications').set('Authorization', as(user));
+  expect(res.status).toBe(200);
+  return res.body.notifications;
+}
+
+/** `read()` once it has `count` items, or what it has after 5 s. */
+async function eventually<T>(read: () => Promise<T[]>, count: number): Promise<T[]> {
+  for (let i = 0; i < 100; i++) {
+    const items = await read();
+    if (items.length >= count) return items;
+    await new Promise(r => setTimeout(r, 50));
+  }
+  return read();
+}
+
+/** The notifications backend beside Shipyard; it runs its own migrations, so it gets its own database. */
+function notificationsBackend() {
+  const db = knexFactory({ client: 'better-sqlite3', connection: ':memory:', useNullAsDefault: true });
+  return { db, options: { pluginDatabases: { notifications: db } }, feature: notificationsPlugin };
+}
+
 describe.each(databases.eachSupportedId())('promotion requests (%s)', databaseId => {
   let knex: Knex;
   let notificationsDb: Knex;
@@ -72,8 +97,8 @@ describe.each(databases.eachSupportedId())('promotion requests (%s)', databaseId
 
   beforeAll(async () => {
     knex = await databases.init(databaseId);
-    // The notifications backend runs its own migrations, so it gets its own database.
-    notificationsDb = knexFactory({ client: 'better-sqlite3', connection: ':memory:', useNullAsDefault: true });
+    const notifications = notificationsBackend();
+    notificationsDb = notifications.db;
     gateway = new FakeClusterGateway();
     const auditor = mockServices.auditor.mock({
       createEvent: async (options: any) => {
@@ -85,8 +110,8 @@ describe.each(databases.eachSupportedId())('promotion requests (%s)', databaseId
       gateway,
       config,
       policy,
-      pluginDatabases: { notifications: notificationsDb },
-      features: [auditor.factory, notificationsPlugin],
+      ...notifications.options,
+      features: [auditor.factory, notifications.feature],
     });
     server = started.server;
     stop = async () => {
@@ -433,19 +458,7 @@ describe.each(databases.eachSupportedId())('promotion requests (%s)', databaseId
   });
 
   describe('notifications to the service’s owners', () => {
-    const notifications = async (user: User) => {
-      const res = await request(server).get('/api/notifications/notifications').set('Authorization', as(user));
-      expect(res.status).toBe(200);
-      return res.body.notifications as Array<{ user: string; payload: { title: string; description: string; link: string; severity: string } }>;
-    };
-    const eventually = async <T>(read: () => Promise<T[]>, count: number) => {
-      for (let i = 0; i < 100; i++) {
-        const items = await read();
-        if (items.length >= count) return items;
-        await new Promise(r => setTimeout(r, 50));
-      }
-      return read();
-    };
+    const notifications = (user: User) => notificationsOf(server, user);
 
     it('tells the owner that a request waits for approval, with a link to the Promote tab', async () => {
       await seed();
