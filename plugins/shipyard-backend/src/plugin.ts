@@ -289,6 +289,7 @@ export const shipyardPlugin = createBackendPlugin({
             logger,
             requestApproval: (entityRef, body, context, options) =>
               promotionRequests.request(entityRef, body, context, options),
+            notifier,
             claimTtlMs:
               (config.getOptionalNumber('shipyard.autoPromotion.claimSeconds') ??
                 120) * 1000,

@@ -162,7 +162,7 @@ describe.each(databases.eachSupportedId())('AutoPromoter (%s)', databaseId => {
         workspaces: workspacesConfig.shipyard.workspaces.map(w => (w.name === 'staging' ? { ...w, soakSeconds: 600 } : w)),
       },
     };
-    const { server, scan } = await start(soaking);
+    const { server, scan, events } = await start(soaking);
     await deploy(server, 'dev');
     expect((await attemptFor(server, 1)).autoPromotion).toMatchObject({
       result: 'skipped',
@@ -171,6 +171,8 @@ describe.each(databases.eachSupportedId())('AutoPromoter (%s)', databaseId => {
     });
     await scan();
     expect((await stagingOf(server)).autoPromotion).toMatchObject({ result: 'skipped', code: 'soak' });
+    // Tried again at every scan, told once.
+    expect(events.filter(e => e.eventId === 'auto-promotion-skipped')).toHaveLength(1);
     // As if ten minutes had passed by the database's clock.
     await knex('shipyard_versions').where({ workspace: 'dev' }).update({ finished_at: new Date(Date.now() - 601_000) });
     await scan();

@@ -23,12 +23,15 @@ import { WorkspaceRegistry } from '../config/WorkspaceRegistry';
 import { VersionStore } from '../database/VersionStore';
 import { PromotionOperations, ServiceContext } from '../operations/PromotionOperations';
 import { VersionEvents } from '../operations/VersionEvents';
+import { ShipyardNotifier } from '../notifications/ShipyardNotifier';
 import { PromotionPolicyStore, AutoPromotionKey, AutoPromotionUpdate, autoPromotionKeyString } from './PromotionPolicyStore';
 
 /** Who created an automatically promoted version. */
 export const AUTO_PROMOTION_ACTOR = 'shipyard:auto-promotion';
 
 const FINAL = new Set(['succeeded', 'failed']);
+// Not worth a notification: the request's own notification says it, or nothing was expected.
+const QUIET_CODES = new Set(['approval-required', 'superseded', 'not-configured']);
 // Blocker codes that say why in one word, in the order they are reported.
 const SKIP_CODES = ['rejected', 'freeze', 'soak', 'source-not-succeeded'];
 
@@ -49,6 +52,8 @@ export interface AutoPromoterOptions {
     context: { credentials: BackstageCredentials },
     options: { origin: 'auto-promotion' },
   ) => Promise<PromotionRequest>;
+  /** Tells the service's owners what auto-promotion did or why it did not. */
+  notifier?: Pick<ShipyardNotifier, 'autoPromoted' | 'autoPromotionBlocked'>;
   /** How long an attempt's claim lasts before another replica may take over a dead holder's. Default 120 s. */
   claimTtlMs?: number;
   /** How far back the catch-up scan looks for succeeded versions nobody promoted. Default 24 h. */
@@ -170,6 +175,7 @@ export class AutoPromoter {
   private async attempt(key: AutoPromotionKey): Promise<void> {
     const { policyStore, logger } = this.options;
     const holder = `${this.holder}:${randomUUID()}`;
+    const before = await policyStore.getAutoPromotion(key);
     if (!(await policyStore.claimAutoPromotion(key, holder, this.options.claimTtlMs ?? 120_000))) return;
     let update: AutoPromotionUpdate;
     try {
@@ -178,10 +184,27 @@ export class AutoPromoter {
       update = { result: 'failed', code: 'error', reason: String((error as Error)?.message ?? error) };
     }
     await policyStore.finishAutoPromotion(key, update);
+    // A skip the scan tries again (a soak time, a freeze) is told once, not at every scan.
+    if (before?.result === update.result && before.code === update.code) return;
     logger.info(
       `Auto-promotion ${autoPromotionKeyString(key)}: ${update.result}${update.targetVersion ? ` v${update.targetVersion}` : ''}${update.reason ? ` (${update.reason})` : ''}`,
     );
     await this.audit(update.result === 'promoted' ? 'auto-promotion-run' : 'auto-promotion-skipped', key, update);
+    await this.notify(key, update);
+  }
+
+  private async notify(key: AutoPromotionKey, update: AutoPromotionUpdate) {
+    const { notifier, logger } = this.options;
+    const event = { entityRef: key.service, source: key.sourceWorkspace, target: key.targetWorkspace, sourceVersion: key.sourceVersion };
+    try {
+      if (update.result === 'promoted' && update.targetVersion !== undefined) {
+        await notifier?.autoPromoted({ ...event, number: update.targetVersion });
+      } else if (update.result !== 'promoted' && !QUIET_CODES.has(update.code ?? '')) {
+        await notifier?.autoPromotionBlocked({ ...event, reason: update.reason ?? update.result });
+      }
+    } catch (error) {
+      logger.warn(`Could not notify about the auto-promotion ${autoPromotionKeyString(key)}: ${error}`);
+    }
   }
 
   private async decideAndRun(key: AutoPromotionKey): Promise<AutoPromotionUpdate> {
