@@ -5,6 +5,7 @@ import { PromotionRequest, ServiceSpec } from '@shipyard/backstage-plugin-common
 import notificationsPlugin from '@backstage/plugin-notifications-backend';
 import knexFactory, { Knex } from 'knex';
 import request from 'supertest';
+import { DatabaseVersionStore } from '../database/DatabaseVersionStore';
 import { failed, FakeClusterGateway, succeeded } from '../__testUtils__/FakeClusterGateway';
 import { baseSpec, startShipyard, workspacesConfig } from '../__testUtils__/startShipyard';
 
@@ -520,7 +521,7 @@ async function startWithRequest(databaseId: TestDatabaseId, shipyard: object) {
   expect(asked.status).toBe(201);
   const act = (verb: 'approve' | 'execute', user: User) =>
     request(server).post(`${REQUESTS}/${asked.body.id}/${verb}`).set('Authorization', as(user)).send({});
-  return { plan, act, stop: () => started.backend.stop() };
+  return { knex, id: asked.body.id as string, plan, act, stop: () => started.backend.stop() };
 }
 
 describe.each(databases.eachSupportedId())('promotion requests executed by the requester (%s)', databaseId => {
@@ -541,6 +542,39 @@ describe.each(databases.eachSupportedId())('promotion requests executed by the r
       const again = await act('execute', 'releaser');
       expect(again.status).toBe(409);
       expect(again.body.error.message).toMatch(/cannot execute a request that is executed/);
+    } finally {
+      await stop();
+    }
+  });
+});
+
+describe.each(databases.eachSupportedId())('promotion requests after a crash (%s)', databaseId => {
+  it('records a request as executed when a backend died after its version was created, and promotes nothing twice', async () => {
+    const { knex, id, act, stop } = await startWithRequest(databaseId, { approval: { execute: 'by-requester' } });
+    try {
+      expect((await act('approve', 'approver')).body.status).toBe('approved');
+      // As a backend that died inside the execution leaves it: the version stored, the request approved and claimed.
+      const store = await DatabaseVersionStore.create({ database: { getClient: async () => knex } as any, skipMigrations: true });
+      const created = await store.createVersion(
+        {
+          service: 'component:default/payments',
+          workspace: 'staging',
+          spec: { ...baseSpec, image: 'ghcr.io/acme/payments:1.1.0' },
+          origin: { type: 'promotion', workspace: 'dev', version: 2 },
+          status: 'succeeded',
+          createdBy: USERS.releaser,
+        },
+        { makeCurrent: true },
+      );
+      await knex('shipyard_promotion_requests').where({ id }).update({ executing_since: new Date(Date.now() - 11 * 60_000) });
+
+      const executed = await act('execute', 'releaser');
+      expect(executed.status).toBe(200);
+      expect(executed.body).toMatchObject({
+        status: 'executed',
+        outcome: { version: created.number, reason: 'found executed after an interrupted run' },
+      });
+      expect(Number((await knex('shipyard_versions').where({ workspace: 'staging' }).count({ c: '*' }))[0].c)).toBe(2);
     } finally {
       await stop();
     }
@@ -604,6 +638,45 @@ describe.each(databases.eachSupportedId())('promotion requests of auto-promotion
       });
     } finally {
       await backend.stop();
+    }
+  });
+});
+
+describe.each(databases.eachSupportedId())('notifications of auto-promotion (%s)', databaseId => {
+  it('tells the owner what auto-promotion promoted, and what it did not and why', async () => {
+    const knex = await databases.init(databaseId);
+    const notifications = notificationsBackend();
+    const { backend, server } = await startShipyard(knex, {
+      gateway: new FakeClusterGateway(),
+      config: { ...workspacesConfig, app: config.app },
+      policy,
+      ...notifications.options,
+      features: [notifications.feature],
+    });
+    try {
+      const ORDERS = '/api/shipyard/services/component/default/orders';
+      const deploy = (spec: ServiceSpec) =>
+        request(server).post(`${ORDERS}/workspaces/dev/versions?wait=true`).set('Authorization', as('releaser')).send({ spec });
+      expect((await deploy(baseSpec)).body.status).toBe('succeeded');
+      const [promoted] = await eventually(() => notificationsOf(server, 'owner'), 1);
+      expect(promoted.payload).toMatchObject({
+        title: 'orders was promoted to staging automatically',
+        description: 'dev v1 became staging v1 (shipyard/auto-promote).',
+        link: '/catalog/default/component/orders/promote',
+      });
+
+      // A new env key needs a value for staging: auto-promotion stops and says so.
+      await deploy({ ...baseSpec, image: 'ghcr.io/acme/orders:1.1.0', env: { ...baseSpec.env, FLAGS_URL: 'https://flags.dev' } });
+      const items = await eventually(() => notificationsOf(server, 'owner'), 2);
+      const blocked = items.find(n => n.payload.title.includes('was not promoted'));
+      expect(blocked?.payload).toMatchObject({
+        title: 'orders v2 was not promoted to staging automatically',
+        link: '/catalog/default/component/orders/promote',
+      });
+      expect(blocked?.payload.description).toMatch(/FLAGS_URL/);
+    } finally {
+      await backend.stop();
+      await notifications.db.destroy();
     }
   });
 });

@@ -347,6 +347,16 @@ export class PromotionRequests {
       throw new ConflictError(`request: ${request.id} is being executed; reload it in a moment`);
     }
     const actor = actorOf(context.credentials);
+    // A backend that died after creating the version and before recording it left the request approved.
+    const earlier = await this.versionCreatedBy(request, context);
+    if (earlier) {
+      await store.transition(request.id, {
+        from: ['approved'],
+        to: 'executed',
+        outcome: { by: actor, at: new Date().toISOString(), version: earlier.number, reason: 'found executed after an interrupted run' },
+      });
+      return publicView(await this.existing(request.id));
+    }
     let waiting: string | undefined;
     try {
       const plan = await this.assertPlanUnchanged(request, context);
@@ -453,6 +463,21 @@ export class PromotionRequests {
     );
     throw new ConflictError(
       `request: stale; ${reason}. Its approvals no longer apply: open a new request with the new plan (POST /api/shipyard/services/${entityRefToPath(request.service)}/promotions/requests)`,
+    );
+  }
+
+  /** The version an earlier run of `request` created in its target, if one did. */
+  private async versionCreatedBy(request: StoredPromotionRequest, context: ShipyardCallContext): Promise<Version | undefined> {
+    if (!request.approvedAt) return undefined;
+    const approvedAt = request.approvedAt;
+    const page = await this.deps.service.listVersions(request.service, request.target, { limit: 20 }, context);
+    return page.items.find(
+      v =>
+        (v.origin.type === 'promotion' || v.origin.type === 'auto-promotion') &&
+        v.origin.workspace === request.source &&
+        v.origin.version === request.sourceVersion &&
+        v.createdBy === request.requestedBy &&
+        v.createdAt >= approvedAt,
     );
   }
 
