@@ -3,13 +3,16 @@ import {
   createFrontendPlugin,
   discoveryApiRef,
   fetchApiRef,
+  PageBlueprint,
 } from '@backstage/frontend-plugin-api';
+import AssignmentTurnedIn from '@material-ui/icons/AssignmentTurnedIn';
 import {
   EntityCardBlueprint,
   EntityContentBlueprint,
 } from '@backstage/plugin-catalog-react/alpha';
 import { ShipyardApiClient, shipyardApiRef } from './api';
 import { isShipyardAvailable } from './isShipyardAvailable';
+import { APPROVALS_PATH } from './routes';
 
 /** The Shipyard API on the app's discovery and fetch APIs. @alpha */
 export const shipyardApi = ApiBlueprint.make({
@@ -62,6 +65,21 @@ export const shipyardOverviewEntityCard = EntityCardBlueprint.make({
   },
 });
 
+/** The release managers' page of promotion requests waiting for approval, with a nav item. @alpha */
+export const shipyardApprovalsPage = PageBlueprint.make({
+  name: 'approvals',
+  params: {
+    path: APPROVALS_PATH,
+    title: 'Approvals',
+    icon: <AssignmentTurnedIn />,
+    noHeader: true,
+    loader: () =>
+      import('./components/PromotionApprovalsPage').then(m => (
+        <m.PromotionApprovalsPage />
+      )),
+  },
+});
+
 /**
  * Shipyard for the new frontend system: the API, the Versions and Promote
  * entity tabs and the overview card.
@@ -76,5 +94,6 @@ export default createFrontendPlugin({
     shipyardVersionsEntityContent,
     shipyardPromoteEntityContent,
     shipyardOverviewEntityCard,
+    shipyardApprovalsPage,
   ],
 });

@@ -10,6 +10,7 @@ export {
   EntityShipyardVersionsContent,
   EntityShipyardPromoteContent,
   EntityShipyardOverviewCard,
+  ShipyardApprovalsPage,
 } from './plugin';
 export {
   shipyardApiRef,
@@ -17,4 +18,4 @@ export {
   type ShipyardFrontendApi,
 } from './api';
 export { isShipyardAvailable } from './isShipyardAvailable';
-export { versionsRouteRef, promoteRouteRef } from './routes';
+export { versionsRouteRef, promoteRouteRef, approvalsRouteRef } from './routes';

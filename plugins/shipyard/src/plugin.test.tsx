@@ -50,13 +50,14 @@ describe('shipyardPlugin', () => {
     expect(await screen.findByText('History of dev')).toBeInTheDocument();
   });
 
-  it('provides the API, both entity tabs and the overview card in the new frontend system', () => {
+  it('provides the API, both entity tabs, the overview card and the approvals page in the new frontend system', () => {
     expect(shipyardFrontendPlugin.pluginId).toBe('shipyard');
     for (const id of [
       'api:shipyard',
       'entity-content:shipyard/versions',
       'entity-content:shipyard/promote',
       'entity-card:shipyard/overview',
+      'page:shipyard/approvals',
     ] as const) {
       expect(shipyardFrontendPlugin.getExtension(id)).toBeDefined();
     }

@@ -7,7 +7,7 @@ import {
   fetchApiRef,
 } from '@backstage/core-plugin-api';
 import { ShipyardApiClient, shipyardApiRef } from './api';
-import { promoteRouteRef, versionsRouteRef } from './routes';
+import { approvalsRouteRef, promoteRouteRef, versionsRouteRef } from './routes';
 
 /** Shipyard for the legacy frontend system: versions, rollback and promotion on entity pages. @public */
 export const shipyardPlugin = createPlugin({
@@ -23,6 +23,7 @@ export const shipyardPlugin = createPlugin({
   routes: {
     versions: versionsRouteRef,
     promote: promoteRouteRef,
+    approvals: approvalsRouteRef,
   },
 });
 
@@ -60,5 +61,21 @@ export const EntityShipyardOverviewCard = shipyardPlugin.provide(
           m => m.EntityShipyardOverviewCard,
         ),
     },
+  }),
+);
+
+/**
+ * The release managers' page: promotion requests waiting for approval across
+ * services, for `<Route path="/shipyard/approvals" element={<ShipyardApprovalsPage />} />`.
+ * @public
+ */
+export const ShipyardApprovalsPage = shipyardPlugin.provide(
+  createRoutableExtension({
+    name: 'ShipyardApprovalsPage',
+    component: () =>
+      import('./components/PromotionApprovalsPage').then(
+        m => m.PromotionApprovalsPage,
+      ),
+    mountPoint: approvalsRouteRef,
   }),
 );
