@@ -1,4 +1,6 @@
 import { spawn, ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { Agent, fetch as undiciFetch } from 'undici';
@@ -160,9 +162,12 @@ async function startScaleBackend(options: {
       ],
     },
   };
+  // A thousand entities are too long for a command line.
+  const optionsFile = join(mkdtempSync(join(tmpdir(), 'shipyard-scale-')), 'options.json');
+  writeFileSync(optionsFile, JSON.stringify(config));
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--require', require.resolve('@backstage/cli/config/nodeTransform.cjs'), join(__dirname, 'lib', 'scaleBackend.ts'), JSON.stringify(config)],
+    ['--require', require.resolve('@backstage/cli/config/nodeTransform.cjs'), join(__dirname, 'lib', 'scaleBackend.ts'), optionsFile],
     { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'warn' } },
   );
   let errors = '';

@@ -4,8 +4,9 @@
  * alone, and it counts every request Shipyard sends to the Kubernetes
  * plugin's proxy (each is one request to the API server). Prints
  * `listening <url>`; answers `stats` on stdin with a `stats {json}` line.
- *   node --require @backstage/cli/config/nodeTransform.cjs scaleBackend.ts <options JSON>
+ *   node --require @backstage/cli/config/nodeTransform.cjs scaleBackend.ts <options JSON file>
  */
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { schedulerServiceFactory } from '@backstage/backend-defaults/scheduler';
 import { BenchDatabase, startShipyardBackend } from './backend';
@@ -29,7 +30,7 @@ globalThis.fetch = ((input: any, init?: any) => {
 }) as typeof fetch;
 
 async function main() {
-  const options: Options = JSON.parse(process.argv[2]);
+  const options: Options = JSON.parse(readFileSync(process.argv[2], 'utf8'));
   const database: BenchDatabase = { ...options.database, dispose: async () => {} };
   const backend = await startShipyardBackend({
     database,
