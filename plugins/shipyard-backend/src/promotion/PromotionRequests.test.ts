@@ -361,6 +361,8 @@ describe.each(databases.eachSupportedId())('promotion requests (%s)', databaseId
     expect(JSON.stringify(listed.body)).not.toContain('flags.staging');
     expect((await act(asked.body.id, 'approve', 'approver')).body.status).toBe('executed');
     expect((await current('staging')).spec.env.FLAGS_URL).toBe('https://flags.staging');
+    expect(auditEvents.find(e => e.eventId === 'promotion-request')?.meta).toMatchObject({ inputKeys: ['FLAGS_URL'] });
+    expect(JSON.stringify(auditEvents)).not.toContain('flags.staging');
   });
 
   it('declines with who and why; the requester may withdraw; a closed request takes no approval', async () => {
@@ -371,6 +373,11 @@ describe.each(databases.eachSupportedId())('promotion requests (%s)', databaseId
     expect(declined.body).toMatchObject({
       status: 'declined',
       outcome: { by: USERS.approver, reason: 'not during the sale' },
+    });
+    expect(auditEvents.find(e => e.eventId === 'promotion-request-decline')?.meta).toMatchObject({
+      requestId: a,
+      reason: 'not during the sale',
+      withdrawn: false,
     });
     const late = await act(a, 'approve', 'approver2');
     expect(late.status).toBe(409);
