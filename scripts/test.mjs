@@ -230,7 +230,8 @@ function reportJestResults(file) {
 
 /** Starts backend and app on the local cluster with a fresh database, and runs the browser tests. */
 async function runEndToEnd() {
-  const configs = [join(root, 'app-config.yaml')];
+  // The browser tests' own workspaces, service and second principal (packages/app/e2e-tests/app-config.e2e.yaml).
+  const configs = [join(root, 'app-config.yaml'), join(root, 'packages', 'app', 'e2e-tests', 'app-config.e2e.yaml')];
   if (primary) configs.push(writeClusterConfig([{ name: 'local', info: readCluster(primary) }]));
   const dataDir = join(root, '.cache', `e2e-data-${Date.now()}`);
   say(`Starting backend and app for the browser tests (${elapsed()}) …`);

@@ -260,6 +260,11 @@ function PromotionWorkbench(props: {
     notAllowed = `${target} is protected: you may not promote into it.`;
   } else if (targetFreeze && !may.freezeOverride) {
     notAllowed = `${freezeText(target, targetFreeze)}.`;
+  } else if (targetFreeze && !overridingFreeze) {
+    notAllowed = `${freezeText(
+      target,
+      targetFreeze,
+    )}: give a reason above to go ahead.`;
   }
   // The pipeline refreshes while rollouts run: a plan older than what it shows is out of date,
   // and a plan newer than it means the pipeline needs a refresh.

@@ -409,7 +409,7 @@ export function PromotionApprovalsPage() {
     <Page themeId="tool">
       <Header
         title="Promotion approvals"
-        subtitle="Promotions into protected workspaces that wait for someone other than the requester"
+        subtitle="Promotions into workspaces that need approval, waiting for someone other than the requester"
       />
       <Content>
         <PromotionRequestsContent />
