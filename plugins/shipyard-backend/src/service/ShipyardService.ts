@@ -464,21 +464,25 @@ export class ShipyardService {
     const workspace = this.workspaceOf(service, workspaceName);
     await this.authorize(shipyardVersionRejectPermission, service.entityRef, context.credentials);
     const version = await this.existingVersion(service, workspace, number);
-    const lifted = await this.audited(
+    const [before] = await this.deps.policy.withRejections(service.entityRef, [version]);
+    await this.audited(
       context,
       'version-unreject',
       { service: service.entityRef, workspace: workspace.name, version: number, specHash: version.specHash },
-      () => this.deps.policyStore.unreject({ service: service.entityRef, workspace: workspace.name, version: number }),
-      rejection => ({ lifted: (rejection ?? null) as unknown as JsonObject }),
+      async () => {
+        const lifted = await this.deps.policyStore.unreject({ service: service.entityRef, workspace: workspace.name, version: number });
+        if (!lifted) {
+          throw new NotFoundError(
+            before.rejection
+              ? `rejection: ${workspace.name} v${number} is rejected as ${before.rejection.workspace} v${before.rejection.version} (same spec); lift it there`
+              : `rejection: ${workspace.name} v${number} is not rejected`,
+          );
+        }
+        return lifted;
+      },
+      rejection => ({ lifted: rejection as unknown as JsonObject }),
     );
     const [shown] = await this.deps.policy.withRejections(service.entityRef, [version]);
-    if (!lifted) {
-      throw new NotFoundError(
-        shown.rejection
-          ? `rejection: ${workspace.name} v${number} is rejected as ${shown.rejection.workspace} v${shown.rejection.version} (same spec); lift it there`
-          : `rejection: ${workspace.name} v${number} is not rejected`,
-      );
-    }
     return shown;
   }
 

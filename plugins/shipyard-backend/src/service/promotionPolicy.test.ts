@@ -1,4 +1,4 @@
-import { mockCredentials, TestDatabases } from '@backstage/backend-test-utils';
+import { mockCredentials, mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { ServiceSpec } from '@shipyard/backstage-plugin-common';
 import { Knex } from 'knex';
@@ -33,15 +33,31 @@ describe.each(databases.eachSupportedId())('Promotion policy (%s)', databaseId =
   let server: any;
   let stop: (() => Promise<void>) | undefined;
   let denied: string[] = [];
+  let audit: Array<{ eventId: string; meta: any; outcome?: string }> = [];
 
   async function start(shipyardConfig: object = workspacesConfig) {
     knex = await databases.init(databaseId);
     gateway = new FakeClusterGateway();
     denied = [];
+    audit = [];
+    const auditor = mockServices.auditor.mock();
+    auditor.createEvent.mockImplementation(async (options: any) => {
+      const event: { eventId: string; meta: any; outcome?: string } = { eventId: options.eventId, meta: options.meta };
+      audit.push(event);
+      return {
+        success: async () => {
+          event.outcome = 'success';
+        },
+        fail: async () => {
+          event.outcome = 'fail';
+        },
+      };
+    });
     const started = await startShipyard(knex, {
       gateway,
       config: shipyardConfig,
       policy: name => (denied.includes(name) ? AuthorizeResult.DENY : AuthorizeResult.ALLOW),
+      features: [auditor.factory],
     });
     server = started.server;
     stop = () => started.backend.stop();
@@ -221,6 +237,12 @@ describe.each(databases.eachSupportedId())('Promotion policy (%s)', databaseId =
       const lifted = await request(server).delete(`${PAYMENTS}/workspaces/dev/versions/1/reject`).set('Authorization', auth);
       expect(lifted.status).toBe(200);
       expect(lifted.body.rejection).toBeUndefined();
+      expect(audit.filter(e => e.eventId.includes('reject')).map(e => [e.eventId, e.outcome, e.meta.version, e.meta.reason])).toEqual([
+        ['version-reject', 'success', 1, 'leaks connections'],
+        ['version-reject', 'fail', 1, 'x'],
+        ['version-unreject', 'fail', 1, undefined],
+        ['version-unreject', 'success', 1, undefined],
+      ]);
       expect((await promote({ source: 'staging', target: 'prod' })).status).toBe(201);
     });
 
@@ -258,6 +280,11 @@ describe.each(databases.eachSupportedId())('Promotion policy (%s)', databaseId =
       expect((await deploy('staging', { ...baseSpec, image: 'ghcr.io/acme/payments:1.2.0' })).status).toBe(201);
       expect((await get(`${PAYMENTS}/workspaces/staging/hold`)).status).toBe(404);
       expect((await state('staging')).hold).toBeUndefined();
+      expect(audit.filter(e => /hold|reject/.test(e.eventId)).map(e => [e.eventId, e.outcome, e.meta])).toEqual([
+        ['version-reject', 'success', expect.objectContaining({ workspace: 'staging', version: 2, reason: 'checkout errors' })],
+        ['auto-promotion-hold-placed', 'success', expect.objectContaining({ workspace: 'staging', version: 3 })],
+        ['auto-promotion-hold-lifted', 'success', expect.objectContaining({ workspace: 'staging', why: 'v4 deployed by hand' })],
+      ]);
     });
 
     it('DELETE lifts a hold; a promotion by hand lifts it too', async () => {
@@ -312,6 +339,10 @@ describe.each(databases.eachSupportedId())('Promotion policy (%s)', databaseId =
 
       const deployed = await deploy('staging', baseSpec, { freezeOverride: { reason: 'hotfix for INC-42' } });
       expect(deployed.status).toBe(201);
+      expect(audit.filter(e => e.eventId === 'freeze-override').map(e => [e.outcome, e.meta])).toEqual([
+        ['fail', expect.objectContaining({ operation: 'deploy', reason: 'hotfix for INC-42', freeze: expect.objectContaining({ name: 'year end' }) })],
+        ['success', expect.objectContaining({ operation: 'deploy', workspace: 'staging', reason: 'hotfix for INC-42' })],
+      ]);
       await deploy('dev', { ...baseSpec, replicas: 3 });
       const promoted = await promote({ source: 'dev', target: 'staging', freezeOverride: { reason: 'INC-42 follow-up' } });
       expect(promoted.status).toBe(201);
