@@ -246,6 +246,38 @@ describe('the page of a version', () => {
     ).toHaveAttribute('href', '/kubernetes');
   });
 
+  it('says a rejected version is rejected, by whom and why, and offers neither rollback nor promotion to it', async () => {
+    const shipyard = api();
+    shipyard.getVersion.mockImplementation(async (_ref, _ws, n) =>
+      n === 4
+        ? {
+            ...v4,
+            manifests: [deployment],
+            rejection: {
+              by: 'user:default/ben',
+              at: new Date().toISOString(),
+              reason: 'leaks memory',
+            },
+          }
+        : undefined,
+    );
+    await renderForEntity(<EntityVersionsContent />, shipyard, {
+      routeEntries: ['/dev/4'],
+    });
+    expect(await screen.findByTestId('version-rejection')).toHaveTextContent(
+      'Rejected by ben: leaks memory',
+    );
+    expect(
+      screen.queryByRole('button', { name: 'Roll back to v4' }),
+    ).not.toBeInTheDocument();
+    expect(
+      screen.queryByRole('button', { name: 'Promote v4' }),
+    ).not.toBeInTheDocument();
+    expect(
+      screen.getByRole('button', { name: 'Edit from v4' }),
+    ).toBeInTheDocument();
+  });
+
   it('is linked from the history rows', async () => {
     await renderForEntity(<EntityVersionsContent />, api());
     expect(

@@ -10,6 +10,7 @@ import Button from '@material-ui/core/Button';
 import Grid from '@material-ui/core/Grid';
 import Link from '@material-ui/core/Link';
 import Typography from '@material-ui/core/Typography';
+import Alert from '@material-ui/lab/Alert';
 import ArrowBack from '@material-ui/icons/ArrowBack';
 import Edit from '@material-ui/icons/Edit';
 import History from '@material-ui/icons/History';
@@ -24,6 +25,7 @@ import useAsync from 'react-use/esm/useAsync';
 import { shipyardApiRef } from '../../api';
 import { statusCodeOf } from '../../api/errors';
 import { isActive } from '../../hooks/ServiceStatusStore';
+import { rejectionText } from '../EntityPromoteContent/promotionSteps';
 import {
   useServiceStatusStore,
   useVersion,
@@ -215,9 +217,17 @@ export function VersionPage(props: {
           <Box mt={1}>
             <VersionStatus version={version} detailed />
           </Box>
+          {version.rejection && (
+            <Box mt={1}>
+              <Alert severity="error" data-testid="version-rejection">
+                {rejectionText(version.rejection)}. It is not promoted or rolled
+                back to until the rejection is lifted (Versions tab).
+              </Alert>
+            </Box>
+          )}
         </Box>
         <Box display="flex" flexWrap="wrap" style={{ gap: 8 }}>
-          {!isCurrent && (
+          {!isCurrent && !version.rejection && (
             <Button
               variant="outlined"
               startIcon={<History />}
@@ -233,7 +243,7 @@ export function VersionPage(props: {
           >
             Edit from v{number}
           </Button>
-          {targets.length > 0 && (
+          {targets.length > 0 && !version.rejection && (
             <Button
               variant="outlined"
               startIcon={<Publish />}
