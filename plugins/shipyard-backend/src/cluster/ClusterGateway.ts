@@ -36,6 +36,18 @@ export interface ApplyOptions {
   adopt?: boolean;
 }
 
+/** What a spec needs of its workspace's namespace: the kinds it renders and the Ingress class it uses. @public */
+export interface ReadinessNeeds {
+  kinds: ManagedKind[];
+  ingressClassName?: string;
+}
+
+/** One reason a workspace is not ready, with how to fix it in the message. @public */
+export interface ReadinessProblem {
+  code: 'namespace-missing' | 'not-permitted' | 'ingress-class-missing' | 'gateway-api-missing';
+  message: string;
+}
+
 /** A Secret, ConfigMap or PersistentVolumeClaim (or a key of one) that a spec references. @public */
 export interface ObjectKeyReference {
   kind: 'Secret' | 'ConfigMap' | 'PersistentVolumeClaim';
@@ -115,6 +127,13 @@ export interface ClusterGateway {
   getRollout(target: WorkloadTarget): Promise<RolloutObservation>;
   /** The live objects and their drift against `expected` on the fields Shipyard manages. */
   getLive(target: WorkloadTarget, expected: KubernetesObject[]): Promise<Omit<LiveState, 'workspace' | 'currentVersion'> & { drift: DriftReport }>;
+  /**
+   * What keeps a workspace from taking what a spec renders, asked of the
+   * cluster and changing nothing: a missing namespace, a kind Shipyard's
+   * credential may not create or patch there, a missing ingress class.
+   * Optional: a gateway without it reports nothing.
+   */
+  checkReadiness?(target: NamespaceTarget, needs: ReadinessNeeds): Promise<ReadinessProblem[]>;
   /** The references whose object or key does not exist in the namespace. Never reads values. */
   findMissingReferences(
     target: Omit<WorkloadTarget, 'name'>,

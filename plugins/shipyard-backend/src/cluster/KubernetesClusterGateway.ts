@@ -16,11 +16,14 @@ import {
   ManagedObjectList,
   NamespaceTarget,
   ObjectKeyReference,
+  ReadinessNeeds,
+  ReadinessProblem,
   RolloutObservation,
   WatchExpiredError,
   WorkloadTarget,
 } from './ClusterGateway';
 import { detectDrift } from './detectDrift';
+import { targetReadiness } from './targetReadiness';
 import { observeRollout, rolloutStatus } from './rolloutStatus';
 
 /** The field manager of every server-side apply Shipyard makes. @public */
@@ -369,6 +372,10 @@ export class KubernetesClusterGateway implements ClusterGateway {
       rollout: rollout?.progress,
       drift: detectDrift(expected, live),
     };
+  }
+
+  async checkReadiness(target: NamespaceTarget, needs: ReadinessNeeds): Promise<ReadinessProblem[]> {
+    return targetReadiness((cluster, method, path, options) => this.request(cluster, method, path, options), target, needs);
   }
 
   async findMissingReferences(target: Omit<WorkloadTarget, 'name'>, references: ObjectKeyReference[]) {

@@ -26,6 +26,10 @@ const run = Math.random().toString(36).slice(2, 7);
 const NAME = `real-${run}`;
 const DEV = `shipyard-real-${run}-dev`;
 const PROD = `shipyard-real-${run}-prod`;
+const RESTRICTED = `shipyard-real-${run}-restricted`;
+const NOWHERE = `shipyard-real-${run}-nowhere`;
+const RESTRICTED_ACCOUNT = `shipyard-restricted-${run}`;
+const INGRESS_CLASS = `shipyard-test-${run}`;
 const SERVICE = `/api/shipyard/services/component/default/${NAME}`;
 const auth = mockCredentials.user.header();
 const scheduler = manualScheduler();
@@ -80,6 +84,27 @@ onLocalClusters('a real service on the local control plane', () => {
     kubectl(first!, 'create', 'secret', 'generic', 'payments-db', '-n', DEV, '--from-literal=password=dev');
     // prod gets its Secret only after a plan found it missing.
     prepare(second!, PROD);
+    // A credential made for the first kinds only: no ingresses, no PodDisruptionBudgets.
+    prepare(first!, RESTRICTED);
+    kubectl(first!, 'create', 'secret', 'generic', 'payments-db', '-n', RESTRICTED, '--from-literal=password=x');
+    kubectl(first!, 'create', 'serviceaccount', RESTRICTED_ACCOUNT, '-n', 'kube-system');
+    kubectl(first!, 'create', 'role', 'first-kinds', '-n', RESTRICTED, '--verb=get,list,create,patch,delete', '--resource=deployments.apps,services,horizontalpodautoscalers.autoscaling');
+    kubectl(first!, 'create', 'role', 'references', '-n', RESTRICTED, '--verb=get', '--resource=secrets,configmaps,persistentvolumeclaims');
+    for (const role of ['first-kinds', 'references']) {
+      kubectl(first!, 'create', 'rolebinding', role, '-n', RESTRICTED, `--role=${role}`, `--serviceaccount=kube-system:${RESTRICTED_ACCOUNT}`);
+    }
+    for (const c of [first!, second!]) {
+      await kubeApi(c, '/apis/networking.k8s.io/v1/ingressclasses', {
+        method: 'POST',
+        body: JSON.stringify({
+          apiVersion: 'networking.k8s.io/v1',
+          kind: 'IngressClass',
+          metadata: { name: INGRESS_CLASS },
+          spec: { controller: 'example.com/shipyard-test' },
+        }),
+      });
+    }
+    const restrictedToken = kubectl(first!, 'create', 'token', RESTRICTED_ACCOUNT, '-n', 'kube-system', '--duration=1h').trim();
     const knex = await databases.init('SQLITE_3');
     const backend = await startTestBackend({
       features: [
@@ -97,7 +122,7 @@ onLocalClusters('a real service on the local control plane', () => {
                 name: NAME,
                 namespace: 'default',
                 annotations: {
-                  'shipyard/workspaces': 'dev, prod',
+                  'shipyard/workspaces': 'dev, prod, restricted, nowhere',
                   'shipyard/promotion': 'dev -> prod',
                   'backstage.io/kubernetes-id': NAME,
                 },
@@ -111,7 +136,14 @@ onLocalClusters('a real service on the local control plane', () => {
             kubernetes: {
               serviceLocatorMethod: { type: 'multiTenant' },
               clusterLocatorMethods: [
-                { type: 'config', clusters: [clusterEntry('local', first!), clusterEntry('local-2', second!)] },
+                {
+                  type: 'config',
+                  clusters: [
+                    clusterEntry('local', first!),
+                    clusterEntry('local-2', second!),
+                    { ...clusterEntry('local-restricted', first!), serviceAccountToken: restrictedToken },
+                  ],
+                },
               ],
             },
             shipyard: {
@@ -120,8 +152,10 @@ onLocalClusters('a real service on the local control plane', () => {
               watch: { enabled: false },
               lease: { ttlSeconds: 10, waitSeconds: 1 },
               workspaces: [
-                { name: 'dev', environment: 'dev', cluster: 'local', namespace: DEV, expose: { ingressClassName: 'nginx' } },
-                { name: 'prod', environment: 'prod', cluster: 'local-2', namespace: PROD, expose: { ingressClassName: 'nginx' } },
+                { name: 'dev', environment: 'dev', cluster: 'local', namespace: DEV, expose: { ingressClassName: INGRESS_CLASS } },
+                { name: 'prod', environment: 'prod', cluster: 'local-2', namespace: PROD, expose: { ingressClassName: INGRESS_CLASS } },
+                { name: 'restricted', environment: 'staging', cluster: 'local-restricted', namespace: RESTRICTED },
+                { name: 'nowhere', environment: 'staging', cluster: 'local', namespace: NOWHERE, expose: { ingressClassName: 'no-such-class' } },
               ],
             },
           },
@@ -135,6 +169,9 @@ onLocalClusters('a real service on the local control plane', () => {
     await stop?.();
     kubectl(first!, 'delete', 'namespace', DEV, '--ignore-not-found', '--wait=false');
     kubectl(second!, 'delete', 'namespace', PROD, '--ignore-not-found', '--wait=false');
+    kubectl(first!, 'delete', 'namespace', RESTRICTED, '--ignore-not-found', '--wait=false');
+    kubectl(first!, 'delete', 'serviceaccount', RESTRICTED_ACCOUNT, '-n', 'kube-system', '--ignore-not-found');
+    for (const c of [first!, second!]) kubectl(c, 'delete', 'ingressclass', INGRESS_CLASS, '--ignore-not-found');
   });
 
   const deploy = (ws: string, spec: ServiceSpec) =>
@@ -169,7 +206,7 @@ onLocalClusters('a real service on the local control plane', () => {
     expect(live.status.readyReplicas).toBe(2);
 
     const liveIngress = await ingress(first!, DEV);
-    expect(liveIngress.spec).toMatchObject({ ingressClassName: 'nginx', rules: [{ host: 'payments.dev.example.com' }] });
+    expect(liveIngress.spec).toMatchObject({ ingressClassName: INGRESS_CLASS, rules: [{ host: 'payments.dev.example.com' }] });
     expect(liveIngress.metadata.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'shipyard', 'shipyard/version': '2' });
     expect((await pdb(first!, DEV)).spec.minAvailable).toBe(1);
 
@@ -235,5 +272,44 @@ onLocalClusters('a real service on the local control plane', () => {
     expect(prodPod.containers[0].volumeMounts.map((m: any) => m.mountPath)).toEqual(['/etc/payments/v2', '/var/run/secrets/db', '/tmp/cache']);
     expect(prodPod.serviceAccountName).toBe('payments');
     expect((await pdb(second!, PROD)).spec.minAvailable).toBe(1);
+  });
+
+  it('checks a workspace is ready before a first deploy: a missing namespace and ingress class, a credential without rights on Ingresses, each a blocker with its fix, nothing applied', async () => {
+    const spec = real('/etc/payments', 'payments.example.com');
+    const preflight = (ws: string) =>
+      request(server).post(`${SERVICE}/workspaces/${ws}/preflight`).set('Authorization', auth).send({ spec });
+
+    const nowhere = await preflight('nowhere');
+    expect(nowhere.status).toBe(200);
+    expect(nowhere.body.blockers).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          code: 'namespace-missing',
+          message: expect.stringContaining(`create it (kubectl create namespace ${NOWHERE})`),
+        }),
+        expect.objectContaining({
+          code: 'ingress-class-missing',
+          message: expect.stringMatching(/ingress class no-such-class does not exist on cluster local; install the ingress controller/),
+        }),
+      ]),
+    );
+
+    const restricted = await preflight('restricted');
+    const denied = restricted.body.blockers.filter((b: any) => b.code === 'not-permitted').map((b: any) => b.message);
+    expect(denied).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/may not create ingresses\.networking\.k8s\.io in namespace .*; grant it in a Role there/),
+        expect.stringMatching(/may not patch poddisruptionbudgets\.policy/),
+      ]),
+    );
+    expect(denied.join()).not.toMatch(/deployments|services /);
+
+    const refused = await deploy('restricted', spec);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toMatch(/may not create ingresses/);
+    expect(await deployment(first!, RESTRICTED)).toBeUndefined();
+
+    // The same credential still deploys a service that renders only the kinds it may write.
+    expect((await deploy('restricted', plain)).body).toMatchObject({ status: 'succeeded' });
   });
 });

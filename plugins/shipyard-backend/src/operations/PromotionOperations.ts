@@ -13,10 +13,13 @@ import {
   RollbackPlan,
   ServiceSpec,
   specReferences,
+  KubernetesObject,
+  MANAGED_KINDS,
+  renderManifests,
   Version,
   Workspace,
 } from '@shipyard/backstage-plugin-common';
-import { ClusterGateway, ObjectKeyReference } from '../cluster/ClusterGateway';
+import { ClusterGateway, ObjectKeyReference, ReadinessNeeds } from '../cluster/ClusterGateway';
 import { VersionStore } from '../database/VersionStore';
 import { PromotionPolicy } from '../promotion/PromotionPolicy';
 import { OperationTarget, VersionOperations } from './VersionOperations';
@@ -33,6 +36,20 @@ export interface ComputedPlan {
   plan: PromotionPlan;
   sourceVersion: Version;
   targetVersion?: Version;
+}
+
+/** The kinds `spec` renders in `workspace`, and the Ingress class it would use. */
+function readinessNeeds(workspace: Workspace, spec: ServiceSpec): ReadinessNeeds {
+  let rendered: KubernetesObject[];
+  try {
+    rendered = renderManifests({ entityRef: 'component:default/readiness', name: 'readiness', workspace, version: 1, spec });
+  } catch {
+    // A spec that cannot render is refused for that reason before anything is applied.
+    return { kinds: [] };
+  }
+  const kinds = MANAGED_KINDS.filter(kind => rendered.some(o => o.kind === kind.kind));
+  const ingress = rendered.find(o => o.kind === 'Ingress');
+  return { kinds, ingressClassName: (ingress?.spec as { ingressClassName?: string } | undefined)?.ingressClassName };
 }
 
 /**
@@ -63,23 +80,34 @@ export class PromotionOperations {
     ];
   }
 
-  /** Blockers for the Secrets, ConfigMaps (and their keys) and PersistentVolumeClaims a spec reads that the target namespace lacks; a deploy checks the same. */
+  /**
+   * Blockers for what keeps `workspace` from taking `spec`: the Secrets,
+   * ConfigMaps (and their keys) and PersistentVolumeClaims it reads that the
+   * namespace lacks, and, for a whole spec, the namespace itself, the rights
+   * of Shipyard's credential on every kind it renders and the Ingress class.
+   * A deploy checks the same.
+   */
   async preflight(workspace: Workspace, spec: Partial<ServiceSpec>): Promise<PlanIssue[]> {
     const refs: ObjectKeyReference[] = specReferences(spec);
-    if (!this.deps.gateway || !workspace.cluster || refs.length === 0) return [];
+    const gateway = this.deps.gateway;
+    if (!gateway || !workspace.cluster) return [];
+    const target = { cluster: workspace.cluster, namespace: workspace.namespace };
     try {
-      const missing = await this.deps.gateway.findMissingReferences(
-        { cluster: workspace.cluster, namespace: workspace.namespace },
-        refs,
-      );
-      return missing.map(m => ({
+      const [missing, problems] = await Promise.all([
+        refs.length ? gateway.findMissingReferences(target, refs) : [],
+        spec.image !== undefined && gateway.checkReadiness
+          ? gateway.checkReadiness(target, readinessNeeds(workspace, spec as ServiceSpec))
+          : [],
+      ]);
+      const readiness: PlanIssue[] = problems.map(p => ({ code: p.code, message: `${workspace.name}: ${p.message}` }));
+      return [...readiness, ...missing.map(m => ({
         code: 'missing-reference',
         path: m.path,
         message:
           m.key === undefined
             ? `${m.path}: ${m.kind} ${m.name} in namespace ${workspace.namespace}: ${m.problem}`
             : `${m.kind} ${m.name} key '${m.key}' in namespace ${workspace.namespace}: ${m.problem}`,
-      }));
+      }))];
     } catch (error) {
       // Not a blocker: one baked into the plan hash would make the plan read
       // as stale once the cluster answers again. The caller retries instead.
