@@ -410,7 +410,10 @@ export class KubernetesClusterGateway implements ClusterGateway {
 
   async listManaged(target: NamespaceTarget, kind: ManagedKind): Promise<ManagedObjectList> {
     const list = await this.request(target.cluster, 'GET', `${objectPath(kind, target.namespace)}?labelSelector=${MANAGED_SELECTOR}`, {
-      // A kind the cluster does not serve (a CRD not installed) has no objects.
+      // A kind the cluster does not serve (a CRD not installed), or an added
+      // kind the credential has no rights on (see unreadable), has none of
+      // Shipyard's objects: an empty list, looked at again later.
+      ...unreadable(kind),
       allow404: true,
     });
     return {

@@ -34,8 +34,8 @@ const UNSERVED_RETRY_MS = 5 * 60_000;
 /**
  * Follows Shipyard's objects in one cluster namespace, for every service at
  * once: per managed kind a labelled list, then a watch from the list's
- * resourceVersion, resumed from the last one seen when the cluster ends it
- * or the connection breaks, and listed again when the history is gone
+ * resourceVersion, resumed from the last one seen when the cluster ends
+ * it, and listed again when the connection breaks or the history is gone
  * (410 Gone). It keeps the objects it saw, and reports each change of an
  * object; a list reports what changed since the objects it replaces.
  */
@@ -66,7 +66,7 @@ export class NamespaceWatcher {
     await Promise.allSettled(this.loops);
   }
 
-  /** True once every kind was listed: the kept objects are the cluster's. */
+  /** True while every kind is listed and watched without error: the kept objects are the cluster's. */
   isSynced(): boolean {
     return this.synced.size === MANAGED_KINDS.length;
   }
@@ -126,7 +126,11 @@ export class NamespaceWatcher {
           continue;
         }
         this.stats.errors++;
-        logger.warn(`Watching ${where}: ${error}; again in ${retryMs} ms`);
+        // What was kept may be missing changes now: nobody reads it until a
+        // list has brought it up to date again.
+        this.synced.delete(kind.kind);
+        resourceVersion = undefined;
+        logger.warn(`Watching ${where}: ${error}; listing again in ${retryMs} ms`);
         await this.pause(retryMs + Math.random() * retryMs);
         retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
       }
