@@ -12,6 +12,7 @@ import { coreServices, createBackendModule } from '@backstage/backend-plugin-api
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import knexFactory from 'knex';
 import { KubernetesClusterGateway } from '../cluster/KubernetesClusterGateway';
@@ -124,6 +125,31 @@ export function recoveryKnex(options: Pick<Options, 'client' | 'connection'>) {
     useNullAsDefault: true,
     pool: { min: 0, max: 5 },
   });
+}
+
+/**
+ * Starts this file as its own process with `options`: its URL once it
+ * listens, and the signal it exited with.
+ */
+export function startCrashingBackend(options: Options) {
+  const child = spawn(
+    process.execPath,
+    ['--require', require.resolve('@backstage/cli/config/nodeTransform.cjs'), __filename, JSON.stringify(options)],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const exited = new Promise<string | null>(resolve => child.on('exit', (_code, signal) => resolve(signal)));
+  const url = new Promise<string>((resolve, reject) => {
+    let output = '';
+    let errors = '';
+    child.stdout.on('data', chunk => {
+      output += chunk;
+      const match = /listening (\d+)/.exec(output);
+      if (match) resolve(`http://127.0.0.1:${match[1]}`);
+    });
+    child.stderr.on('data', chunk => (errors += chunk));
+    child.on('exit', code => reject(new Error(`backend exited with ${code}: ${errors.slice(-2000)}`)));
+  });
+  return { url, exited };
 }
 
 async function main() {

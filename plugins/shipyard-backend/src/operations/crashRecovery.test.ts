@@ -1,12 +1,11 @@
 import { mockCredentials, startTestBackend } from '@backstage/backend-test-utils';
 import { ServiceSpec } from '@shipyard/backstage-plugin-common';
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import knexFactory from 'knex';
 import request from 'supertest';
-import { recoveryBackendFeatures, recoveryKnex } from '../__testUtils__/crashingBackendProcess';
+import { recoveryBackendFeatures, recoveryKnex, startCrashingBackend } from '../__testUtils__/crashingBackendProcess';
 import { manualScheduler } from '../__testUtils__/manualScheduler';
 import { kubeApi, kubectl, localCluster } from '../__testUtils__/localCluster';
 
@@ -56,31 +55,8 @@ onCluster.each(engines.filter(([, e]) => e))('a backend killed around an apply (
   });
 
   /** Starts a backend that dies around its `apply`-th apply; resolves with its URL and exit. */
-  function crashingBackend(crash: { apply: number; when: 'before' | 'after' }) {
-    const child = spawn(
-      process.execPath,
-      [
-        '--require',
-        require.resolve('@backstage/cli/config/nodeTransform.cjs'),
-        join(__dirname, '../__testUtils__/crashingBackendProcess.ts'),
-        JSON.stringify({ ...database, cluster: process.env.SHIPYARD_TEST_CLUSTER, entity, crash }),
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    const exited = new Promise<string | null>(resolve => child.on('exit', (_code, signal) => resolve(signal)));
-    const url = new Promise<string>((resolve, reject) => {
-      let output = '';
-      let errors = '';
-      child.stdout.on('data', chunk => {
-        output += chunk;
-        const match = /listening (\d+)/.exec(output);
-        if (match) resolve(`http://127.0.0.1:${match[1]}`);
-      });
-      child.stderr.on('data', chunk => (errors += chunk));
-      child.on('exit', code => reject(new Error(`backend exited with ${code}: ${errors.slice(-2000)}`)));
-    });
-    return { url, exited };
-  }
+  const crashingBackend = (crash: { apply: number; when: 'before' | 'after' }) =>
+    startCrashingBackend({ ...database, cluster: process.env.SHIPYARD_TEST_CLUSTER!, entity, crash });
 
   /** A fresh backend on the same database, with the refresh task run on demand. */
   async function recoveringBackend() {

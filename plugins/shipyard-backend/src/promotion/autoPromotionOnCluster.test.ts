@@ -1,10 +1,8 @@
 import { mockCredentials, startTestBackend, TestDatabases } from '@backstage/backend-test-utils';
 import { ServiceSpec } from '@shipyard/backstage-plugin-common';
 import knexFactory from 'knex';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import request from 'supertest';
-import { recoveryBackendFeatures, recoveryKnex } from '../__testUtils__/crashingBackendProcess';
+import { recoveryBackendFeatures, recoveryKnex, startCrashingBackend } from '../__testUtils__/crashingBackendProcess';
 import { kubeApi, kubectl, localCluster } from '../__testUtils__/localCluster';
 import { manualScheduler } from '../__testUtils__/manualScheduler';
 
@@ -153,31 +151,17 @@ onCluster('auto-promotion across a backend killed mid-promotion (PostgreSQL)', (
 
   it('promotes exactly once after a restart', async () => {
     // The second apply of this backend is the auto-promotion's into staging: it dies right after the cluster took it.
-    const child = spawn(
-      process.execPath,
-      [
-        '--require',
-        require.resolve('@backstage/cli/config/nodeTransform.cjs'),
-        join(__dirname, '../__testUtils__/crashingBackendProcess.ts'),
-        JSON.stringify({ ...database, cluster: process.env.SHIPYARD_TEST_CLUSTER, entity, autoPromote: true, crash: { apply: 2, when: 'after' } }),
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    const exited = new Promise<string | null>(resolve => child.on('exit', (_code, signal) => resolve(signal)));
-    const url = await new Promise<string>((resolve, reject) => {
-      let output = '';
-      let errors = '';
-      child.stdout.on('data', chunk => {
-        output += chunk;
-        const match = /listening (\d+)/.exec(output);
-        if (match) resolve(`http://127.0.0.1:${match[1]}`);
-      });
-      child.stderr.on('data', chunk => (errors += chunk));
-      child.on('exit', code => reject(new Error(`backend exited with ${code}: ${errors.slice(-2000)}`)));
+    const crashing = startCrashingBackend({
+      ...database,
+      cluster: process.env.SHIPYARD_TEST_CLUSTER!,
+      entity,
+      autoPromote: true,
+      crash: { apply: 2, when: 'after' },
     });
+    const url = await crashing.url;
     // The deploy's answer may or may not make it out before the process dies.
     await request(url).post(`${service}/workspaces/dev/versions?wait=true`).set('Authorization', auth).send({ spec: spec('2.0.0') }).catch(() => undefined);
-    expect(await exited).toBe('SIGKILL');
+    expect(await crashing.exited).toBe('SIGKILL');
     expect(await liveLabel(entity, 'shipyard-staging')).toBe('1');
 
     const scheduler = manualScheduler();

@@ -1,6 +1,7 @@
 import { InputError } from '@backstage/errors';
 import { validatePromotionRulesOverride } from '../planner/rules';
 import { parsePromotionChains } from './promotionPath';
+import { invalidAnnotation as invalid, workspaceList } from './workspaceList';
 import { dns1123LabelError } from '../spec/kubernetesNames';
 import type { PromotionRulesOverride } from '../types';
 
@@ -26,8 +27,6 @@ export interface ShipyardAnnotations {
   autoPromote?: { from: string; to: string };
   rules?: PromotionRulesOverride;
 }
-
-const WORKSPACE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** Reads and checks the `shipyard/*` annotations of an entity, throwing an InputError that names the bad annotation. @public */
 export function readShipyardAnnotations(entity: {
@@ -120,26 +119,6 @@ export function readShipyardAnnotations(entity: {
   return result;
 }
 
-function workspaceList(annotation: string, text: string): string[] {
-  const names = text.split(/->|,/).map(name => name.trim());
-  const seen = new Set<string>();
-  for (const name of names) {
-    if (!WORKSPACE_NAME.test(name)) {
-      throw invalid(
-        annotation,
-        name
-          ? `"${name}" is not a workspace name`
-          : 'has an empty entry; separate workspaces with "," or "->"',
-      );
-    }
-    if (seen.has(name)) {
-      throw invalid(annotation, `names ${name} twice`);
-    }
-    seen.add(name);
-  }
-  return names;
-}
-
 function requireKnown(
   annotation: string,
   names: string[],
@@ -156,8 +135,4 @@ function requireKnown(
       )}, not in ${SHIPYARD_WORKSPACES_ANNOTATION} (${workspaces!.join(', ')})`,
     );
   }
-}
-
-function invalid(annotation: string, message: string): InputError {
-  return new InputError(`Invalid annotation ${annotation}: ${message}`);
 }

@@ -1,7 +1,10 @@
-import { InputError } from '@backstage/errors';
 import type { PromotionPath, PromotionStep } from '../promotionPolicy';
+import {
+  invalidAnnotation as invalid,
+  isWorkspaceName,
+  workspaceList,
+} from './workspaceList';
 
-const WORKSPACE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const PROMOTION = 'shipyard/promotion';
 const AUTO_PROMOTE = 'shipyard/auto-promote';
 
@@ -18,20 +21,7 @@ export function parsePromotionChains(text: string): string[][] {
     .map(chain => chain.trim())
     .filter(chain => chain !== '')
     .map(chain => {
-      const names = chain.split(/->|,/).map(name => name.trim());
-      const seen = new Set<string>();
-      for (const name of names) {
-        if (!WORKSPACE_NAME.test(name)) {
-          throw invalid(
-            PROMOTION,
-            name
-              ? `"${name}" is not a workspace name`
-              : 'has an empty entry; separate workspaces with "->"',
-          );
-        }
-        if (seen.has(name)) throw invalid(PROMOTION, `names ${name} twice`);
-        seen.add(name);
-      }
+      const names = workspaceList(PROMOTION, chain);
       if (names.length < 2) {
         throw invalid(
           PROMOTION,
@@ -101,7 +91,7 @@ export function readPromotionPath(
     const names = autoText.split(/->|,/).map(n => n.trim());
     const step = path.steps.find(s => s.from === names[0] && s.to === names[1]);
     let message: string | undefined;
-    if (names.length !== 2 || names.some(n => !WORKSPACE_NAME.test(n))) {
+    if (names.length !== 2 || names.some(n => !isWorkspaceName(n))) {
       message = 'must name exactly two workspaces, e.g. dev -> staging';
     } else if (!step) {
       message = `${names[0]} -> ${
@@ -181,8 +171,4 @@ function findCycle(steps: PromotionStep[]): string[] | undefined {
     if (found) return found;
   }
   return undefined;
-}
-
-function invalid(annotation: string, message: string): InputError {
-  return new InputError(`Invalid annotation ${annotation}: ${message}`);
 }
