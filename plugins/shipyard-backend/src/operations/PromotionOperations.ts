@@ -21,7 +21,7 @@ import {
 } from '@shipyard/backstage-plugin-common';
 import { ClusterGateway, ObjectKeyReference, ReadinessNeeds } from '../cluster/ClusterGateway';
 import { VersionStore } from '../database/VersionStore';
-import { PromotionPolicy } from '../promotion/PromotionPolicy';
+import { PromotionPolicy, rejectionMessage } from '../promotion/PromotionPolicy';
 import { OperationTarget, VersionOperations } from './VersionOperations';
 
 /** A service as the catalog describes it, resolved by the router. */
@@ -233,6 +233,13 @@ export class PromotionOperations {
     const warnings = await this.driftWarnings(service.entityRef, workspace);
     if (current?.number === to.number) {
       warnings.push({ code: 'already-current', message: `v${to.number} is already the current version` });
+    }
+    const [shown] = await this.deps.policy.withRejections(service.entityRef, [to]);
+    if (shown.rejection) {
+      warnings.push({
+        code: 'rejected',
+        message: `${rejectionMessage(to, shown.rejection)}; the rollback is refused until the rejection is lifted`,
+      });
     }
     if (to.status === 'failed') {
       warnings.push({ code: 'target-failed', message: `v${to.number} failed when it was deployed: ${to.statusMessage ?? 'no reason recorded'}` });

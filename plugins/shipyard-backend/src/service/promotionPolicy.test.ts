@@ -226,6 +226,11 @@ describe.each(databases.eachSupportedId())('Promotion policy (%s)', databaseId =
       expect(promoted.status).toBe(409);
       expect(await versionCount('prod')).toBe(0);
 
+      const preview = await get(`${PAYMENTS}/workspaces/dev/versions/1/rollback-plan`);
+      expect(preview.body.warnings).toContainEqual({
+        code: 'rejected',
+        message: expect.stringMatching(/^dev v1 was rejected by .*: leaks connections; the rollback is refused until the rejection is lifted$/),
+      });
       const rollback = await request(server).post(`${PAYMENTS}/workspaces/dev/versions/1/rollback`).set('Authorization', auth).send({});
       expect(rollback.status).toBe(409);
       expect(rollback.body.error.message).toMatch(/^version: dev v1 was rejected by user:default\/mock .*leaks connections; lift the rejection first$/);
