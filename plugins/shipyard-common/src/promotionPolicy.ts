@@ -93,7 +93,7 @@ export interface AutoPromotionAttempt {
   result: AutoPromotionResult;
   /** Why it did not run, or why it failed. */
   reason?: string;
-  /** A machine-readable reason: hold, freeze, rejected, blocked, approval-required, not-succeeded, error. */
+  /** Why, in a word: hold, freeze, soak, rejected, source-not-succeeded, blocked, approval-required, approved (promoted through an approved request), superseded, rollback, not-configured, error. */
   code?: string;
   /** The version created in the target. */
   version?: number;

@@ -179,7 +179,7 @@ describe.each(databases.eachSupportedId())('AutoPromoter (%s)', databaseId => {
     expect((await stagingOf(server)).autoPromotion).toMatchObject({ result: 'promoted', version: 1 });
   });
 
-  it('opens a promotion request where the target needs approval, and promotes nothing yet', async () => {
+  it('opens a promotion request where the target needs approval, and promotes once it is approved', async () => {
     knex = await databases.init(databaseId);
     const approval = {
       shipyard: {
@@ -200,6 +200,20 @@ describe.each(databases.eachSupportedId())('AutoPromoter (%s)', databaseId => {
       expect.objectContaining({ service: ORDERS_REF, source: 'dev', target: 'staging', origin: 'auto-promotion', sourceVersion: 1 }),
     ]);
     expect(await knex('shipyard_versions').where({ workspace: 'staging' })).toEqual([]);
+
+    // Approved by someone: it runs, and the attempt says so.
+    const approved = await request(server)
+      .post(`/api/shipyard/promotion-requests/${requests.body.items[0].id}/approve`)
+      .set('Authorization', mockCredentials.user.header('user:default/approver'))
+      .send({ reason: 'looks good' });
+    expect(approved.status).toBe(200);
+    const promoted = await eventually(
+      () => stagingOf(server),
+      s => s.autoPromotion?.outcome === 'succeeded',
+      'the approved auto-promotion to roll out',
+    );
+    expect(promoted.autoPromotion).toMatchObject({ result: 'promoted', code: 'approved', version: 1 });
+    expect(promoted.currentVersion.origin).toEqual({ type: 'auto-promotion', workspace: 'dev', version: 1 });
   });
 
   it('catches up a succeeded version nobody promoted, once, however many replicas scan', async () => {

@@ -291,8 +291,20 @@ export class AutoPromoter {
 
   private async recordOutcome(key: AutoPromotionKey, version: Version) {
     const attempt = await this.options.policyStore.getAutoPromotion(key);
-    if (!attempt || attempt.result !== 'promoted' || attempt.outcome || attempt.version !== version.number) return;
-    await this.options.policyStore.setAutoPromotionOutcome(key, version.status);
+    if (attempt?.result === 'skipped' && attempt.code === 'approval-required') {
+      // The promotion request it opened was approved and ran.
+      await this.options.policyStore.finishAutoPromotion(key, {
+        result: 'promoted',
+        code: 'approved',
+        reason: 'promoted once its promotion request was approved',
+        targetVersion: version.number,
+        outcome: version.status,
+      });
+    } else if (!attempt || attempt.result !== 'promoted' || attempt.outcome || attempt.version !== version.number) {
+      return;
+    } else {
+      await this.options.policyStore.setAutoPromotionOutcome(key, version.status);
+    }
     await this.audit('auto-promotion-outcome', key, {
       result: 'promoted',
       targetVersion: version.number,

@@ -629,7 +629,9 @@ export class ShipyardService {
         }),
       result => versionMeta(result.version),
     );
-    await this.liftHoldAfter(service, target, context, `v${version.number} promoted by hand from ${source.name}`);
+    if (approvedRequest?.origin !== 'auto-promotion') {
+      await this.liftHoldAfter(service, target, context, `v${version.number} promoted by hand from ${source.name}`);
+    }
     return version;
   }
 
