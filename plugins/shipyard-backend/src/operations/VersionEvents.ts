@@ -64,7 +64,7 @@ export class VersionEvents {
    * after it succeeded. Every other method is the store's own.
    */
   wrap(store: VersionStore): VersionStore {
-    const events = this;
+    const publish = (event: VersionStatusEvent) => this.publish(event);
     return new Proxy(store, {
       get(target, property, receiver) {
         if (property === 'createVersion') {
@@ -73,7 +73,7 @@ export class VersionEvents {
             options?: CreateVersionOptions,
           ): Promise<Version> => {
             const stored = await target.createVersion(version, options);
-            events.publish({
+            publish({
               entityRef: stored.service,
               workspace: stored.workspace,
               number: stored.number,
@@ -97,7 +97,7 @@ export class VersionEvents {
               number,
               update,
             );
-            events.publish({
+            publish({
               entityRef: service,
               workspace,
               number,
