@@ -4,7 +4,7 @@ import {
   BackstageCredentials,
   LoggerService,
 } from '@backstage/backend-plugin-api';
-import { stringifyEntityRef } from '@backstage/catalog-model';
+import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { JsonObject } from '@backstage/types';
 import {
@@ -106,25 +106,31 @@ export class AutoPromoter {
         if (created && FINAL.has(created.status)) await this.recordOutcome(attempt, created);
       }
     }
-    const now = await policyStore.now();
-    const candidates: AutoPromotionKey[] = [];
-    const deployed = await store.listDeployedWorkspaces();
-    for (const { service, workspace, currentNumber } of deployed) {
-      const version = await store.getVersion(service, workspace, currentNumber);
-      const finished = version?.finishedAt ? Date.parse(version.finishedAt) : NaN;
-      if (version?.status !== 'succeeded' || !(now.getTime() - finished < (this.options.catchUpMs ?? 86_400_000))) {
-        continue;
-      }
-      candidates.push({ service, sourceWorkspace: workspace, sourceVersion: currentNumber, targetWorkspace: '' });
+    // Succeeded current versions without any attempt, in one query, and
+    // their services' annotations in one catalog call.
+    const candidates = await policyStore.listAutoPromotionCandidates(this.options.catchUpMs ?? 86_400_000);
+    const services = [...new Set(candidates.map(c => c.service))];
+    const entities = new Map<string, Entity>();
+    if (services.length) {
+      const { items } = await this.options.catalog.getEntitiesByRefs(
+        { entityRefs: services },
+        { credentials: await this.options.auth.getOwnServiceCredentials() },
+      );
+      items.forEach((entity, i) => entity && entities.set(services[i], entity));
     }
     let caughtUp = 0;
     for (const candidate of candidates) {
-      const step = await this.stepFrom(candidate.service, candidate.sourceWorkspace);
+      const entity = entities.get(candidate.service);
+      if (!entity?.metadata.annotations?.[SHIPYARD_AUTO_PROMOTE_ANNOTATION]) continue;
+      const step = await this.stepFrom(candidate.service, candidate.workspace, entity);
       if (!step) continue;
-      const key = { ...candidate, targetWorkspace: step.target.name };
-      if ((await policyStore.existingAutoPromotions([key])).has(autoPromotionKeyString(key))) continue;
       caughtUp++;
-      await this.attempt(key);
+      await this.attempt({
+        service: candidate.service,
+        sourceWorkspace: candidate.workspace,
+        sourceVersion: candidate.number,
+        targetWorkspace: step.target.name,
+      });
     }
     return { resumed, caughtUp };
   }
@@ -149,10 +155,9 @@ export class AutoPromoter {
   }
 
   /** The auto-promoted step out of `workspace` by the service's annotations, if there is one. */
-  private async stepFrom(entityRef: string, workspace: string) {
+  private async stepFrom(entityRef: string, workspace: string, known?: Entity) {
     const { catalog, auth, workspaces } = this.options;
-    const credentials = await auth.getOwnServiceCredentials();
-    const entity = await catalog.getEntityByRef(entityRef, { credentials });
+    const entity = known ?? (await catalog.getEntityByRef(entityRef, { credentials: await auth.getOwnServiceCredentials() }));
     const annotations = entity?.metadata.annotations;
     if (!entity || !annotations?.[SHIPYARD_AUTO_PROMOTE_ANNOTATION]) return undefined;
     let read;

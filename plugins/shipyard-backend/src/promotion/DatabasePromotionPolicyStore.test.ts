@@ -83,6 +83,32 @@ describe.each(databases.eachSupportedId())('DatabasePromotionPolicyStore (%s)', 
     expect(await store.liftHold(SERVICE, 'staging')).toBeUndefined();
   });
 
+  it('lists succeeded current versions of the last day without an attempt, as candidates for the catch-up', async () => {
+    const versions = await DatabaseVersionStore.create({ database: { getClient: async () => knex } as any, skipMigrations: true });
+    const succeed = async (service: string, workspace: string, finishedAt = new Date(), status: 'succeeded' | 'failed' = 'succeeded') => {
+      const v = await versions.createVersion(
+        { service, workspace, spec: { image: `nginx:${Math.random()}` }, origin: { type: 'deploy' }, status: 'applying', createdBy: 'user:default/jane' },
+        { makeCurrent: true },
+      );
+      await versions.updateVersionStatus(service, workspace, v.number, { status, finishedAt, makeCurrent: status === 'succeeded' });
+      return v.number;
+    };
+    await succeed(SERVICE, 'dev');
+    const latest = await succeed(SERVICE, 'dev');
+    await succeed(SERVICE, 'staging', new Date(Date.now() - 2 * 86_400_000));
+    await succeed('component:default/ledger', 'dev', new Date(), 'failed');
+    await succeed('component:default/orders', 'dev');
+    expect(await store.listAutoPromotionCandidates(86_400_000)).toEqual(
+      expect.arrayContaining([
+        { service: SERVICE, workspace: 'dev', number: latest },
+        { service: 'component:default/orders', workspace: 'dev', number: 1 },
+      ]),
+    );
+    expect(await store.listAutoPromotionCandidates(86_400_000)).toHaveLength(2);
+    await store.claimAutoPromotion({ service: SERVICE, sourceWorkspace: 'dev', sourceVersion: latest, targetWorkspace: 'staging' }, 'a', 1000);
+    expect(await store.listAutoPromotionCandidates(86_400_000)).toEqual([{ service: 'component:default/orders', workspace: 'dev', number: 1 }]);
+  });
+
   it('reads the database clock', async () => {
     expect(Math.abs((await store.now()).getTime() - Date.now())).toBeLessThan(5_000);
   });

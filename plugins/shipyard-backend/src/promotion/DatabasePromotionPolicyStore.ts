@@ -8,7 +8,6 @@ import { Knex } from 'knex';
 import { toIso } from '../database/DatabaseVersionStore';
 import {
   AutoPromotionKey,
-  autoPromotionKeyString,
   AutoPromotionUpdate,
   PromotionPolicyStore,
 } from './PromotionPolicyStore';
@@ -258,22 +257,24 @@ export class DatabasePromotionPolicyStore implements PromotionPolicyStore {
     }));
   }
 
-  async existingAutoPromotions(keys: AutoPromotionKey[]) {
-    const found = new Set<string>();
-    for (const service of new Set(keys.map(k => k.service))) {
-      const rows = await this.db('shipyard_auto_promotions').where({ service_ref: service });
-      for (const r of rows) {
-        found.add(
-          autoPromotionKeyString({
-            service: r.service_ref,
-            sourceWorkspace: r.source_workspace,
-            sourceVersion: Number(r.source_version),
-            targetWorkspace: r.target_workspace,
-          }),
-        );
-      }
-    }
-    return found;
+  async listAutoPromotionCandidates(withinMs: number) {
+    const rows = await this.db('shipyard_workspace_state as s')
+      .join('shipyard_versions as v', join =>
+        join.on('v.service_ref', 's.service_ref').andOn('v.workspace', 's.workspace').andOn('v.number', 's.current_number'),
+      )
+      .where('v.status', 'succeeded')
+      .andWhere('v.finished_at', '>', this.clock(-withinMs))
+      .whereNotExists(q =>
+        q
+          .select(this.db.raw('1'))
+          .from('shipyard_auto_promotions as a')
+          .whereRaw('a.service_ref = v.service_ref and a.source_workspace = v.workspace and a.source_version = v.number'),
+      )
+      .select('v.service_ref', 'v.workspace', 'v.number')
+      // The latest first: a restart wants what it has just missed.
+      .orderBy('v.finished_at', 'desc')
+      .limit(2000);
+    return rows.map((r: any) => ({ service: r.service_ref, workspace: r.workspace, number: Number(r.number) }));
   }
 }
 

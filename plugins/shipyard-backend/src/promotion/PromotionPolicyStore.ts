@@ -65,8 +65,12 @@ export interface PromotionPolicyStore {
   latestAutoPromotions(service: string): Promise<Map<string, AutoPromotionAttempt>>;
   /** Attempts `running` with an expired claim, skipped for a soak time or freeze, or promoted without a known outcome. */
   listUnfinishedAutoPromotions(): Promise<Array<AutoPromotionKey & { result: string; targetVersion?: number }>>;
-  /** Which of `keys` (by source version) have a record already. */
-  existingAutoPromotions(keys: AutoPromotionKey[]): Promise<Set<string>>;
+  /**
+   * Current versions that succeeded within the last `withinMs` (by the
+   * database's clock) and have no attempt from them yet: what a backend that
+   * stopped between a success and its promotion left.
+   */
+  listAutoPromotionCandidates(withinMs: number): Promise<Array<{ service: string; workspace: string; number: number }>>;
 }
 
 /** The string form of an auto-promotion key, for sets and logs. @public */
