@@ -228,21 +228,18 @@ export class PromotionRequests {
     }
     await this.assertPlanUnchanged(request, context);
     const at = new Date().toISOString();
-    const added = await runAudited(
+    await runAudited(
       this.deps.auditor,
       context,
       'promotion-request-approve',
       { requestId: id, service: request.service, target: request.target, planHash: request.planHash, reason: decision.reason ?? null },
       async () => {
-        const ok = await this.deps.store.addApproval(id, { by: approver, at, reason: decision.reason, planHash: request.planHash });
-        if (!ok) {
+        if (!(await this.deps.store.addApproval(id, { by: approver, at, reason: decision.reason, planHash: request.planHash }))) {
           throw new ConflictError(`request: ${approver} already approved this request; it needs another user's approval`);
         }
-        return ok;
       },
       () => ({ approver }),
     );
-    if (!added) return this.get(id, context);
     const current = await this.existing(id);
     const count = current.approvals.filter(a => a.planHash === current.planHash && a.by !== current.requestedBy).length;
     if (count < current.required) return publicView(current);
