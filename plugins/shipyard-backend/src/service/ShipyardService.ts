@@ -421,9 +421,11 @@ export class ShipyardService {
         ),
       versionMeta,
     );
-    // The version rolled back away from, rejected in the same step when asked.
+    // The version rolled back away from, rejected in the same step when asked
+    // (unless it already is: the rollback itself has happened either way).
     if (rejectReason !== undefined && from && from.number !== to.number) {
-      await this.rejectVersion(service, workspace, from, rejectReason, context);
+      const [current] = await this.deps.policy.withRejections(service.entityRef, [from]);
+      if (!current.rejection) await this.rejectVersion(service, workspace, from, rejectReason, context);
     }
     await this.audited(
       context,

@@ -292,6 +292,22 @@ describe.each(databases.eachSupportedId())('Promotion policy (%s)', databaseId =
       ]);
     });
 
+    it('rolls back away from a version whose spec is already rejected without failing on the rejection', async () => {
+      const bad = { ...baseSpec, image: 'ghcr.io/acme/payments:1.1.0' };
+      await deploy('staging');
+      await deploy('staging', bad);
+      await request(server).post(`${PAYMENTS}/workspaces/staging/versions/2/reject`).set('Authorization', auth).send({ reason: 'first' });
+      // A deploy by hand of the same spec (not a promotion) is allowed; it carries the rejection.
+      const again = await deploy('staging', bad);
+      expect(again.status).toBe(201);
+      const rollback = await request(server)
+        .post(`${PAYMENTS}/workspaces/staging/versions/1/rollback?wait=true`)
+        .set('Authorization', auth)
+        .send({ reject: { reason: 'second' } });
+      expect(rollback.status).toBe(201);
+      expect((await get(`${PAYMENTS}/workspaces/staging/versions/3`)).body.rejection).toMatchObject({ workspace: 'staging', version: 2, reason: 'first' });
+    });
+
     it('DELETE lifts a hold; a promotion by hand lifts it too', async () => {
       await deploy('dev');
       await deploy('staging');
