@@ -19,6 +19,8 @@ export type {
   NamespaceTarget,
   ManagedObjectList,
   ManagedObjectEvent,
+  ReadinessNeeds,
+  ReadinessProblem,
 } from './cluster/ClusterGateway';
 export { ClusterOperationError, WatchExpiredError } from './cluster/ClusterGateway';
 export type { VersionStore } from './database/VersionStore';

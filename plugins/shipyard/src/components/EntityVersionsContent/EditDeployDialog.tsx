@@ -1,6 +1,7 @@
 import { useApi } from '@backstage/core-plugin-api';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
+import ButtonGroup from '@material-ui/core/ButtonGroup';
 import Dialog from '@material-ui/core/Dialog';
 import DialogActions from '@material-ui/core/DialogActions';
 import DialogContent from '@material-ui/core/DialogContent';
@@ -16,8 +17,11 @@ import AlertTitle from '@material-ui/lab/AlertTitle';
 import {
   diffSpecs,
   parseSpecYamlWithLines,
+  stringifySpec,
+  type ServiceSpec,
   type Version,
 } from '@shipyard/backstage-plugin-common';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { FormEvent, useMemo, useRef, useState } from 'react';
 import { shipyardApiRef } from '../../api';
 import { useServiceStatusStore } from '../../hooks/useServiceWorkspaces';
@@ -30,6 +34,7 @@ import {
 } from '../../api/errors';
 import { SpecChangesTable } from '../shared/SpecChangesTable';
 import { DeployPreflightNotes } from './DeployPreflightNotes';
+import { DraftSpec, SpecForm } from './SpecForm';
 import { useSpecTexts } from './specTexts';
 import { useDeployPreflight } from './useDeployPreflight';
 
@@ -40,6 +45,27 @@ const useStyles = makeStyles({
     lineHeight: 1.5,
   },
 });
+
+/** The spec written as YAML when it is a map, valid or not: what the form edits. */
+function draftOf(text: string): DraftSpec | undefined {
+  try {
+    const value = parseYaml(text);
+    return value && typeof value === 'object' && !Array.isArray(value)
+      ? value
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A spec the form changed, as YAML in the spec's field order (plain YAML while a field's shape is still wrong). */
+function textOfDraft(spec: DraftSpec): string {
+  try {
+    return stringifySpec(spec as ServiceSpec);
+  } catch {
+    return stringifyYaml(spec);
+  }
+}
 
 /** The spec offered when a workspace has no version yet. */
 export function starterSpecYaml(serviceName: string): string {
@@ -98,6 +124,8 @@ export function EditDeployDialog(props: {
   const errorsId = 'shipyard-edit-errors';
 
   const parsed = useMemo(() => parseSpecYamlWithLines(text), [text]);
+  const draft = useMemo(() => draftOf(text), [text]);
+  const [view, setView] = useState<'yaml' | 'form'>('yaml');
 
   // Puts the cursor on a line of the spec, e.g. the one a problem is on.
   const goToLine = (line: number) => {
@@ -222,24 +250,55 @@ export function EditDeployDialog(props: {
           )}
           <Grid container spacing={2}>
             <Grid item xs={12} md={6}>
-              <TextField
-                id="shipyard-edit-spec"
-                label="Spec (YAML)"
-                value={text}
-                onChange={e => setText(e.target.value)}
-                multiline
-                minRows={18}
-                fullWidth
-                variant="outlined"
-                error={!parsed.success}
-                inputRef={editor}
-                inputProps={{
-                  className: classes.editor,
-                  spellCheck: false,
-                  'aria-describedby': errorsId,
-                  'aria-invalid': !parsed.success,
-                }}
-              />
+              <ButtonGroup size="small" aria-label="Edit the spec as">
+                {(['yaml', 'form'] as const).map(each => (
+                  <Button
+                    key={each}
+                    aria-pressed={view === each}
+                    color={view === each ? 'primary' : 'default'}
+                    variant={view === each ? 'contained' : 'outlined'}
+                    onClick={() => setView(each)}
+                  >
+                    {each === 'yaml' ? 'YAML' : 'Form'}
+                  </Button>
+                ))}
+              </ButtonGroup>
+              {view === 'form' && (
+                <Box mt={2}>
+                  {draft ? (
+                    <SpecForm
+                      spec={draft}
+                      errors={parsed.success ? [] : parsed.errors}
+                      onChange={next => setText(textOfDraft(next))}
+                    />
+                  ) : (
+                    <Alert severity="info">
+                      The YAML is not a map of fields yet; fix it in the YAML
+                      tab to use the form.
+                    </Alert>
+                  )}
+                </Box>
+              )}
+              <Box display={view === 'yaml' ? 'block' : 'none'} mt={2}>
+                <TextField
+                  id="shipyard-edit-spec"
+                  label="Spec (YAML)"
+                  value={text}
+                  onChange={e => setText(e.target.value)}
+                  multiline
+                  minRows={18}
+                  fullWidth
+                  variant="outlined"
+                  error={!parsed.success}
+                  inputRef={editor}
+                  inputProps={{
+                    className: classes.editor,
+                    spellCheck: false,
+                    'aria-describedby': errorsId,
+                    'aria-invalid': !parsed.success,
+                  }}
+                />
+              </Box>
               <Box id={errorsId} mt={1} aria-live="polite">
                 {parsed.success ? (
                   <Typography variant="body2" color="textSecondary">
@@ -262,7 +321,15 @@ export function EditDeployDialog(props: {
                             component="button"
                             type="button"
                             variant="body2"
-                            onClick={() => goToLine(error.line)}
+                            onClick={() => {
+                              if (view === 'yaml') {
+                                goToLine(error.line);
+                                return;
+                              }
+                              setView('yaml');
+                              // Once the YAML tab shows again.
+                              setTimeout(() => goToLine(error.line));
+                            }}
                             aria-label={`Go to line ${error.line}`}
                           >
                             line {error.line}
