@@ -1201,6 +1201,13 @@ describe('promoting an exposed port', () => {
         /service account belongs to the environment/,
       ),
     });
+    expect(plan.checklist).toEqual(
+      expect.arrayContaining([
+        'ports[0].expose.host stays payments.example.com in prod (as in v2), while staging has payments.staging.example.com: check it is still right',
+        'serviceAccountName stays payments in prod (as in v2), while staging has payments-dev: check it is still right',
+      ]),
+    );
+    expect(plan.checklist.join('\n')).not.toMatch(/^resources/m);
   });
 
   it('refuses a value for a path that needs none, and an invalid host naming the field', () => {

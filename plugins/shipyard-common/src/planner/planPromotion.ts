@@ -1,7 +1,7 @@
 import { sameValue, ownValue, unionOfKeys } from '../diff/diffSpecs';
 import { canonicalJson, hashSpec, sha256Hex } from '../spec/canonical';
 import { envReference } from '../spec/envReference';
-import { forEachField, type FieldPromotion } from '../spec/fields';
+import { forEachField, SPEC_FIELDS, type FieldPromotion } from '../spec/fields';
 import { envNameError } from '../spec/kubernetesNames';
 import { envValueErrors, formatSpecErrors, parseSpec } from '../spec/schema';
 import { secretLiteralWarning, specWarnings } from '../spec/specWarnings';
@@ -328,6 +328,15 @@ export function promotionIssues(
     });
   }
   for (const c of draft.changes) {
+    if (retainedWorthAReview(c)) {
+      checklist.push(
+        `${c.path} stays ${brief(c.from)} in ${target.workspace.name}${
+          target.version !== undefined ? ` (as in v${target.version})` : ''
+        }, while ${source.workspace.name} has ${brief(
+          c.source,
+        )}: check it is still right`,
+      );
+    }
     if (c.action === 'needs-input' && !c.path.startsWith('env.')) {
       blockers.push({
         code: FIELD_NEEDS_INPUT,
@@ -456,6 +465,29 @@ function resultErrors(
   }
   const validation = parseSpec(checked, { labelPolicy: target.labelPolicy });
   return validation.success ? [] : validation.errors;
+}
+
+/** A kept target value the source disagrees with, of a field whose entry lists it (or a part the environment owns). */
+function retainedWorthAReview(c: PlanChange): boolean {
+  if (c.action !== 'retain' || c.from === undefined || c.source === undefined) {
+    return false;
+  }
+  const field = /^[A-Za-z]+/.exec(c.path)?.[0] as keyof ServiceSpec;
+  if (c.path !== field) {
+    // A part the environment owns, such as a port's host.
+    return (
+      !c.path.startsWith('env.') &&
+      !c.path.startsWith('labels.') &&
+      !c.path.startsWith('annotations.')
+    );
+  }
+  const promotion = SPEC_FIELDS[field]?.promotion as FieldPromotion | undefined;
+  return !!promotion?.listRetained;
+}
+
+/** A value as a short text for the checklist. */
+function brief(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 /** Sets (or, for undefined, deletes) the value at a field path such as `ports[0].expose.host`. */

@@ -53,6 +53,12 @@ export interface FieldPromotion<K extends SpecFieldName = SpecFieldName> {
   rule: FieldStrategy;
   /** Why the default rule is what it is, e.g. `prod sizes itself`. */
   reason: (target: Workspace) => string;
+  /**
+   * Put on the checklist when a promotion keeps the target's value although
+   * the source has another (the service account, GPUs): what the target
+   * runs was decided there, maybe long ago.
+   */
+  listRetained?: boolean;
   /** A checklist item when a first promotion copies the field from the source. */
   review?: (value: Value<K>, source: Workspace, target: Workspace) => string;
   /**
@@ -845,6 +851,7 @@ export const SPEC_FIELDS: SpecFieldRegistry = {
     promotion: {
       rule: 'target',
       reason: SIZING,
+      listRetained: true,
       review: (_, source, target) =>
         `Resources were copied from ${source.name}: check requests and limits for ${target.name}`,
     },
@@ -981,13 +988,21 @@ export const SPEC_FIELDS: SpecFieldRegistry = {
   initContainers: extraContainers('initContainers', 'init container images'),
   serviceAccountName: podField(
     'serviceAccountName',
-    { rule: 'target', reason: environmentOwned('the service account') },
+    {
+      rule: 'target',
+      reason: environmentOwned('the service account'),
+      listRetained: true,
+    },
     objectName,
   ),
   imagePullSecrets: {
     ...podField(
       'imagePullSecrets',
-      { rule: 'target', reason: environmentOwned('the image pull secrets') },
+      {
+        rule: 'target',
+        reason: environmentOwned('the image pull secrets'),
+        listRetained: true,
+      },
       z.array(objectName),
       value => value.map(name => ({ name })),
     ),
@@ -1000,14 +1015,22 @@ export const SPEC_FIELDS: SpecFieldRegistry = {
   },
   nodeSelector: podField(
     'nodeSelector',
-    { rule: 'target', reason: environmentOwned('placement') },
+    {
+      rule: 'target',
+      reason: environmentOwned('placement'),
+      listRetained: true,
+    },
     z.record(qualifiedNameChecked, labelValueChecked),
     value => ({ ...value }),
     value => sortedMap(value, v => v),
   ),
   tolerations: podField(
     'tolerations',
-    { rule: 'target', reason: environmentOwned('placement') },
+    {
+      rule: 'target',
+      reason: environmentOwned('placement'),
+      listRetained: true,
+    },
     z.array(
       z.strictObject({
         key: qualifiedNameChecked.optional(),
@@ -1048,6 +1071,7 @@ export const SPEC_FIELDS: SpecFieldRegistry = {
     promotion: {
       rule: 'target',
       reason: environmentOwned('the disruption budget'),
+      listRetained: true,
     },
     render: (value, context) => {
       context.addObject(
