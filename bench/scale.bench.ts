@@ -194,12 +194,27 @@ async function startScaleBackend(options: {
         child.stdin!.write('stats\n');
       }),
     async call(method, path, body) {
-      const response = await undiciFetch(`${url}${path}`, {
-        method,
-        headers: { Authorization: authHeader, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        dispatcher: agent,
-      });
+      let response;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          response = await undiciFetch(`${url}${path}`, {
+            method,
+            headers: { Authorization: authHeader, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+            body: body === undefined ? undefined : JSON.stringify(body),
+            dispatcher: agent,
+          });
+          break;
+        } catch (error) {
+          // Under load a kept-alive socket the backend just closed fails the
+          // request ("other side closed"). A repeated deploy at worst stores
+          // one more version, which the figures do not depend on.
+          const exited = child.exitCode !== null ? ` (the backend exited with ${child.exitCode})` : '';
+          if (attempt >= 3 || exited) {
+            throw new Error(`${method} ${path}: ${error}${exited}; cause ${(error as any)?.cause}; backend log: ${errors.slice(-1500)}`);
+          }
+          await new Promise(r => setTimeout(r, 1000));
+        }
+      }
       const text = await response.text();
       let parsed: any = text;
       try {
