@@ -11,6 +11,7 @@ import {
   plan,
   renderForEntity,
   responseError,
+  SIGNED_IN_USER,
   state,
   version,
   workspace,
@@ -944,7 +945,7 @@ describe('the pipeline of the catalog path', () => {
     await screen.findByText(/Auto-promotion held by ben/);
     expect(api.listPromotionRequests).toHaveBeenCalledWith({
       entityRef: ENTITY_REF,
-      status: ['pending'],
+      status: ['pending', 'approved'],
     });
     expect(within(stage('staging')).getByTestId('hold')).toHaveTextContent(
       'Auto-promotion held by ben (rollback v7): v6 broke checkout',
@@ -1151,6 +1152,43 @@ describe('the pipeline of the catalog path', () => {
     expect(api.promote).not.toHaveBeenCalled();
     expect(await screen.findByTestId('request-notice')).toHaveTextContent(
       'Requested the promotion of dev v5 to staging: it waits for 2 approvals',
+    );
+  });
+
+  it('offers the requester to run a request once it is approved', async () => {
+    const api = policyApi();
+    const approved = {
+      ...request,
+      requestedBy: SIGNED_IN_USER,
+      status: 'approved' as const,
+      approvals: [
+        {
+          by: 'user:default/carl',
+          at: new Date().toISOString(),
+          planHash: 'plan-hash-1',
+        },
+      ],
+    };
+    api.listPromotionRequests.mockResolvedValue([approved]);
+    api.executePromotionRequest.mockResolvedValue({
+      ...approved,
+      status: 'executed',
+      outcome: {
+        by: SIGNED_IN_USER,
+        at: new Date().toISOString(),
+        version: 13,
+      },
+    });
+    await renderForEntity(<EntityPromoteContent />, api);
+    const notice = await screen.findByTestId('approved-request');
+    expect(notice).toHaveTextContent(
+      'Your request to promote staging v7 to prod was approved by carl.',
+    );
+    await userEvent.click(
+      within(notice).getByRole('button', { name: 'Promote now' }),
+    );
+    await waitFor(() =>
+      expect(api.executePromotionRequest).toHaveBeenCalledWith('r1'),
     );
   });
 

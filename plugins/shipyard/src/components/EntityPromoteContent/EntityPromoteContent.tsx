@@ -34,7 +34,7 @@ import {
   useState,
 } from 'react';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
-import { useSearchParams } from 'react-router-dom';
+import { Link as RouterLink, useSearchParams } from 'react-router-dom';
 import { shipyardApiRef } from '../../api';
 import { isStalePlan, messageOf } from '../../api/errors';
 import {
@@ -42,7 +42,11 @@ import {
   useServiceWorkspaces,
 } from '../../hooks/useServiceWorkspaces';
 import { OperationNotice } from '../shared/OperationNotice';
-import { DriftBanner, LeaseNotice } from '../shared/WorkspaceNotices';
+import {
+  DriftBanner,
+  LeaseNotice,
+  useSignedInUser,
+} from '../shared/WorkspaceNotices';
 import { EnvInput, toEnvValue } from './envInputs';
 import { PromotionChecklist } from './PromotionChecklist';
 import { PromotionPipeline } from './PromotionPipeline';
@@ -103,10 +107,43 @@ function PromotionWorkbench(props: {
     },
   );
   const requests = useAsyncRetry(
-    () => api.listPromotionRequests({ entityRef, status: ['pending'] }),
+    () =>
+      api.listPromotionRequests({
+        entityRef,
+        status: ['pending', 'approved'],
+      }),
     [api, entityRef],
   );
-  const pendingRequests = requests.value ?? [];
+  const pendingRequests = (requests.value ?? []).filter(
+    r => r.status === 'pending',
+  );
+  const me = useSignedInUser();
+  // With `approval.execute: by-requester`, an approved request waits for its requester to run it.
+  const mineToRun = (requests.value ?? []).filter(
+    r => r.status === 'approved' && !!me && r.requestedBy === me,
+  );
+  const [running, setRunning] = useState<string>();
+  const [runFailure, setRunFailure] = useState<string>();
+  const runApproved = async (request: PromotionRequest) => {
+    setRunning(request.id);
+    setRunFailure(undefined);
+    try {
+      const done = await api.executePromotionRequest(request.id);
+      requests.retry();
+      props.reload();
+      if (done.status !== 'executed') {
+        setRunFailure(
+          `The request is ${done.status}${
+            done.outcome?.reason ? `: ${done.outcome.reason}` : ''
+          }.`,
+        );
+      }
+    } catch (e) {
+      setRunFailure(messageOf(e));
+    } finally {
+      setRunning(undefined);
+    }
+  };
   const [requested, setRequested] = useState<PromotionRequest>();
   const [freezeReason, setFreezeReason] = useState('');
   const [holdFailure, setHoldFailure] = useState<string>();
@@ -247,6 +284,9 @@ function PromotionWorkbench(props: {
     blocker =>
       !isResolvedBy(blocker, resolvedKeys) &&
       !(blocker.code === 'freeze' && overridingFreeze),
+  );
+  const unresolvedElse = unresolved.filter(
+    blocker => !(blocker.code === 'freeze' && targetFreeze),
   );
   const approvals = targetState?.workspace.approval?.required ?? 0;
   let notAllowed: string | undefined;
@@ -397,6 +437,32 @@ function PromotionWorkbench(props: {
         onPromote={promoteFromPipeline}
         onLiftHold={liftHold}
       />
+      {mineToRun.map(request => (
+        <Alert
+          key={request.id}
+          severity="success"
+          data-testid="approved-request"
+          action={
+            <Button
+              color="inherit"
+              size="small"
+              disabled={running === request.id}
+              onClick={() => runApproved(request)}
+            >
+              {running === request.id ? 'Promoting…' : 'Promote now'}
+            </Button>
+          }
+        >
+          Your request to promote {request.source} v{request.sourceVersion} to{' '}
+          {request.target} was approved by{' '}
+          {request.approvals.map(a => authorName(a.by)).join(', ')}.
+        </Alert>
+      ))}
+      {runFailure && (
+        <Alert severity="error" role="alert">
+          Could not run the approved promotion: {runFailure}
+        </Alert>
+      )}
       {holdFailure && (
         <Alert severity="error" role="alert">
           Could not lift the hold: {holdFailure}
@@ -471,7 +537,12 @@ function PromotionWorkbench(props: {
             role="status"
             data-testid="request-notice"
             action={
-              <Button color="inherit" size="small" href={APPROVALS_PATH}>
+              <Button
+                color="inherit"
+                size="small"
+                component={RouterLink}
+                to={APPROVALS_PATH}
+              >
                 Approvals
               </Button>
             }
@@ -697,12 +768,13 @@ function PromotionWorkbench(props: {
                     Type {plan.target.workspace} above to confirm.
                   </Typography>
                 )}
-                {unresolved.length > 0 && (
+                {/* The freeze is said next to the button already. */}
+                {unresolvedElse.length > 0 && (
                   <Typography variant="body2" color="textSecondary">
-                    {unresolved.length === 1
+                    {unresolvedElse.length === 1
                       ? '1 blocker remains'
-                      : `${unresolved.length} blockers remain`}
-                    {unresolved.every(b => b.code === 'env-needs-input')
+                      : `${unresolvedElse.length} blockers remain`}
+                    {unresolvedElse.every(b => b.code === 'env-needs-input')
                       ? ': give the values that need your input.'
                       : '.'}
                   </Typography>

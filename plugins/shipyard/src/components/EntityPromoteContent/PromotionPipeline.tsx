@@ -9,6 +9,7 @@ import type {
   ServiceWorkspaceState,
 } from '@shipyard/backstage-plugin-common';
 import { Fragment } from 'react';
+import { Link as RouterLink } from 'react-router-dom';
 import { authorName } from '../shared/authorName';
 import { leaseShortText } from '../shared/leaseWords';
 import { RelativeTime } from '../shared/RelativeTime';
@@ -165,7 +166,9 @@ function Stage(props: {
               {props.approvalsLink && (
                 <>
                   {' '}
-                  <Link href={props.approvalsLink}>Review</Link>
+                  <Link component={RouterLink} to={props.approvalsLink}>
+                    Review
+                  </Link>
                 </>
               )}
             </Typography>
