@@ -1,0 +1,103 @@
+/*
+ * The Edit dialog's form in a real browser: change the image tag and an env
+ * var in the form, see the YAML and the diff follow, deploy, and find the
+ * version in the history.
+ *
+ *   SHIPYARD_E2E_FILES=guided-editor.test.mjs npm test -- e2e
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  ROLLOUT_TIMEOUT_MS,
+  entityTab,
+  guestToken,
+  missingPrerequisite,
+  shipyardApi,
+  signedInBrowser,
+  uniqueTag,
+} from './harness.mjs';
+
+const LEDGER = 'component:default/ledger';
+
+const missing = await missingPrerequisite();
+if (missing && process.env.CI === 'true') {
+  throw new Error(`Shipyard e2e cannot run: ${missing}`);
+}
+
+describe('the guided editor', { skip: missing }, () => {
+  let browser;
+  let page;
+  let api;
+
+  before(async () => {
+    api = shipyardApi(await guestToken());
+    ({ browser, page } = await signedInBrowser());
+  });
+
+  after(async () => {
+    await browser?.close();
+  });
+
+  it(
+    'edits the image tag and an env var in the form, shows the YAML and the diff following, and deploys',
+    { timeout: ROLLOUT_TIMEOUT_MS + 60_000 },
+    async () => {
+      await api.deploy(
+        LEDGER,
+        'dev',
+        {
+          image: `ghcr.io/acme/ledger:${uniqueTag('form-base')}`,
+          ports: [{ name: 'http', port: 8080 }],
+          env: { LOG_LEVEL: 'info' },
+          replicas: 1,
+        },
+        'e2e: before the form',
+      );
+      const tag = uniqueTag('form');
+      await page.goto(entityTab(LEDGER, 'versions', '?workspace=dev'));
+      await page.getByRole('button', { name: 'Edit and deploy' }).click();
+      const dialog = page.getByRole('dialog', {
+        name: 'Edit and deploy to dev',
+      });
+      await dialog.getByRole('button', { name: 'Form' }).click();
+      const form = dialog.getByRole('group', { name: 'Spec form' });
+
+      await form.getByRole('textbox', { name: 'Tag' }).fill(tag);
+      await form
+        .getByRole('group', { name: 'Env var LOG_LEVEL' })
+        .getByRole('textbox', { name: 'Value' })
+        .fill('debug');
+
+      await dialog.getByRole('button', { name: 'YAML' }).click();
+      const yaml = await dialog
+        .getByRole('textbox', { name: 'Spec (YAML)' })
+        .inputValue();
+      assert.match(
+        yaml,
+        new RegExp(`^image: ghcr\\.io/acme/ledger:${tag}$`, 'm'),
+      );
+      assert.match(yaml, /^ {2}LOG_LEVEL: debug$/m);
+
+      const changes = dialog.getByRole('table', {
+        name: 'What this deploy changes',
+      });
+      await changes.getByText(`ghcr.io/acme/ledger:${tag}`).waitFor();
+      await changes.getByText('env.LOG_LEVEL').waitFor();
+
+      await dialog.getByRole('button', { name: 'Deploy to dev' }).click();
+      await dialog.waitFor({ state: 'detached' });
+      const row = page.locator('tbody tr', {
+        hasText: `ghcr.io/acme/ledger:${tag}`,
+      });
+      await row.first().waitFor({ timeout: ROLLOUT_TIMEOUT_MS });
+      const { currentVersion, latestVersion } = await api.workspace(
+        LEDGER,
+        'dev',
+      );
+      const deployed = latestVersion ?? currentVersion;
+      assert.equal(deployed.spec.image, `ghcr.io/acme/ledger:${tag}`);
+      assert.deepEqual(deployed.spec.env, { LOG_LEVEL: 'debug' });
+      assert.equal(deployed.origin.type, 'edit');
+    },
+  );
+});
