@@ -83,4 +83,65 @@ describe('ShipyardApiClient', () => {
       }),
     );
   });
+
+  it('rejects and lifts a rejection on the version, and lifts a hold on the workspace', async () => {
+    const { api, fetch } = client([
+      { status: 200, body: { number: 3, rejection: { reason: 'bad' } } },
+      { status: 200, body: { number: 3 } },
+      { status: 200, body: { lifted: true } },
+    ]);
+    const base =
+      'http://localhost:7007/api/shipyard/services/component/default/payments/workspaces/dev';
+    await expect(
+      api.rejectVersion('component:default/payments', 'dev', 3, 'bad'),
+    ).resolves.toMatchObject({ rejection: { reason: 'bad' } });
+    expect(fetch).toHaveBeenLastCalledWith(`${base}/versions/3/reject`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ reason: 'bad' }),
+    });
+    await api.unrejectVersion('component:default/payments', 'dev', 3);
+    expect(fetch).toHaveBeenLastCalledWith(`${base}/versions/3/reject`, {
+      method: 'DELETE',
+    });
+    await api.liftHold('component:default/payments', 'dev');
+    expect(fetch).toHaveBeenLastCalledWith(`${base}/hold`, {
+      method: 'DELETE',
+    });
+  });
+
+  it('lists promotion requests across services or of one service, by status, and decides on them', async () => {
+    const { api, fetch } = client([
+      { status: 200, body: { items: [{ id: 'r1' }] } },
+      { status: 200, body: { items: [] } },
+      { status: 200, body: { id: 'r/1', status: 'executed' } },
+      {
+        status: 403,
+        body: { error: { name: 'NotAllowedError', message: 'no' } },
+      },
+    ]);
+    await expect(
+      api.listPromotionRequests({ status: ['pending', 'approved'] }),
+    ).resolves.toEqual([{ id: 'r1' }]);
+    expect(fetch).toHaveBeenLastCalledWith(
+      'http://localhost:7007/api/shipyard/promotion-requests?status=pending%2Capproved',
+      { method: 'GET' },
+    );
+    await api.listPromotionRequests({
+      entityRef: 'component:default/payments',
+    });
+    expect(fetch).toHaveBeenLastCalledWith(
+      'http://localhost:7007/api/shipyard/services/component/default/payments/promotions/requests',
+      { method: 'GET' },
+    );
+    await api.approvePromotionRequest('r/1', 'fine');
+    expect(fetch).toHaveBeenLastCalledWith(
+      'http://localhost:7007/api/shipyard/promotion-requests/r%2F1/approve',
+      expect.objectContaining({ body: JSON.stringify({ reason: 'fine' }) }),
+    );
+    await expect(api.declinePromotionRequest('r1')).rejects.toMatchObject({
+      name: 'ResponseError',
+      statusCode: 403,
+    });
+  });
 });
