@@ -20,7 +20,7 @@ export function createPromoteAction(options: { actionsRegistry: ActionsRegistryS
     title: 'Promote a Shipyard service',
     description: `Promotes a service from a source workspace to a target workspace (e.g. staging to prod) by running a plan made by the plan-promotion action: a new version in the target with the planned spec, origin "promotion from <source> v<n>". Changes what runs.
 First call the plan-promotion action, show its changes, blockers and warnings to the user and get their confirmation; then call this with that plan's planHash. If the source or target changed since, the plan is stale and this is refused (409): plan again and show the new plan.
-A plan with needs-input blockers (env keys new in the source) runs only when inputs.env gives the target's value for each, as a literal or { secretKeyRef: { name, key } } — ask the user, never invent or copy a secret. Other blockers must be fixed first.
+A plan with needs-input blockers (env keys new in the source) runs only when inputs.env gives the target's value for each, as a literal or { secretKeyRef: { name, key } } — ask the user, never invent or copy a secret. Other needs-input changes (such as the host of an exposed port on a first promotion) are answered in inputs.values by the change's path. Other blockers must be fixed first.
 Runs with the caller's permissions; promoting into a protected workspace (usually prod) needs an extra permission.`,
     attributes: { readOnly: false, destructive: true, idempotent: false },
     schema: {
@@ -40,6 +40,12 @@ Runs with the caller's permissions; promoting into a protected workspace (usuall
                 .record(text(z, 253, 1), envValueInput(z))
                 .optional()
                 .describe('Values in the target for env keys the plan marks needs-input, e.g. { "NEW_KEY": "value" }'),
+              values: z
+                .record(z.string(), text(z, 253, 1))
+                .optional()
+                .describe(
+                  'Values in the target for other changes the plan marks needs-input, by their path, e.g. { "ports[0].expose.host": "payments.example.com" }',
+                ),
             })
             .strict()
             .optional(),
