@@ -207,7 +207,12 @@ describe('Promotion along the catalog path', { skip: missing }, () => {
         new RegExp(`dev v${source.number} by service:e2e-release-bot`),
       );
 
-      await page.goto(`${BASE_URL}/shipyard/approvals`);
+      // The approvals page is in the app's navigation.
+      await page
+        .getByRole('navigation', { name: 'sidebar nav' })
+        .getByRole('link', { name: 'Approvals' })
+        .click();
+      await page.waitForURL(`${BASE_URL}/shipyard/approvals`);
       const approve = page.getByRole('button', {
         name: `Approve dev v${source.number} to gate of release-train`,
       });
@@ -245,6 +250,88 @@ describe('Promotion along the catalog path', { skip: missing }, () => {
         });
       } else {
         assert.equal(decided.status, 'approved');
+      }
+    },
+  );
+
+  it(
+    'lets the guest request a promotion in the page, not approve it, and runs it once the other principal approves',
+    { timeout: ROLLOUT_TIMEOUT_MS + 60_000 },
+    async () => {
+      const source = await api.deploy(
+        TRAIN,
+        'dev',
+        spec('release-train', uniqueTag('req')),
+        'e2e: the guest asks',
+      );
+      await page.goto(entityTab(TRAIN, 'promote'));
+      await page
+        .getByLabel(/^Workspace dev/)
+        .getByRole('button', {
+          name: `Request promotion of v${source.number} to gate`,
+        })
+        .click();
+      await page
+        .getByRole('heading', {
+          name: new RegExp(`^Plan: dev v${source.number} → gate`),
+        })
+        .waitFor();
+      await page.getByRole('textbox', { name: 'Reason (optional)' }).fill('e2e: guest asks');
+      await page.getByRole('button', { name: 'Request promotion to gate' }).click();
+      await waitForText(
+        page.getByTestId('request-notice'),
+        new RegExp(`Requested the promotion of dev v${source.number} to gate: it waits for 1 approval`),
+      );
+
+      await page.goto(`${BASE_URL}/shipyard/approvals`);
+      const approve = page.getByRole('button', {
+        name: `Approve dev v${source.number} to gate of release-train`,
+      });
+      await approve.waitFor();
+      await waitForText(
+        page.locator(`#${await approve.getAttribute('aria-describedby')}`),
+        /^You requested it: someone else approves it$/,
+      );
+      assert.equal(await approve.isDisabled(), true);
+
+      // The backend agrees: the guest cannot approve, the other principal can.
+      const guest = await guestToken();
+      const pending = await (
+        await fetch(`${BACKEND_URL}/api/shipyard/promotion-requests?status=pending`, {
+          headers: { Authorization: `Bearer ${guest}` },
+        })
+      ).json();
+      const mine = pending.items.find(
+        r => r.service === TRAIN && r.sourceVersion === source.number && r.target === 'gate',
+      );
+      assert.ok(mine, JSON.stringify(pending.items));
+      const refused = await fetch(
+        `${BACKEND_URL}/api/shipyard/promotion-requests/${encodeURIComponent(mine.id)}/approve`,
+        {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${guest}`, 'Content-Type': 'application/json' },
+          body: '{}',
+        },
+      );
+      assert.equal(refused.status, 403);
+      const approved = await fetch(
+        `${BACKEND_URL}/api/shipyard/promotion-requests/${encodeURIComponent(mine.id)}/approve`,
+        {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${BOT_TOKEN}`, 'Content-Type': 'application/json' },
+          body: JSON.stringify({ reason: 'e2e: bot approves' }),
+        },
+      );
+      assert.equal(approved.status, 200, await approved.clone().text());
+      const body = await approved.json();
+      assert.ok(['executed', 'approved'].includes(body.status), body.status);
+      if (body.status === 'executed') {
+        const gate = await api.workspace(TRAIN, 'gate');
+        assert.deepEqual(gate.currentVersion.origin, {
+          type: 'promotion',
+          workspace: 'dev',
+          version: source.number,
+        });
       }
     },
   );

@@ -1,6 +1,7 @@
 import {
   ApiBlueprint,
   createFrontendPlugin,
+  createRouteRef,
   discoveryApiRef,
   fetchApiRef,
   PageBlueprint,
@@ -65,11 +66,15 @@ export const shipyardOverviewEntityCard = EntityCardBlueprint.make({
   },
 });
 
+/** Where the approvals page is; a page with a route ref gets an item in the app's navigation. */
+const approvalsPageRouteRef = createRouteRef();
+
 /** The release managers' page of promotion requests waiting for approval, with a nav item. @alpha */
 export const shipyardApprovalsPage = PageBlueprint.make({
   name: 'approvals',
   params: {
     path: APPROVALS_PATH,
+    routeRef: approvalsPageRouteRef,
     title: 'Approvals',
     icon: <AssignmentTurnedIn />,
     noHeader: true,
