@@ -55,7 +55,9 @@ import {
   envKeyOf,
   isResolvedBy,
   PromotionPlanView,
+  type ValueInputs,
 } from './PromotionPlanView';
+import { valueInputPaths, valueInputProblems } from './valueInputs';
 import { PromotionReview } from './PromotionReview';
 import { useInputChecks } from './useInputChecks';
 import { useShipyardPermissions } from '../../hooks/useShipyardPermissions';
@@ -159,6 +161,7 @@ function PromotionWorkbench(props: {
   });
   const [planRequest, setPlanRequest] = useState(0);
   const [inputs, setInputs] = useState<Record<string, EnvInput>>({});
+  const [values, setValues] = useState<Record<string, string>>({});
   const [reason, setReason] = useState('');
   const [submitting, setSubmitting] = useState(false);
   const [attempted, setAttempted] = useState(false);
@@ -244,8 +247,24 @@ function PromotionWorkbench(props: {
     () =>
       (plan?.changes ?? [])
         .filter(change => change.action === 'needs-input')
-        .map(change => envKeyOf(change.path) ?? change.path),
+        .map(change => envKeyOf(change.path))
+        .filter((key): key is string => key !== undefined),
     [plan],
+  );
+  const valueInputs = useMemo<ValueInputs>(() => {
+    const problems: Record<string, string[]> = {};
+    const resolved = new Set<string>();
+    for (const path of valueInputPaths(plan)) {
+      problems[path] = valueInputProblems(path, values[path], plan!);
+      if (problems[path].length === 0) {
+        resolved.add(path);
+      }
+    }
+    return { values, problems, resolved };
+  }, [plan, values]);
+  // Only the valid values of the shown plan's paths: a path another plan asked for is refused as unexpected.
+  const givenValues = Object.fromEntries(
+    [...valueInputs.resolved].map(path => [path, values[path]]),
   );
   const checks = useInputChecks(entityRef, plan, needsInputKeys, inputs, {
     take,
@@ -282,7 +301,7 @@ function PromotionWorkbench(props: {
     !!targetFreeze && may.freezeOverride && freezeReason.trim() !== '';
   const unresolved = (plan?.blockers ?? []).filter(
     blocker =>
-      !isResolvedBy(blocker, resolvedKeys) &&
+      !isResolvedBy(blocker, resolvedKeys, valueInputs.resolved) &&
       !(blocker.code === 'freeze' && overridingFreeze),
   );
   const unresolvedElse = unresolved.filter(
@@ -384,7 +403,14 @@ function PromotionWorkbench(props: {
         planHash: plan.planHash,
         ...(sourceVersion ? { sourceVersion } : {}),
         ...(take.length ? { take } : {}),
-        inputs: needsInputKeys.length ? { env } : undefined,
+        inputs:
+          needsInputKeys.length || valueInputs.resolved.size
+            ? {
+                ...(needsInputKeys.length ? { env } : {}),
+                // DESIGN §11: other needs-input changes are answered by their path, env keys stay in env.
+                ...(valueInputs.resolved.size ? { values: givenValues } : {}),
+              }
+            : undefined,
         reason: reason.trim() || undefined,
         // DESIGN §11: going ahead during a freeze needs shipyard.freeze.override and a reason.
         ...(overridingFreeze
@@ -395,6 +421,7 @@ function PromotionWorkbench(props: {
         setRequested(await api.requestPromotion(entityRef, body));
         requests.retry();
         setInputs({});
+        setValues({});
         setReason('');
         setFreezeReason('');
         setAttempted(false);
@@ -404,6 +431,7 @@ function PromotionWorkbench(props: {
       setResult({ version, plan });
       setFreezeReason('');
       setInputs({});
+      setValues({});
       setReason('');
       setAttempted(false);
     } catch (e) {
@@ -673,11 +701,16 @@ function PromotionWorkbench(props: {
                 onInputChange={(key, value) =>
                   setInputs(previous => ({ ...previous, [key]: value }))
                 }
+                valueInputs={valueInputs}
+                onValueChange={(path, value) =>
+                  setValues(previous => ({ ...previous, [path]: value }))
+                }
               />
               <PromotionReview
                 plan={plan}
                 inputs={inputs}
                 resolved={resolvedKeys}
+                values={givenValues}
                 protectedTarget={protectedTarget}
                 checked={currentReview.checked}
                 onToggle={toggleChecked}
@@ -774,7 +807,11 @@ function PromotionWorkbench(props: {
                     {unresolvedElse.length === 1
                       ? '1 blocker remains'
                       : `${unresolvedElse.length} blockers remain`}
-                    {unresolvedElse.every(b => b.code === 'env-needs-input')
+                    {unresolvedElse.every(
+                      b =>
+                        b.code === 'env-needs-input' ||
+                        b.code === 'field-needs-input',
+                    )
                       ? ': give the values that need your input.'
                       : '.'}
                   </Typography>

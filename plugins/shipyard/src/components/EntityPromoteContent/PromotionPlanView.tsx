@@ -24,6 +24,7 @@ import { SpecValue } from '../shared/SpecValue';
 import { EnvInputField } from './EnvInputField';
 import { EMPTY_INPUT, EnvInput } from './envInputs';
 import type { InputChecks } from './useInputChecks';
+import { ValueInputField } from './ValueInputField';
 
 /** A group of a plan's changes: one planner action, or the fields set only in the source that it does not take. */
 export type PlanGroup = PlanAction | 'not-taken';
@@ -104,11 +105,24 @@ export function envKeyOf(path: string | undefined): string | undefined {
   return path?.startsWith('env.') ? path.slice(4) : undefined;
 }
 
-/** Whether a blocker is one an input resolves, and it is resolved. */
+/** Values given for needs-input changes outside env, by path, and where they stand. */
+export interface ValueInputs {
+  values: Record<string, string>;
+  /** What is wrong with each path's value; empty when nothing is. */
+  problems: Record<string, string[]>;
+  /** Paths whose value is given and valid. */
+  resolved: Set<string>;
+}
+
+/** Whether a blocker is one an input resolves, and it is resolved: an env key's, or another field's by its path. */
 export function isResolvedBy(
   blocker: PlanIssue,
   resolvedKeys: Set<string>,
+  resolvedPaths: Set<string> = new Set(),
 ): boolean {
+  if (blocker.code === 'field-needs-input') {
+    return !!blocker.path && resolvedPaths.has(blocker.path);
+  }
   const key = envKeyOf(blocker.path);
   return blocker.code === 'env-needs-input' && !!key && resolvedKeys.has(key);
 }
@@ -236,22 +250,32 @@ export function PromotionPlanView(props: {
   checks: InputChecks;
   showProblems: boolean;
   onInputChange: (key: string, value: EnvInput) => void;
+  /** The values given for needs-input changes outside env, such as an exposed port's host. */
+  valueInputs: ValueInputs;
+  onValueChange: (path: string, value: string) => void;
   /** Takes a field the rules leave out from the source after all, by planning again. */
   onTake?: (path: string) => void;
   /** The fields taken so far, and how to leave one out again. */
   taken?: string[];
   onLeaveOut?: (path: string) => void;
 }) {
-  const { plan, inputs, checks } = props;
+  const { plan, inputs, checks, valueInputs } = props;
   const { problems, resolved } = checks;
   const unresolvedCount = plan.blockers.filter(
-    b => !isResolvedBy(b, resolved),
+    b => !isResolvedBy(b, resolved, valueInputs.resolved),
   ).length;
   // What the value given for a blocker's key is doing: resolving it, being checked, or wrong.
   const blockerState = (blocker: PlanIssue) => {
     const key = envKeyOf(blocker.path);
-    if (isResolvedBy(blocker, resolved)) {
+    if (isResolvedBy(blocker, resolved, valueInputs.resolved)) {
       return ' — resolved by your input';
+    }
+    if (blocker.code === 'field-needs-input' && blocker.path) {
+      const given = valueInputs.values[blocker.path];
+      const wrong = valueInputs.problems[blocker.path] ?? [];
+      return given !== undefined && wrong.length
+        ? ` — your value: ${wrong.join('; ')}`
+        : '';
     }
     if (blocker.code !== 'env-needs-input' || !key || !inputs[key]) {
       return '';
@@ -346,7 +370,26 @@ export function PromotionPlanView(props: {
             <AccordionDetails id={`${id}-content`} style={{ display: 'block' }}>
               {group === 'needs-input' ? (
                 changes.map(change => {
-                  const key = envKeyOf(change.path) ?? change.path;
+                  const key = envKeyOf(change.path);
+                  if (key === undefined) {
+                    return (
+                      <ValueInputField
+                        key={change.path}
+                        change={change}
+                        sourceWorkspace={plan.source.workspace}
+                        targetWorkspace={plan.target.workspace}
+                        value={valueInputs.values[change.path] ?? ''}
+                        problems={valueInputs.problems[change.path] ?? []}
+                        showProblems={
+                          props.showProblems ||
+                          valueInputs.values[change.path] !== undefined
+                        }
+                        onChange={value =>
+                          props.onValueChange(change.path, value)
+                        }
+                      />
+                    );
+                  }
                   return (
                     <EnvInputField
                       key={key}

@@ -17,6 +17,8 @@ export function reviewItems(
   inputs: Record<string, EnvInput>,
   /** The needs-input keys whose values passed every check; others are not listed as values. */
   resolved: Set<string>,
+  /** The valid values given for needs-input changes outside env, by path. */
+  values: Record<string, string> = {},
 ): string[] {
   const target = plan.target.workspace;
   const source = plan.source.workspace;
@@ -24,8 +26,13 @@ export function reviewItems(
   for (const change of plan.changes) {
     const group = groupOf(change);
     if (group === 'needs-input') {
-      const key = envKeyOf(change.path) ?? change.path;
-      const value = resolved.has(key) ? toEnvValue(inputs[key]) : undefined;
+      const key = envKeyOf(change.path);
+      let value: unknown;
+      if (key === undefined) {
+        value = values[change.path];
+      } else if (resolved.has(key)) {
+        value = toEnvValue(inputs[key]);
+      }
       items.push(
         value === undefined
           ? `${change.path} needs a value for ${target}`
@@ -57,6 +64,8 @@ export function PromotionReview(props: {
   plan: PromotionPlan;
   inputs: Record<string, EnvInput>;
   resolved: Set<string>;
+  /** The valid values given for needs-input changes outside env, by path. */
+  values?: Record<string, string>;
   protectedTarget: boolean;
   checked: Set<number>;
   onToggle: (index: number) => void;
@@ -65,7 +74,7 @@ export function PromotionReview(props: {
 }) {
   const { plan, inputs, protectedTarget } = props;
   const target = plan.target.workspace;
-  const items = reviewItems(plan, inputs, props.resolved);
+  const items = reviewItems(plan, inputs, props.resolved, props.values);
   const nothing = items.length === 0 && plan.checklist.length === 0;
   return (
     <Box
