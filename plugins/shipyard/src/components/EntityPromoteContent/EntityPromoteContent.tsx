@@ -255,7 +255,7 @@ function PromotionWorkbench(props: {
     const problems: Record<string, string[]> = {};
     const resolved = new Set<string>();
     for (const path of valueInputPaths(plan)) {
-      problems[path] = valueInputProblems(path, values[path], plan!);
+      problems[path] = valueInputProblems(path, values, plan!);
       if (problems[path].length === 0) {
         resolved.add(path);
       }

@@ -30,10 +30,10 @@ const exposed: ServiceSpec = {
 };
 
 /** dev runs an exposed service and staging is empty: the first promotion, planned by the shared planner. */
-function firstPromotionApi(staging = workspace('staging')) {
+function firstPromotionApi(staging = workspace('staging'), source = exposed) {
   const planned = planPromotion({
     service: ENTITY_REF,
-    source: { workspace: workspace('dev'), version: 5, spec: exposed },
+    source: { workspace: workspace('dev'), version: 5, spec: source },
     target: { workspace: staging },
     rules: defaultPromotionRules,
   });
@@ -49,11 +49,11 @@ function firstPromotionApi(staging = workspace('staging')) {
   });
 }
 
-async function hostInput() {
+async function hostInput(path = HOST) {
   const group = await screen.findByRole('group', {
-    name: `${HOST} in staging`,
+    name: `${path} in staging`,
   });
-  return within(group).getByRole('textbox', { name: HOST });
+  return within(group).getByRole('textbox', { name: path });
 }
 
 describe('EntityPromoteContent: needs-input changes outside env', () => {
@@ -153,6 +153,51 @@ describe('EntityPromoteContent: needs-input changes outside env', () => {
         expect.objectContaining({
           planHash: expect.any(String),
           inputs: { values: { [HOST]: 'payments.staging.example.com' } },
+        }),
+      ),
+    );
+  });
+
+  it('refuses a host that makes two ports expose one route, on the field of the port that clashes', async () => {
+    const second = 'ports[1].expose.host';
+    const api = firstPromotionApi(workspace('staging'), {
+      ...exposed,
+      ports: [
+        ...exposed.ports!,
+        {
+          name: 'admin',
+          port: 9000,
+          expose: { host: 'admin.dev.example.com', path: '/' },
+        },
+      ],
+    });
+    api.promote.mockResolvedValue(version(1, { workspace: 'staging' }));
+    await renderForEntity(<EntityPromoteContent />, api);
+    const first = await hostInput();
+    const other = await hostInput(second);
+    const promote = screen.getByRole('button', { name: 'Promote to staging' });
+    await userEvent.type(first, 'payments.staging.example.com');
+    await userEvent.type(other, 'payments.staging.example.com');
+    expect(other).toHaveAttribute('aria-invalid', 'true');
+    expect(screen.getByTestId(`value-input-${second}`)).toHaveTextContent(
+      'ports[1].expose: payments.staging.example.com/ is already exposed by ports[0]',
+    );
+    expect(screen.getByText(/1 blocker remains/)).toBeInTheDocument();
+    expect(promote).toBeDisabled();
+    await userEvent.clear(other);
+    await userEvent.type(other, 'admin.staging.example.com');
+    expect(promote).toBeEnabled();
+    await userEvent.click(promote);
+    await waitFor(() =>
+      expect(api.promote).toHaveBeenCalledWith(
+        ENTITY_REF,
+        expect.objectContaining({
+          inputs: {
+            values: {
+              [HOST]: 'payments.staging.example.com',
+              [second]: 'admin.staging.example.com',
+            },
+          },
         }),
       ),
     );

@@ -43,7 +43,7 @@ export const PLAN_GROUPS: Array<{
   {
     group: 'needs-input',
     title: 'Needs your input',
-    description: 'new in the source: give the value for the target',
+    description: 'give the value the target should have',
   },
   {
     group: 'not-taken',

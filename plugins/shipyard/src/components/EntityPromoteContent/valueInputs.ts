@@ -13,9 +13,8 @@ export function valueInputPaths(plan: PromotionPlan | undefined): string[] {
     .map(change => change.path);
 }
 
-/** A copy of `spec` with `value` at a field path such as `ports[0].expose.host`, or undefined when the path leads nowhere. */
-function withValueAt(spec: unknown, path: string, value: string) {
-  const copy = JSON.parse(JSON.stringify(spec));
+/** Sets `value` at a field path such as `ports[0].expose.host`; false when the path leads nowhere. */
+function setValueAt(copy: unknown, path: string, value: string): boolean {
   const segments = [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map(
     ([, key, index]) => (index === undefined ? key : Number(index)),
   );
@@ -27,10 +26,10 @@ function withValueAt(spec: unknown, path: string, value: string) {
       copy,
     );
   if (!parent || segments.length === 0) {
-    return undefined;
+    return false;
   }
   parent[segments[segments.length - 1]] = value;
-  return copy;
+  return true;
 }
 
 /**
@@ -40,9 +39,11 @@ function withValueAt(spec: unknown, path: string, value: string) {
  */
 export function valueInputProblems(
   path: string,
-  value: string | undefined,
+  /** Every value given so far, by path: the others are in place too, so two ports given one route clash. */
+  values: Record<string, string>,
   plan: PromotionPlan,
 ): string[] {
+  const value = values[path];
   if (!value) {
     return ['Give a value'];
   }
@@ -50,15 +51,30 @@ export function valueInputProblems(
   if (value.trim() === '') {
     return ['Only spaces: give the value it should have'];
   }
-  const spec = withValueAt(plan.spec, path, value);
-  if (!spec) {
+  const spec = JSON.parse(JSON.stringify(plan.spec));
+  for (const other of valueInputPaths(plan)) {
+    if (other !== path && values[other]?.trim()) {
+      setValueAt(spec, other, values[other]);
+    }
+  }
+  if (!setValueAt(spec, path, value)) {
     return [];
   }
   const result = parseSpec(spec);
   if (result.success) {
     return [];
   }
+  // A check of the whole (two ports exposing one route) names the object above the value.
+  const above = (errorPath: string) =>
+    path.startsWith(`${errorPath}.`) || path.startsWith(`${errorPath}[`);
   return result.errors
-    .filter(error => error.path === path || error.path.startsWith(`${path}.`))
-    .map(error => error.message);
+    .filter(
+      error =>
+        error.path === path ||
+        error.path.startsWith(`${path}.`) ||
+        above(error.path),
+    )
+    .map(error =>
+      above(error.path) ? `${error.path}: ${error.message}` : error.message,
+    );
 }
