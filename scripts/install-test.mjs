@@ -32,6 +32,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -199,6 +200,8 @@ async function runVariant(name, { flags, backendPort, appPort }) {
   }
 
   // Backend README, 5. Check it: yarn start, then its curl commands (on this test's port).
+  // Another server on these ports would answer the checks below in the app's place.
+  for (const port of [backendPort, appPort]) await assertPortFree(port);
   say(`${name}: yarn start`);
   const app = startInBackground('yarn start', appDir, startEnv, join(dirname(appDir), 'start.log'));
   try {
@@ -398,6 +401,14 @@ function startInBackground(command, cwd, startEnv, logFile) {
   };
 }
 
+function assertPortFree(port) {
+  return new Promise((resolvePromise, reject) => {
+    const server = createServer()
+      .once('error', () => reject(new Error(`port ${port} is in use by another process; the ${Object.keys(VARIANTS).join(' and ')} apps need ${Object.values(VARIANTS).map(v => `${v.backendPort}/${v.appPort}`).join(' and ')}`)))
+      .listen(port, () => server.close(() => resolvePromise()));
+  });
+}
+
 async function until(condition, what, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
@@ -457,20 +468,18 @@ async function browserSmoke(appUrl, backendUrl, screenshots) {
   try {
     page.setDefaultTimeout(120_000);
     await page.clock.install();
-    // The guest sign-in page, wherever the app shows it (the legacy app signs the guest in by itself).
-    const signInIfAsked = async () => {
-      await page.waitForLoadState('networkidle');
-      const enter = page.getByRole('button', { name: 'Enter' });
-      if (await enter.isVisible()) {
-        await enter.click();
-        await enter.waitFor({ state: 'hidden' });
-      }
-    };
-    await page.goto(`${appUrl}/`);
-    await signInIfAsked();
+    // The guest sign-in page, wherever the app shows it (the legacy app signs the guest in by
+    // itself): whichever of it and the entity page's tabs renders first, as a cold dev server
+    // may still be loading when the network first goes quiet.
+    const enter = page.getByRole('button', { name: 'Enter' });
+    const versionsTab = page.getByText('Versions', { exact: true }).first();
     await page.goto(`${appUrl}/catalog/default/component/payments`);
-    await signInIfAsked();
-    await page.getByText('Versions', { exact: true }).first().click();
+    await enter.or(versionsTab).first().waitFor();
+    if (await enter.isVisible()) {
+      await enter.click();
+      await enter.waitFor({ state: 'hidden' });
+    }
+    await versionsTab.click();
     await page.waitForURL(/\/versions/);
     await page.getByText('first deploy').first().waitFor();
     await until(() => subscribed.some(f => f.includes(`shipyard:${SERVICE}`)), 'the page to subscribe to its signals');
