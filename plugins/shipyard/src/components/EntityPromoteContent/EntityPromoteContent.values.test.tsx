@@ -202,4 +202,66 @@ describe('EntityPromoteContent: needs-input changes outside env', () => {
       ),
     );
   });
+
+  it('sends env keys in inputs.env and the host in inputs.values when a later promotion needs both', async () => {
+    const staging3 = version(3, { workspace: 'staging' });
+    const planned = planPromotion({
+      service: ENTITY_REF,
+      source: {
+        workspace: workspace('dev'),
+        version: 5,
+        spec: { ...exposed, env: { LOG_LEVEL: 'debug', FEATURE_FLAG: 'on' } },
+      },
+      target: {
+        workspace: workspace('staging'),
+        version: 3,
+        spec: {
+          image: 'ghcr.io/acme/payments:1.6.0',
+          ports: [{ name: 'http', port: 8080 }],
+          env: { LOG_LEVEL: 'info' },
+        },
+      },
+      rules: defaultPromotionRules,
+    });
+    expect(planned.blockers.map(b => [b.code, b.path]).sort()).toEqual([
+      ['env-needs-input', 'env.FEATURE_FLAG'],
+      ['field-needs-input', HOST],
+    ]);
+    const api = mockShipyardApi({
+      getServiceWorkspaces: jest.fn().mockResolvedValue([
+        state('dev', { currentVersion: dev5, latestVersion: dev5 }),
+        state('staging', {
+          currentVersion: staging3,
+          latestVersion: staging3,
+        }),
+        state('prod'),
+      ]),
+      planPromotion: jest.fn().mockResolvedValue(planned),
+    });
+    api.promote.mockResolvedValue(version(4, { workspace: 'staging' }));
+    await renderForEntity(<EntityPromoteContent />, api);
+    await userEvent.type(await hostInput(), 'payments.staging.example.com');
+    const promote = screen.getByRole('button', { name: 'Promote to staging' });
+    expect(screen.getByText(/1 blocker remains/)).toBeInTheDocument();
+    expect(promote).toBeDisabled();
+    await userEvent.type(
+      within(
+        screen.getByRole('group', { name: /FEATURE_FLAG in staging/ }),
+      ).getByRole('textbox', { name: 'Value' }),
+      'off',
+    );
+    expect(promote).toBeEnabled();
+    await userEvent.click(promote);
+    await waitFor(() =>
+      expect(api.promote).toHaveBeenCalledWith(
+        ENTITY_REF,
+        expect.objectContaining({
+          inputs: {
+            env: { FEATURE_FLAG: 'off' },
+            values: { [HOST]: 'payments.staging.example.com' },
+          },
+        }),
+      ),
+    );
+  });
 });
