@@ -331,6 +331,17 @@ export interface Version {
   finishedAt?: string;
   /** Set when the version, or another with the same spec, was rejected: it is not promoted or rolled back to. */
   rejection?: VersionRejection;
+  /** What to check after the promotion that created the version; absent for other versions. */
+  checklist?: VersionChecklistItem[];
+}
+
+/** One item of a promotion's checklist, stored with the version it created. @public */
+export interface VersionChecklistItem {
+  /** 1, 2, … in the order the plan listed the items. */
+  id: number;
+  text: string;
+  /** Who ticked the item off, and when; absent while it is open. */
+  done?: { by: string; at: string };
 }
 
 /** A minimal Kubernetes object as rendered by Shipyard. @public */

@@ -89,6 +89,16 @@ export const versionOutput = (z: Z) =>
       message: z.string().optional().describe('The message or reason given'),
       appliedAt: z.string().optional(),
       finishedAt: z.string().optional(),
+      checklist: z
+        .array(
+          z.object({
+            id: z.number().int(),
+            text: z.string(),
+            done: z.object({ by: z.string(), at: z.string() }).optional(),
+          }),
+        )
+        .optional()
+        .describe('For a version a promotion created: what to check after it; an item ticked off has done { by, at }'),
     })
     .passthrough();
 

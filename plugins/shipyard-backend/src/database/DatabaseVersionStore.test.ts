@@ -47,6 +47,7 @@ describe.each(databases.eachSupportedId())('DatabaseVersionStore (%s)', database
     await knex('shipyard_workspace_state').del();
     await knex('shipyard_specs').del();
     await knex('shipyard_object_claims').del();
+    await knex('shipyard_version_checklist_items').del();
   });
 
   it('numbers versions per service and workspace, starting at 1', async () => {
@@ -143,6 +144,34 @@ describe.each(databases.eachSupportedId())('DatabaseVersionStore (%s)', database
     const page = await store.listVersions(SERVICE, 'dev', { limit: 10 });
     expect(page.items.map(v => v.number)).toEqual([6, 5, 4, 1]);
     expect((await store.createVersion(deploy('7'), { retention: 3 })).number).toBe(7);
+  });
+
+  it('stores a promotion checklist with its version, or nothing when the version is refused, and prunes it with the version', async () => {
+    const promotion = deploy('1', { origin: { type: 'promotion', workspace: 'staging', version: 3 }, checklist: ['check the host', 'check the account'] });
+    const created = await store.createVersion(promotion, { makeCurrent: true });
+    expect(created.checklist).toEqual([
+      { id: 1, text: 'check the host' },
+      { id: 2, text: 'check the account' },
+    ]);
+    await expect(store.createVersion({ ...promotion, checklist: ['stale'] }, { expectedCurrentVersion: 0 })).rejects.toThrow(/expectedCurrentVersion/);
+    expect(Number((await knex('shipyard_version_checklist_items').count({ c: '*' }))[0].c)).toBe(2);
+
+    const at = new Date('2026-12-01T18:00:00Z');
+    expect(await store.setChecklistItemDone(SERVICE, 'dev', 1, 2, { by: 'user:default/ana', at })).toEqual({
+      id: 2,
+      text: 'check the account',
+      done: { by: 'user:default/ana', at: at.toISOString() },
+    });
+    expect(await store.setChecklistItemDone(SERVICE, 'dev', 1, 3, { by: 'user:default/ana', at })).toBeUndefined();
+    expect(await store.setChecklistItemDone(SERVICE, 'prod', 1, 2, { by: 'user:default/ana', at })).toBeUndefined();
+    expect((await store.listVersions(SERVICE, 'dev', { limit: 5 })).items[0].checklist?.map(i => !!i.done)).toEqual([false, true]);
+    expect(await store.setChecklistItemDone(SERVICE, 'dev', 1, 2, undefined)).toEqual({ id: 2, text: 'check the account' });
+
+    // v1 stops being current and falls out of the retention window with its checklist.
+    await store.createVersion(deploy('2'), { makeCurrent: true });
+    await store.createVersion(deploy('3'), { makeCurrent: true, retention: 1 });
+    expect((await store.listVersions(SERVICE, 'dev', { limit: 5 })).items.map(v => v.number)).toEqual([3]);
+    expect(Number((await knex('shipyard_version_checklist_items').count({ c: '*' }))[0].c)).toBe(0);
   });
 
   it('backfills the version count when the migration that keeps it runs on existing history', async () => {

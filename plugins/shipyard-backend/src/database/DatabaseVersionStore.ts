@@ -10,6 +10,7 @@ import {
   Lease,
   ServiceSpec,
   Version,
+  VersionChecklistItem,
   VersionPage,
   VersionStatus,
 } from '@shipyard/backstage-plugin-common';
@@ -53,6 +54,20 @@ type VersionRow = {
   applied_at: Date | string | number | null;
   finished_at: Date | string | number | null;
 };
+
+type ChecklistRow = {
+  number: number;
+  item_id: number;
+  text: string;
+  done_by: string | null;
+  done_at: Date | string | number | null;
+};
+
+function rowToChecklistItem(row: ChecklistRow): VersionChecklistItem {
+  const item: VersionChecklistItem = { id: Number(row.item_id), text: row.text };
+  if (row.done_by !== null) item.done = { by: row.done_by, at: toIso(row.done_at)! };
+  return item;
+}
 
 type StateRow = {
   service_ref: string;
@@ -303,19 +318,30 @@ export class DatabaseVersionStore implements VersionStore {
         applied_at: options.makeCurrent ? createdAt : null,
         finished_at: options.makeCurrent ? createdAt : null,
       });
+      if (input.checklist?.length) {
+        await tx('shipyard_version_checklist_items').insert(
+          input.checklist.map((text, i) => ({
+            service_ref: input.service,
+            workspace: input.workspace,
+            number: allocated,
+            item_id: i + 1,
+            text,
+          })),
+        );
+      }
       if (options.makeCurrent) {
         await tx('shipyard_workspace_state')
           .where({ service_ref: input.service, workspace: input.workspace })
           .update({ current_number: allocated });
       }
       if (options.retention !== undefined && allocated > options.retention) {
-        const pruned = await tx('shipyard_versions')
-          .where({ service_ref: input.service, workspace: input.workspace })
-          .andWhere('number', '<=', allocated - options.retention)
-          .andWhere(q =>
-            q.whereNot('number', options.makeCurrent ? allocated : current),
-          )
-          .delete();
+        const prunable = (table: string) =>
+          tx(table)
+            .where({ service_ref: input.service, workspace: input.workspace })
+            .andWhere('number', '<=', allocated - options.retention!)
+            .andWhere(q => q.whereNot('number', options.makeCurrent ? allocated : current));
+        await prunable('shipyard_version_checklist_items').delete();
+        const pruned = await prunable('shipyard_versions').delete();
         if (pruned > 0) {
           await tx('shipyard_workspace_state')
             .where({ service_ref: input.service, workspace: input.workspace })
@@ -353,7 +379,42 @@ export class DatabaseVersionStore implements VersionStore {
     const row = await this.versionsQuery()
       .where({ 'v.service_ref': service, 'v.workspace': workspace, 'v.number': number })
       .first();
-    return row ? rowToVersion(row as VersionRow) : undefined;
+    if (!row) return undefined;
+    const [version] = await this.withChecklists(service, workspace, [rowToVersion(row as VersionRow)]);
+    return version;
+  }
+
+  /** Adds each version's checklist, when it has one, with one query. */
+  private async withChecklists(service: string, workspace: string, versions: Version[]): Promise<Version[]> {
+    if (!versions.length) return versions;
+    const rows: ChecklistRow[] = await this.db('shipyard_version_checklist_items')
+      .where({ service_ref: service, workspace })
+      .whereIn('number', versions.map(v => v.number))
+      .orderBy(['number', 'item_id'])
+      .select('number', 'item_id', 'text', 'done_by', 'done_at');
+    const byNumber = new Map<number, VersionChecklistItem[]>();
+    for (const row of rows) {
+      const items = byNumber.get(Number(row.number)) ?? [];
+      items.push(rowToChecklistItem(row));
+      byNumber.set(Number(row.number), items);
+    }
+    return versions.map(v => (byNumber.has(v.number) ? { ...v, checklist: byNumber.get(v.number) } : v));
+  }
+
+  async setChecklistItemDone(
+    service: string,
+    workspace: string,
+    number: number,
+    itemId: number,
+    done: { by: string; at: Date } | undefined,
+  ): Promise<VersionChecklistItem | undefined> {
+    const key = { service_ref: service, workspace, number, item_id: itemId };
+    const updated = await this.db('shipyard_version_checklist_items')
+      .where(key)
+      .update({ done_by: done?.by ?? null, done_at: done?.at ?? null });
+    if (!updated) return undefined;
+    const row: ChecklistRow | undefined = await this.db('shipyard_version_checklist_items').where(key).first();
+    return row ? rowToChecklistItem(row) : undefined;
   }
 
   async getCurrentVersion(service: string, workspace: string) {
@@ -386,7 +447,11 @@ export class DatabaseVersionStore implements VersionStore {
         .where({ service_ref: service, workspace })
         .first('version_count'),
     ]);
-    const items = (rows as VersionRow[]).slice(0, options.limit).map(rowToVersion);
+    const items = await this.withChecklists(
+      service,
+      workspace,
+      (rows as VersionRow[]).slice(0, options.limit).map(rowToVersion),
+    );
     const page: VersionPage = { items, totalCount: Number(state?.version_count ?? 0) };
     if (rows.length > options.limit) {
       page.nextCursor = encodeCursor(items[items.length - 1].number);

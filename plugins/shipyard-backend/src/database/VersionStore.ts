@@ -5,6 +5,7 @@ import {
   RolloutProgress,
   ServiceSpec,
   Version,
+  VersionChecklistItem,
   VersionOrigin,
   VersionPage,
   VersionStatus,
@@ -30,6 +31,8 @@ export interface NewVersion {
   statusMessage?: string;
   createdBy: string;
   message?: string;
+  /** The checklist of the promotion that creates the version, stored in the same transaction. */
+  checklist?: string[];
 }
 
 /**
@@ -144,6 +147,17 @@ export interface VersionStore {
     number: number,
     update: VersionStatusUpdate,
   ): Promise<void>;
+  /**
+   * Ticks an item of a version's checklist off (`done`) or opens it again
+   * (undefined); undefined when the version has no such item.
+   */
+  setChecklistItemDone(
+    service: string,
+    workspace: string,
+    number: number,
+    itemId: number,
+    done: { by: string; at: Date } | undefined,
+  ): Promise<VersionChecklistItem | undefined>;
   getWorkspaceStates(service: string): Promise<WorkspaceStateRow[]>;
   getWorkspaceState(service: string, workspace: string): Promise<WorkspaceStateRow | undefined>;
   /**

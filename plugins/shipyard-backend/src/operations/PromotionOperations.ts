@@ -221,6 +221,7 @@ export class PromotionOperations {
         createdBy: request.createdBy,
         message: request.reason,
         expectedCurrentVersion: targetVersion?.number ?? 0,
+        checklist: plan.checklist,
       },
       { wait: request.wait },
     );

@@ -35,6 +35,8 @@ export interface VersionRequest {
   createdBy: string;
   message?: string;
   expectedCurrentVersion?: number;
+  /** A promotion's checklist, stored with the version. */
+  checklist?: string[];
   /**
    * Take over objects of the service's name that Shipyard did not create;
    * never objects of another entity. The caller audits it.
@@ -103,6 +105,7 @@ export class VersionOperations {
       origin: request.origin,
       createdBy: request.createdBy,
       message: request.message,
+      checklist: request.checklist,
     };
 
     if (!workspace.cluster || !gateway) {

@@ -488,6 +488,52 @@ export class ShipyardService {
     return shown;
   }
 
+  /**
+   * Ticks an item of the checklist of the promotion that created a version
+   * off, or opens it again; whoever may promote into the workspace may.
+   */
+  async updateChecklistItem(
+    entityRef: string,
+    workspaceName: string,
+    number: number,
+    itemId: number,
+    request: { done?: unknown },
+    context: ShipyardCallContext,
+  ): Promise<Version> {
+    const service = await this.resolve(entityRef, context.credentials);
+    const workspace = this.workspaceOf(service, workspaceName);
+    if (typeof request.done !== 'boolean') {
+      throw new InputError('done: expected true (ticked off) or false (open again)');
+    }
+    await this.authorize(shipyardPromotionExecutePermission, service.entityRef, context.credentials, workspace);
+    const version = await this.existingVersion(service, workspace, number);
+    const by = actorOf(context.credentials);
+    await this.audited(
+      context,
+      'checklist-item-update',
+      { service: service.entityRef, workspace: workspace.name, version: number, item: itemId, done: request.done },
+      async () => {
+        const item = await this.deps.store.setChecklistItemDone(
+          service.entityRef,
+          workspace.name,
+          number,
+          itemId,
+          request.done ? { by, at: new Date() } : undefined,
+        );
+        if (!item) {
+          throw new NotFoundError(
+            `item: ${workspace.name} v${number} has ${version.checklist?.length ? `checklist items 1 to ${version.checklist.length}` : 'no checklist'}, not ${itemId}`,
+          );
+        }
+        return item;
+      },
+      item => ({ text: item.text }),
+    );
+    const updated = await this.existingVersion(service, workspace, number);
+    const [shown] = await this.deps.policy.withRejections(service.entityRef, [updated]);
+    return shown;
+  }
+
   /** The hold a rollback placed on automatic promotion into the workspace; NotFoundError when none. */
   async getHold(entityRef: string, workspaceName: string, { credentials }: ShipyardCallContext): Promise<AutoPromotionHold> {
     const service = await this.readable(entityRef, credentials);

@@ -234,6 +234,34 @@ export const shipyardOpenApiDocument = {
         responses: { '200': { description: 'The diff from the current version and warnings' }, ...errorResponses },
       },
     },
+    '/services/{kind}/{namespace}/{name}/workspaces/{workspace}/versions/{version}/checklist/{item}': {
+      post: {
+        operationId: 'updateChecklistItem',
+        parameters: [
+          ...entityParams,
+          workspaceParam,
+          versionParam,
+          { name: 'item', in: 'path', required: true, schema: int32(1) },
+        ],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['done'],
+                properties: { done: { type: 'boolean', description: 'true ticks the item off, false opens it again' } },
+              },
+            },
+          },
+        },
+        responses: {
+          '200': { description: 'The version with its checklist; a ticked-off item has done { by, at }' },
+          ...errorResponses,
+        },
+      },
+    },
     '/services/{kind}/{namespace}/{name}/workspaces/{workspace}/live': {
       get: {
         operationId: 'getLive',

@@ -144,6 +144,7 @@ const parts: Record<string, { valid: fc.Arbitrary<unknown>; odd: fc.Arbitrary<un
   name: { valid: fc.constantFrom('payments', 'payments', 'PAYMENTS', 'ledger'), odd: fc.oneof(fc.constantFrom('nope', 'dev-only'), oddText, rawEscape) },
   workspace: { valid: fc.constantFrom('dev', 'staging', 'prod'), odd: fc.oneof(workspaceName, rawEscape) },
   version: { valid: versionNumber.map(String), odd: fc.oneof(numberText, rawEscape) },
+  item: { valid: fc.integer({ min: 1, max: 3 }).map(String), odd: fc.oneof(numberText, rawEscape) },
   // query
   limit: { valid: fc.integer({ min: 1, max: 200 }).map(String), odd: numberText },
   cursor: { valid: fc.integer({ min: 1, max: 6 }).map(base64Cursor), odd: fc.oneof(oddCursor, rawEscape) },
@@ -158,6 +159,7 @@ const parts: Record<string, { valid: fc.Arbitrary<unknown>; odd: fc.Arbitrary<un
   sourceVersion: { valid: versionNumber, odd: oddNumber },
   origin: { valid: fc.constantFrom('deploy', 'edit', 'scaffolder'), odd: fc.oneof(fc.constantFrom('rollback', ''), anyJson) },
   adopt: { valid: fc.boolean(), odd: anyJson },
+  done: { valid: fc.boolean(), odd: anyJson },
   source: { valid: fc.constantFrom('dev', 'staging'), odd: workspaceName },
   target: { valid: fc.constantFrom('staging', 'prod'), odd: workspaceName },
   planHash: { valid: fc.stringMatching(/^[0-9a-f]{64}$/), odd: oddString },

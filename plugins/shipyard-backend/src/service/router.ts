@@ -129,6 +129,14 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     res.status(201).json(version);
   });
 
+  router.post(`${WORKSPACE}/versions/:version/checklist/:item`, async (req, res) => {
+    const version = Number(req.params.version);
+    const item = Number(req.params.item);
+    res.json(
+      await service.updateChecklistItem(refOf(req), req.params.workspace, version, item, { done: req.body?.done }, await caller(req)),
+    );
+  });
+
   router.get(`${WORKSPACE}/live`, async (req, res) => {
     res.json(await service.getLive(refOf(req), req.params.workspace, await caller(req)));
   });
