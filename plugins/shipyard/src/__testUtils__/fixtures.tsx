@@ -43,6 +43,7 @@ export function mockShipyardApi(
     releaseLease: jest.fn(),
     rejectVersion: jest.fn(),
     unrejectVersion: jest.fn(),
+    updateChecklistItem: jest.fn(),
     liftHold: jest.fn(),
     requestPromotion: jest.fn(),
     listPromotionRequests: jest.fn().mockResolvedValue([]),

@@ -110,6 +110,51 @@ describe('ShipyardApiClient', () => {
     });
   });
 
+  it("ticks an item of a version's checklist off and opens it again, and surfaces a refusal", async () => {
+    const { api, fetch } = client([
+      {
+        status: 200,
+        body: {
+          number: 4,
+          checklist: [{ id: 2, text: 't', done: { by: 'u', at: 'now' } }],
+        },
+      },
+      { status: 200, body: { number: 4, checklist: [{ id: 2, text: 't' }] } },
+      {
+        status: 404,
+        body: { error: { name: 'NotFoundError', message: 'item: no 9' } },
+      },
+    ]);
+    const url =
+      'http://localhost:7007/api/shipyard/services/component/default/payments/workspaces/prod/versions/4/checklist/2';
+    await expect(
+      api.updateChecklistItem('component:default/payments', 'prod', 4, 2, true),
+    ).resolves.toMatchObject({ checklist: [{ id: 2, done: { by: 'u' } }] });
+    expect(fetch).toHaveBeenLastCalledWith(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ done: true }),
+    });
+    await api.updateChecklistItem(
+      'component:default/payments',
+      'prod',
+      4,
+      2,
+      false,
+    );
+    expect(fetch).toHaveBeenLastCalledWith(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ done: false }),
+    });
+    await expect(
+      api.updateChecklistItem('component:default/payments', 'prod', 4, 9, true),
+    ).rejects.toMatchObject({
+      name: 'ResponseError',
+      response: { status: 404 },
+    });
+  });
+
   it('lists promotion requests across services or of one service, by status, and decides on them', async () => {
     const { api, fetch } = client([
       { status: 200, body: { items: [{ id: 'r1' }] } },

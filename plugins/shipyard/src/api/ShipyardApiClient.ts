@@ -53,6 +53,20 @@ export class ShipyardApiClient
     );
   }
 
+  async updateChecklistItem(
+    entityRef: string,
+    workspace: string,
+    version: number,
+    item: number,
+    done: boolean,
+  ): Promise<Version> {
+    return this.call(
+      'POST',
+      `${versionPath(entityRef, workspace, version)}/checklist/${item}`,
+      { done },
+    );
+  }
+
   async liftHold(entityRef: string, workspace: string): Promise<void> {
     await this.call('DELETE', `${workspacePath(entityRef, workspace)}/hold`);
   }

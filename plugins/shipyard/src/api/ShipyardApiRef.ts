@@ -26,6 +26,14 @@ export interface ShipyardFrontendApi extends ShipyardApi {
     workspace: string,
     version: number,
   ): Promise<Version>;
+  /** POST `…/versions/{n}/checklist/{item}`: ticks an item of the version's promotion checklist off, or opens it again. */
+  updateChecklistItem(
+    entityRef: string,
+    workspace: string,
+    version: number,
+    item: number,
+    done: boolean,
+  ): Promise<Version>;
   /** DELETE `…/workspaces/{ws}/hold`: lets automatic promotion into the workspace run again. */
   liftHold(entityRef: string, workspace: string): Promise<void>;
   /** POST `/services/{ref}/promotions/requests`: asks for approvals of a promotion. */

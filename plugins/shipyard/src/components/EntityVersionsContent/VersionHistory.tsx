@@ -30,6 +30,7 @@ import { authorName } from '../shared/authorName';
 import { ImageRef } from '../shared/ImageRef';
 import { OriginBadge } from '../shared/OriginBadge';
 import { RelativeTime } from '../shared/RelativeTime';
+import { openChecklistText } from '../shared/VersionChecklist';
 import { VersionStatus } from '../shared/VersionStatus';
 
 /** Versions per page of history. */
@@ -178,6 +179,17 @@ export function VersionHistory(props: {
             >
               {rejectionText(version.rejection)}
             </Typography>
+          )}
+          {openChecklistText(version) && (
+            <Link
+              component={RouterLink}
+              to={`${encodeURIComponent(workspace)}/${version.number}`}
+              relative="path"
+              variant="caption"
+              data-testid={`checklist-v${version.number}`}
+            >
+              {openChecklistText(version)}
+            </Link>
           )}
         </Box>
       ),

@@ -39,6 +39,7 @@ import { OriginBadge } from '../shared/OriginBadge';
 import { RelativeTime } from '../shared/RelativeTime';
 import { SpecAndManifests } from '../shared/SpecAndManifests';
 import { SpecChangesTable } from '../shared/SpecChangesTable';
+import { VersionChecklist } from '../shared/VersionChecklist';
 import { VersionStatus } from '../shared/VersionStatus';
 import { RolloutTimeline } from './RolloutTimeline';
 import { useVersionPods } from './useVersionPods';
@@ -223,6 +224,11 @@ export function VersionPage(props: {
                 {rejectionText(version.rejection)}. It is not promoted or rolled
                 back to until the rejection is lifted (Versions tab).
               </Alert>
+            </Box>
+          )}
+          {!!version.checklist?.length && (
+            <Box mt={2}>
+              <VersionChecklist entityRef={entityRef} version={version} />
             </Box>
           )}
         </Box>
