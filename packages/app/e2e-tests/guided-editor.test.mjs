@@ -15,6 +15,7 @@ import {
   shipyardApi,
   signedInBrowser,
   uniqueTag,
+  editorText,
 } from './harness.mjs';
 
 const LEDGER = 'component:default/ledger';
@@ -69,9 +70,9 @@ describe('the guided editor', { skip: missing }, () => {
         .fill('debug');
 
       await dialog.getByRole('button', { name: 'YAML' }).click();
-      const yaml = await dialog
-        .getByRole('textbox', { name: 'Spec (YAML)' })
-        .inputValue();
+      const yaml = await editorText(
+        dialog.getByRole('textbox', { name: 'Spec (YAML)' }),
+      );
       assert.match(
         yaml,
         new RegExp(`^image: ghcr\\.io/acme/ledger:${tag}$`, 'm'),

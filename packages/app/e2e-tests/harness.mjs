@@ -183,3 +183,25 @@ export async function waitForText(locator, pattern, timeout = 30_000) {
     )}`,
   );
 }
+
+/** The text of the spec's CodeMirror editor, given its content element (the `Spec (YAML)` textbox). */
+export async function editorText(editor) {
+  return editor.evaluate(content =>
+    [...content.querySelectorAll('.cm-line')]
+      .map(line => line.textContent)
+      .join('\n'),
+  );
+}
+
+/** Replaces the editor's text as a user pasting it does: select all, insert; fails if the editor changed what was inserted. */
+export async function replaceEditorText(editor, text) {
+  await editor.click();
+  await editor.page().keyboard.press('Control+a');
+  await editor.page().keyboard.insertText(text);
+  const now = await editorText(editor);
+  if (now.trimEnd() !== text.trimEnd()) {
+    throw new Error(
+      `The editor holds ${JSON.stringify(now)}, not ${JSON.stringify(text)}`,
+    );
+  }
+}

@@ -17,6 +17,8 @@ import {
   shipyardApi,
   signedInBrowser,
   uniqueTag,
+  editorText,
+  replaceEditorText,
 } from './harness.mjs';
 
 const LEDGER = 'component:default/ledger';
@@ -149,17 +151,21 @@ describe('Shipyard in the browser', { skip: missing }, () => {
         name: 'Edit and deploy to dev',
       });
       const editor = dialog.getByRole('textbox', { name: 'Spec (YAML)' });
-      const yaml = await editor.inputValue();
+      const yaml = await editorText(editor);
       assert.match(yaml, /^image: ghcr\.io\/acme\/ledger:base-/m);
 
       // An invalid spec is refused inline, naming the field, before anything is sent.
-      await editor.fill(yaml.replace(/^replicas: .*$/m, 'replicas: -1'));
+      await replaceEditorText(
+        editor,
+        yaml.replace(/^replicas: .*$/m, 'replicas: -1'),
+      );
       await textMatching(
         dialog.getByRole('list', { name: 'Spec problems' }),
         /replicas/,
       );
 
-      await editor.fill(
+      await replaceEditorText(
+        editor,
         yaml.replace(/^image: .*$/m, `image: ghcr.io/acme/ledger:${tag}`),
       );
       await textMatching(dialog.getByTestId('change-image'), new RegExp(tag));
@@ -359,7 +365,9 @@ describe('Shipyard in the browser', { skip: missing }, () => {
       // What the promotion sets is listed for review before the button.
       await textMatching(
         page.getByRole('list', { name: 'What this promotion sets and drops' }),
-        new RegExp(`env\\.${key} gets a value of its own in staging: "staging-value"`),
+        new RegExp(
+          `env\\.${key} gets a value of its own in staging: "staging-value"`,
+        ),
       );
       await page
         .getByRole('textbox', { name: 'Reason (optional)' })
@@ -374,7 +382,9 @@ describe('Shipyard in the browser', { skip: missing }, () => {
       await textMatching(
         page.getByTestId('operation-notice'),
         new RegExp(
-          `created staging v${target.number + 1}[\\s\\S]*(Succeeded|Recorded, not applied)`,
+          `created staging v${
+            target.number + 1
+          }[\\s\\S]*(Succeeded|Recorded, not applied)`,
         ),
         ROLLOUT_TIMEOUT_MS,
       );

@@ -19,3 +19,10 @@ afterEach(() => {
     loading: false,
   }));
 });
+
+// jsdom has no layout: CodeMirror measures text through Range rects, which jsdom lacks.
+if (!Range.prototype.getClientRects) {
+  Range.prototype.getClientRects = () =>
+    Object.assign([], { item: () => null }) as unknown as DOMRectList;
+  Range.prototype.getBoundingClientRect = () => new DOMRect();
+}

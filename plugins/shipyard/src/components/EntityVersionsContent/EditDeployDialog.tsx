@@ -11,7 +11,6 @@ import Grid from '@material-ui/core/Grid';
 import Link from '@material-ui/core/Link';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
-import { makeStyles } from '@material-ui/core/styles';
 import Alert from '@material-ui/lab/Alert';
 import AlertTitle from '@material-ui/lab/AlertTitle';
 import {
@@ -35,16 +34,9 @@ import {
 import { SpecChangesTable } from '../shared/SpecChangesTable';
 import { DeployPreflightNotes } from './DeployPreflightNotes';
 import { DraftSpec, SpecForm } from './SpecForm';
+import { SpecYamlEditor, SpecYamlEditorHandle } from './SpecYamlEditor';
 import { useSpecTexts } from './specTexts';
 import { useDeployPreflight } from './useDeployPreflight';
-
-const useStyles = makeStyles({
-  editor: {
-    fontFamily: 'monospace',
-    fontSize: 13,
-    lineHeight: 1.5,
-  },
-});
 
 /** The spec written as YAML when it is a map, valid or not: what the form edits. */
 function draftOf(text: string): DraftSpec | undefined {
@@ -97,7 +89,6 @@ export function EditDeployDialog(props: {
   const { entityRef, workspace } = props;
   const api = useApi(shipyardApiRef);
   const store = useServiceStatusStore(entityRef);
-  const classes = useStyles();
   const [base, setBase] = useState<Version | undefined>(props.current);
   const texts = useSpecTexts();
   const [text, setText] = useState(() =>
@@ -105,7 +96,7 @@ export function EditDeployDialog(props: {
       ? texts.textOf((props.startFrom ?? props.current)!)
       : starterSpecYaml(props.serviceName),
   );
-  const editor = useRef<HTMLTextAreaElement>(null);
+  const editor = useRef<SpecYamlEditorHandle>(null);
   const [message, setMessage] = useState('');
   const [submitting, setSubmitting] = useState(false);
   // References the backend found missing in the namespace, for the text they were found in.
@@ -125,20 +116,14 @@ export function EditDeployDialog(props: {
 
   const parsed = useMemo(() => parseSpecYamlWithLines(text), [text]);
   const draft = useMemo(() => draftOf(text), [text]);
+  const problems = useMemo(
+    () => (parsed.success ? [] : parsed.errors),
+    [parsed],
+  );
   const [view, setView] = useState<'yaml' | 'form'>('yaml');
 
   // Puts the cursor on a line of the spec, e.g. the one a problem is on.
-  const goToLine = (line: number) => {
-    const textarea = editor.current;
-    if (!textarea) {
-      return;
-    }
-    const lines = text.split('\n');
-    const start =
-      lines.slice(0, line - 1).join('\n').length + (line > 1 ? 1 : 0);
-    textarea.focus();
-    textarea.setSelectionRange(start, start + (lines[line - 1]?.length ?? 0));
-  };
+  const goToLine = (line: number) => editor.current?.goToLine(line);
   const changes = useMemo(
     () => (parsed.success ? diffSpecs(base?.spec, parsed.spec) : []),
     [parsed, base],
@@ -280,23 +265,12 @@ export function EditDeployDialog(props: {
                 </Box>
               )}
               <Box display={view === 'yaml' ? 'block' : 'none'} mt={2}>
-                <TextField
-                  id="shipyard-edit-spec"
-                  label="Spec (YAML)"
+                <SpecYamlEditor
+                  ref={editor}
                   value={text}
-                  onChange={e => setText(e.target.value)}
-                  multiline
-                  minRows={18}
-                  fullWidth
-                  variant="outlined"
-                  error={!parsed.success}
-                  inputRef={editor}
-                  inputProps={{
-                    className: classes.editor,
-                    spellCheck: false,
-                    'aria-describedby': errorsId,
-                    'aria-invalid': !parsed.success,
-                  }}
+                  onChange={setText}
+                  errors={problems}
+                  describedBy={errorsId}
                 />
               </Box>
               <Box id={errorsId} mt={1} aria-live="polite">

@@ -15,6 +15,11 @@ import {
   version,
 } from '../../__testUtils__/fixtures';
 import { useWorkspacePermission } from '../../hooks/useWorkspacePermission';
+import {
+  clearSpecEditor,
+  specEditorSelection,
+  specEditorText,
+} from '../../__testUtils__/specEditor';
 import { EntityVersionsContent } from './EntityVersionsContent';
 
 const v1 = version(1);
@@ -705,11 +710,11 @@ describe('EditDeployDialog (from the Versions tab)', () => {
 
   it('starts from the current spec and validates as you type, naming the field', async () => {
     const { dialog, editor } = await openEditor();
-    expect((editor as HTMLTextAreaElement).value).toContain(
+    expect(specEditorText(editor)).toContain(
       'image: ghcr.io/acme/payments:1.3.0',
     );
     expect(within(dialog).getByText('The spec is valid.')).toBeInTheDocument();
-    await userEvent.clear(editor);
+    await clearSpecEditor(editor);
     await userEvent.type(
       editor,
       'image: ghcr.io/acme/payments:2.0.0{enter}replicas: -1',
@@ -719,6 +724,10 @@ describe('EditDeployDialog (from the Versions tab)', () => {
     });
     expect(problems).toHaveTextContent('replicas');
     expect(editor).toHaveAttribute('aria-invalid', 'true');
+    // The schema's problem is marked in the editor's gutter too.
+    await waitFor(() =>
+      expect(dialog.querySelector('.cm-lint-marker-error')).not.toBeNull(),
+    );
     expect(
       within(dialog).getByRole('button', { name: 'Deploy to dev' }),
     ).toBeDisabled();
@@ -726,7 +735,7 @@ describe('EditDeployDialog (from the Versions tab)', () => {
 
   it('names the YAML line of each problem, suggests the field meant, and goes to the line', async () => {
     const { dialog, editor } = await openEditor();
-    await userEvent.clear(editor);
+    await clearSpecEditor(editor);
     await userEvent.paste(
       [
         'image: ghcr.io/acme/payments:2.0.0',
@@ -745,11 +754,8 @@ describe('EditDeployDialog (from the Versions tab)', () => {
     await userEvent.click(
       within(problems).getByRole('button', { name: 'Go to line 5' }),
     );
-    const textarea = editor as HTMLTextAreaElement;
-    expect(textarea).toHaveFocus();
-    expect(
-      textarea.value.slice(textarea.selectionStart, textarea.selectionEnd),
-    ).toBe('replica: 2');
+    expect(editor).toHaveFocus();
+    expect(specEditorSelection(editor)).toBe('replica: 2');
   });
 
   it('keeps the order and comments of the YAML the user deployed when editing that version again', async () => {
@@ -788,7 +794,7 @@ describe('EditDeployDialog (from the Versions tab)', () => {
       items: [deployed, v3, v2, v1],
       totalCount: 4,
     });
-    await userEvent.clear(editor);
+    await clearSpecEditor(editor);
     await userEvent.paste(text);
     await userEvent.click(
       within(dialog).getByRole('button', { name: 'Deploy to dev' }),
@@ -806,8 +812,10 @@ describe('EditDeployDialog (from the Versions tab)', () => {
       name: 'Edit and deploy to dev',
     });
     expect(
-      within(again).getByRole('textbox', { name: 'Spec (YAML)' }),
-    ).toHaveValue(text);
+      specEditorText(
+        within(again).getByRole('textbox', { name: 'Spec (YAML)' }),
+      ),
+    ).toBe(text);
   });
 
   it('warns before sending when the workspace lacks a Secret the spec reads', async () => {
@@ -824,7 +832,7 @@ describe('EditDeployDialog (from the Versions tab)', () => {
       warnings: [],
     });
     api.deploy.mockResolvedValue(version(4, { origin: { type: 'edit' } }));
-    await userEvent.clear(editor);
+    await clearSpecEditor(editor);
     await userEvent.paste(
       [
         'image: ghcr.io/acme/payments:1.4.0',
@@ -902,11 +910,8 @@ describe('EditDeployDialog (from the Versions tab)', () => {
   it('previews the diff and deploys with the expected current version', async () => {
     const { api, dialog, editor } = await openEditor();
     api.deploy.mockResolvedValue(version(4, { origin: { type: 'edit' } }));
-    const text = (editor as HTMLTextAreaElement).value.replace(
-      '1.3.0',
-      '1.4.0',
-    );
-    await userEvent.clear(editor);
+    const text = specEditorText(editor).replace('1.3.0', '1.4.0');
+    await clearSpecEditor(editor);
     await userEvent.paste(text);
     const change = await within(dialog).findByTestId('change-image');
     expect(change).toHaveTextContent('ghcr.io/acme/payments:1.3.0');

@@ -6,6 +6,7 @@ import {
   version,
   ENTITY_REF,
 } from '../../__testUtils__/fixtures';
+import { specEditorText } from '../../__testUtils__/specEditor';
 import { EditDeployDialog } from './EditDeployDialog';
 import { joinImage, splitImage } from './SpecForm';
 
@@ -49,12 +50,12 @@ describe('EditDeployDialog with the form', () => {
     await userEvent.click(within(dialog).getByRole('button', { name: 'Form' }));
     const form = within(dialog).getByRole('group', { name: 'Spec form' });
     const yaml = () =>
-      (
+      specEditorText(
         within(dialog).getByRole('textbox', {
           name: 'Spec (YAML)',
           hidden: true,
-        }) as HTMLTextAreaElement
-      ).value;
+        }),
+      );
     return { api, dialog, form, yaml, onDeployed };
   }
 
