@@ -56,11 +56,18 @@ describe('EditDeployDialog with the form', () => {
           hidden: true,
         }),
       );
-    return { api, dialog, form, yaml, onDeployed };
+    const changesTable = () =>
+      within(dialog).getByRole('table', { name: 'What this deploy changes' });
+    const deploy = () =>
+      userEvent.click(
+        within(dialog).getByRole('button', { name: 'Deploy to dev' }),
+      );
+    return { api, dialog, form, yaml, onDeployed, changesTable, deploy };
   }
 
   it('edits the image tag and an env var in the form; the YAML and the diff follow, and it deploys that spec', async () => {
-    const { api, dialog, form, yaml, onDeployed } = await openForm();
+    const { api, form, yaml, onDeployed, changesTable, deploy } =
+      await openForm();
     const tag = within(form).getByRole('textbox', { name: 'Tag' });
     expect(tag).toHaveValue('1.3.0');
     await userEvent.clear(tag);
@@ -75,16 +82,12 @@ describe('EditDeployDialog with the form', () => {
     await userEvent.type(value, 'debug');
     expect(yaml()).toMatch(/env:\n {2}LOG_LEVEL: debug/);
 
-    const changes = within(dialog).getByRole('table', {
-      name: 'What this deploy changes',
-    });
+    const changes = changesTable();
     expect(changes).toHaveTextContent('image');
     expect(changes).toHaveTextContent('ghcr.io/acme/payments:2.0.0');
     expect(changes).toHaveTextContent('env.LOG_LEVEL');
 
-    await userEvent.click(
-      within(dialog).getByRole('button', { name: 'Deploy to dev' }),
-    );
+    await deploy();
     expect(api.deploy).toHaveBeenCalledWith(
       ENTITY_REF,
       'dev',
@@ -148,5 +151,102 @@ describe('EditDeployDialog with the form', () => {
       'payments.dev.example.com',
     );
     expect(yaml()).toMatch(/expose:\n\s+host: payments.dev.example.com/);
+  });
+
+  it('adds a mount in the form; the YAML and the diff follow, and it deploys that spec', async () => {
+    const { api, form, yaml, changesTable, deploy } = await openForm();
+    await userEvent.click(
+      within(form).getByRole('button', { name: 'Add mount' }),
+    );
+    const mount = within(form).getByRole('group', { name: 'Mount 1' });
+    const path = within(mount).getByRole('textbox', { name: 'Path' });
+    await userEvent.clear(path);
+    await userEvent.type(path, '/etc/payments');
+    await userEvent.click(
+      within(mount).getByRole('button', { name: /Source/ }),
+    );
+    await userEvent.click(screen.getByRole('option', { name: 'ConfigMap' }));
+    await userEvent.type(
+      within(mount).getByRole('textbox', { name: 'Name' }),
+      'payments-config',
+    );
+    expect(yaml()).toMatch(
+      /mounts:\n {2}- path: \/etc\/payments\n {4}configMap: payments-config/,
+    );
+    expect(
+      within(mount).getByRole('checkbox', { name: 'Read-only' }),
+    ).toBeChecked();
+    const changes = changesTable();
+    expect(changes).toHaveTextContent('mounts');
+    expect(changes).toHaveTextContent('payments-config');
+
+    await deploy();
+    expect(api.deploy).toHaveBeenCalledWith(
+      ENTITY_REF,
+      'dev',
+      expect.objectContaining({
+        spec: expect.objectContaining({
+          mounts: [{ path: '/etc/payments', configMap: 'payments-config' }],
+        }),
+      }),
+    );
+  });
+
+  it("shows the schema's error at an invalid mount path and blocks the deploy", async () => {
+    const { dialog, form } = await openForm();
+    await userEvent.click(
+      within(form).getByRole('button', { name: 'Add mount' }),
+    );
+    const mount = within(form).getByRole('group', { name: 'Mount 1' });
+    const path = within(mount).getByRole('textbox', { name: 'Path' });
+    await userEvent.clear(path);
+    await userEvent.type(path, 'data');
+    expect(path).toHaveAttribute('aria-invalid', 'true');
+    expect(mount).toHaveTextContent('must be an absolute path');
+    expect(
+      within(dialog).getByRole('button', { name: 'Deploy to dev' }),
+    ).toBeDisabled();
+    await userEvent.type(
+      within(mount).getByRole('textbox', { name: 'Size limit' }),
+      'lots',
+    );
+    expect(
+      within(mount).getByRole('textbox', { name: 'Size limit' }),
+    ).toHaveAttribute('aria-invalid', 'true');
+  });
+
+  it('adds a port and removes one; the YAML and the diff follow', async () => {
+    const { form, yaml, changesTable } = await openForm();
+    await userEvent.click(
+      within(form).getByRole('button', { name: 'Add port' }),
+    );
+    const added = within(form).getByRole('group', { name: 'Port port-2' });
+    const number = within(added).getByRole('textbox', { name: 'Port' });
+    await userEvent.clear(number);
+    await userEvent.type(number, '9090');
+    expect(yaml()).toMatch(/- name: port-2\n {4}port: 9090/);
+
+    await userEvent.click(
+      within(form).getByRole('button', { name: 'Remove port http' }),
+    );
+    expect(within(form).queryByRole('group', { name: 'Port http' })).toBeNull();
+    expect(yaml()).not.toContain('name: http');
+    expect(yaml()).toMatch(/ports:\n {2}- name: port-2\n {4}port: 9090/);
+    expect(changesTable()).toHaveTextContent('ports');
+  });
+
+  it('reads a whole ConfigMap as env', async () => {
+    const { form, yaml } = await openForm();
+    await userEvent.click(
+      within(form).getByRole('button', { name: 'Add Secret or ConfigMap' }),
+    );
+    const source = within(form).getByRole('group', { name: 'Env from 1' });
+    await userEvent.click(within(source).getByRole('button', { name: /From/ }));
+    await userEvent.click(screen.getByRole('option', { name: 'ConfigMap' }));
+    await userEvent.type(
+      within(source).getByRole('textbox', { name: 'Name' }),
+      'payments-env',
+    );
+    expect(yaml()).toMatch(/envFrom:\n {2}- configMap: payments-env/);
   });
 });

@@ -2,26 +2,29 @@ import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import FormControlLabel from '@material-ui/core/FormControlLabel';
 import Grid from '@material-ui/core/Grid';
-import IconButton from '@material-ui/core/IconButton';
 import MenuItem from '@material-ui/core/MenuItem';
 import Radio from '@material-ui/core/Radio';
 import RadioGroup from '@material-ui/core/RadioGroup';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
-import DeleteIcon from '@material-ui/icons/Delete';
 import {
   looksLikeSecretName,
   type EnvValue,
   type SpecError,
 } from '@shipyard/backstage-plugin-common';
 
-/** An element id for the form field of a spec path, so each label names its input. */
-function fieldId(path: string): string {
-  return `shipyard-spec-form-${path.replace(/[^A-Za-z0-9]+/g, '-')}`;
-}
+import { EnvFromFields } from './EnvFromFields';
+import { MountsFields } from './MountsFields';
+import { PortsFields } from './PortsFields';
+import { SpecFormRow, SpecTextField } from './SpecFormRow';
+import {
+  fieldId,
+  numberOrText,
+  setField,
+  type DraftSpec,
+} from './specFormFields';
 
-/** A spec as written, valid or not: what the form reads and edits. */
-export type DraftSpec = Record<string, any>;
+export type { DraftSpec } from './specFormFields';
 
 /** `ghcr.io/acme/payments:1.4.2@sha256:…` as repository, tag and digest; the tag is what a release changes. */
 export function splitImage(image: string): {
@@ -90,22 +93,6 @@ function withSource(
   return literal;
 }
 
-/** A copy of `spec` with `field` set, or removed when `value` is undefined. */
-function setField(spec: DraftSpec, field: string, value: unknown): DraftSpec {
-  const next = { ...spec };
-  if (value === undefined) {
-    delete next[field];
-  } else {
-    next[field] = value;
-  }
-  return next;
-}
-
-function numberOrText(text: string): number | string | undefined {
-  if (text.trim() === '') return undefined;
-  return /^-?\d+$/.test(text.trim()) ? Number(text) : text;
-}
-
 function compactObject(
   value: Record<string, unknown>,
 ): Record<string, unknown> | undefined {
@@ -118,9 +105,9 @@ function compactObject(
 /**
  * The guided side of the Edit dialog: image and tag, replicas or
  * autoscaling, resources with GPUs, env as a table (literal, Secret key,
- * ConfigMap key), and the host each port is exposed at. It edits the same
- * spec as the YAML beside it; each field shows the schema's error for its
- * path.
+ * ConfigMap key), whole Secrets and ConfigMaps as env, ports with the host
+ * each is exposed at, and mounts. It edits the same spec as the YAML beside
+ * it; each field shows the schema's error for its path.
  */
 export function SpecForm(props: {
   spec: DraftSpec;
@@ -186,24 +173,6 @@ export function SpecForm(props: {
   const replaceEnv = (index: number, key: string, value: EnvValue) =>
     setEnv(envKeys.map((k, i) => (i === index ? [key, value] : [k, env[k]])));
 
-  const ports: Array<Record<string, any>> = Array.isArray(spec.ports)
-    ? spec.ports
-    : [];
-  const setHost = (index: number, host: string) =>
-    onChange(
-      setField(
-        spec,
-        'ports',
-        ports.map((port, i) => {
-          if (i !== index) return port;
-          const { expose, ...rest } = port;
-          return host.trim()
-            ? { ...rest, expose: { ...expose, host: host.trim() } }
-            : rest;
-        }),
-      ),
-    );
-
   return (
     <Box aria-label="Spec form" role="group">
       <Typography variant="subtitle2" component="h3" gutterBottom>
@@ -211,27 +180,20 @@ export function SpecForm(props: {
       </Typography>
       <Grid container spacing={1}>
         <Grid item xs={8}>
-          <TextField
-            id={fieldId('image.repository')}
+          <SpecTextField
+            id="image.repository"
             label="Repository"
             value={image.repository}
-            onChange={e => setImage({ repository: e.target.value })}
-            error={!!errorAt('image')}
-            helperText={errorAt('image')}
-            fullWidth
-            size="small"
-            variant="outlined"
+            onChange={repository => setImage({ repository })}
+            error={errorAt('image')}
           />
         </Grid>
         <Grid item xs={4}>
-          <TextField
-            id={fieldId('image.tag')}
+          <SpecTextField
+            id="image.tag"
             label="Tag"
             value={image.tag}
-            onChange={e => setImage({ tag: e.target.value })}
-            fullWidth
-            size="small"
-            variant="outlined"
+            onChange={tag => setImage({ tag })}
           />
         </Grid>
       </Grid>
@@ -274,25 +236,21 @@ export function SpecForm(props: {
           <Grid container spacing={1}>
             {(['minReplicas', 'maxReplicas'] as const).map(key => (
               <Grid item xs={6} key={key}>
-                <TextField
-                  id={fieldId(`autoscaling.${key}`)}
+                <SpecTextField
+                  id={`autoscaling.${key}`}
                   label={
                     key === 'minReplicas' ? 'Min replicas' : 'Max replicas'
                   }
                   value={spec.autoscaling?.[key] ?? ''}
-                  onChange={e =>
+                  onChange={text =>
                     onChange(
                       setField(spec, 'autoscaling', {
                         ...spec.autoscaling,
-                        [key]: numberOrText(e.target.value),
+                        [key]: numberOrText(text),
                       }),
                     )
                   }
-                  error={!!errorAt(`autoscaling.${key}`)}
-                  helperText={errorAt(`autoscaling.${key}`)}
-                  size="small"
-                  variant="outlined"
-                  fullWidth
+                  error={errorAt(`autoscaling.${key}`)}
                 />
               </Grid>
             ))}
@@ -315,16 +273,12 @@ export function SpecForm(props: {
             ] as const
           ).map(([group, name, label]) => (
             <Grid item xs={6} md={4} key={`${group}.${name}`}>
-              <TextField
-                id={fieldId(`resources.${group}.${name}`)}
+              <SpecTextField
+                id={`resources.${group}.${name}`}
                 label={label}
                 value={resources[group]?.[name] ?? ''}
-                onChange={e => setResource(group, name, e.target.value)}
-                error={!!errorAt(`resources.${group}.${name}`)}
-                helperText={errorAt(`resources.${group}.${name}`)}
-                size="small"
-                variant="outlined"
-                fullWidth
+                onChange={text => setResource(group, name, text)}
+                error={errorAt(`resources.${group}.${name}`)}
               />
             </Grid>
           ))}
@@ -344,65 +298,57 @@ export function SpecForm(props: {
               ? `${key} looks like a secret: read it from a Secret instead of writing it here`
               : undefined;
           return (
-            <Grid
-              container
-              spacing={1}
+            <SpecFormRow
               key={index}
-              alignItems="flex-start"
-              role="group"
-              aria-label={`Env var ${key}`}
+              label={`Env var ${key}`}
+              removeLabel={`Remove ${key}`}
+              onRemove={() =>
+                setEnv(
+                  envKeys.filter((_, i) => i !== index).map(k => [k, env[k]]),
+                )
+              }
             >
               <Grid item xs={3}>
-                <TextField
-                  id={fieldId(`env.${index}.name`)}
+                <SpecTextField
+                  id={`env.${index}.name`}
                   label="Name"
                   value={key}
-                  onChange={e => replaceEnv(index, e.target.value, value)}
-                  error={!!errorAt(`env.${key}`)}
-                  helperText={errorAt(`env.${key}`)}
-                  size="small"
-                  variant="outlined"
-                  fullWidth
+                  onChange={text => replaceEnv(index, text, value)}
+                  error={errorAt(`env.${key}`)}
                 />
               </Grid>
               <Grid item xs={2}>
-                <TextField
-                  id={fieldId(`env.${index}.from`)}
+                <SpecTextField
+                  id={`env.${index}.from`}
                   select
                   label="From"
                   value={source}
-                  onChange={e =>
+                  onChange={text =>
                     replaceEnv(
                       index,
                       key,
                       withSource(
-                        e.target.value as EnvSource,
+                        text as EnvSource,
                         reference.name,
                         reference.key,
                         '',
                       ),
                     )
                   }
-                  size="small"
-                  variant="outlined"
-                  fullWidth
                 >
                   <MenuItem value="value">Value</MenuItem>
                   <MenuItem value="secret">Secret</MenuItem>
                   <MenuItem value="configMap">ConfigMap</MenuItem>
-                </TextField>
+                </SpecTextField>
               </Grid>
               {source === 'value' ? (
                 <Grid item xs={6}>
-                  <TextField
-                    id={fieldId(`env.${index}.value`)}
+                  <SpecTextField
+                    id={`env.${index}.value`}
                     label="Value"
                     value={typeof value === 'string' ? value : ''}
-                    onChange={e => replaceEnv(index, key, e.target.value)}
-                    helperText={nudge}
-                    size="small"
-                    variant="outlined"
-                    fullWidth
+                    onChange={text => replaceEnv(index, key, text)}
+                    hint={nudge}
                   />
                   {nudge && (
                     <Button
@@ -422,62 +368,36 @@ export function SpecForm(props: {
               ) : (
                 <>
                   <Grid item xs={3}>
-                    <TextField
-                      id={fieldId(`env.${index}.object`)}
+                    <SpecTextField
+                      id={`env.${index}.object`}
                       label={source === 'secret' ? 'Secret' : 'ConfigMap'}
                       value={reference.name}
-                      onChange={e =>
+                      onChange={text =>
                         replaceEnv(
                           index,
                           key,
-                          withSource(source, e.target.value, reference.key, ''),
+                          withSource(source, text, reference.key, ''),
                         )
                       }
-                      size="small"
-                      variant="outlined"
-                      fullWidth
                     />
                   </Grid>
                   <Grid item xs={3}>
-                    <TextField
-                      id={fieldId(`env.${index}.key`)}
+                    <SpecTextField
+                      id={`env.${index}.key`}
                       label="Key"
                       value={reference.key}
-                      onChange={e =>
+                      onChange={text =>
                         replaceEnv(
                           index,
                           key,
-                          withSource(
-                            source,
-                            reference.name,
-                            e.target.value,
-                            '',
-                          ),
+                          withSource(source, reference.name, text, ''),
                         )
                       }
-                      size="small"
-                      variant="outlined"
-                      fullWidth
                     />
                   </Grid>
                 </>
               )}
-              <Grid item xs={1}>
-                <IconButton
-                  aria-label={`Remove ${key}`}
-                  size="small"
-                  onClick={() =>
-                    setEnv(
-                      envKeys
-                        .filter((_, i) => i !== index)
-                        .map(k => [k, env[k]]),
-                    )
-                  }
-                >
-                  <DeleteIcon fontSize="small" />
-                </IconButton>
-              </Grid>
-            </Grid>
+            </SpecFormRow>
           );
         })}
         <Button
@@ -496,38 +416,9 @@ export function SpecForm(props: {
         </Button>
       </Box>
 
-      {ports.length > 0 && (
-        <Box mt={2}>
-          <Typography variant="subtitle2" component="h3" gutterBottom>
-            Ports
-          </Typography>
-          {ports.map((port, index) => (
-            <Grid container spacing={1} key={index}>
-              <Grid item xs={4}>
-                <Typography variant="body2">
-                  {port.name ? `${port.name} ` : ''}({port.port})
-                </Typography>
-              </Grid>
-              <Grid item xs={8}>
-                <TextField
-                  id={fieldId(`ports.${index}.host`)}
-                  label={`Exposed at host (${port.name ?? port.port})`}
-                  value={port.expose?.host ?? ''}
-                  onChange={e => setHost(index, e.target.value)}
-                  error={!!errorAt(`ports[${index}].expose.host`)}
-                  helperText={
-                    errorAt(`ports[${index}].expose.host`) ??
-                    'Empty: reachable inside the cluster only'
-                  }
-                  size="small"
-                  variant="outlined"
-                  fullWidth
-                />
-              </Grid>
-            </Grid>
-          ))}
-        </Box>
-      )}
+      <EnvFromFields spec={spec} errorAt={errorAt} onChange={onChange} />
+      <PortsFields spec={spec} errorAt={errorAt} onChange={onChange} />
+      <MountsFields spec={spec} errorAt={errorAt} onChange={onChange} />
     </Box>
   );
 }
