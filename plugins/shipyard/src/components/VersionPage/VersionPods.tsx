@@ -8,11 +8,26 @@ import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
-import { useState } from 'react';
+import { ReactNode, useState } from 'react';
 import { RelativeTime } from '../shared/RelativeTime';
 import type { ClusterEvent, VersionPod } from './useVersionPods';
 
 const NO_WRAP = { whiteSpace: 'nowrap' } as const;
+
+/** The header row of a small table, one unwrapped column heading per label. */
+function HeaderRow(props: { labels: ReactNode[] }) {
+  return (
+    <TableHead>
+      <TableRow>
+        {props.labels.map((label, index) => (
+          <TableCell key={index} component="th" style={NO_WRAP}>
+            {label}
+          </TableCell>
+        ))}
+      </TableRow>
+    </TableHead>
+  );
+}
 
 /** How many of a pod's last log lines are shown. */
 export const LOG_LINES = 20;
@@ -146,47 +161,31 @@ export function VersionPods(props: {
       {pods && pods.length > 0 && (
         <Box style={{ overflowX: 'auto' }}>
           <Table size="small" aria-label={`Pods of v${number}`}>
-            <TableHead>
-              <TableRow>
-                <TableCell component="th" style={NO_WRAP}>
-                  Pod
-                </TableCell>
-                <TableCell component="th" style={NO_WRAP}>
-                  State
-                </TableCell>
-                <TableCell component="th" style={NO_WRAP}>
-                  Ready
-                </TableCell>
-                <TableCell component="th" style={NO_WRAP}>
-                  Restarts
-                </TableCell>
-                <TableCell component="th" style={NO_WRAP}>
-                  Node
-                </TableCell>
-                <TableCell component="th" style={NO_WRAP}>
-                  Started
-                </TableCell>
-                <TableCell component="th" style={NO_WRAP}>
-                  <span className="MuiTypography-srOnly">Logs</span>
-                </TableCell>
-              </TableRow>
-            </TableHead>
+            <HeaderRow
+              labels={[
+                'Pod',
+                'State',
+                'Ready',
+                'Restarts',
+                'Node',
+                'Started',
+                <span className="MuiTypography-srOnly">Logs</span>,
+              ]}
+            />
             <TableBody>
               {pods.map(pod => (
                 <TableRow key={pod.name} data-testid={`pod-${pod.name}`}>
-                  <TableCell style={{ whiteSpace: 'nowrap' }}>
+                  <TableCell style={NO_WRAP}>
                     <code>{pod.name}</code>
                   </TableCell>
-                  <TableCell style={{ whiteSpace: 'nowrap' }}>
+                  <TableCell style={NO_WRAP}>
                     {pod.terminating ? 'Terminating' : pod.phase}
                     {pod.reason ? ` (${pod.reason})` : ''}
                   </TableCell>
                   <TableCell style={NO_WRAP}>{pod.ready}</TableCell>
                   <TableCell>{pod.restarts}</TableCell>
-                  <TableCell style={{ whiteSpace: 'nowrap' }}>
-                    {pod.node ?? '—'}
-                  </TableCell>
-                  <TableCell style={{ whiteSpace: 'nowrap' }}>
+                  <TableCell style={NO_WRAP}>{pod.node ?? '—'}</TableCell>
+                  <TableCell style={NO_WRAP}>
                     {pod.createdAt ? <RelativeTime iso={pod.createdAt} /> : '—'}
                   </TableCell>
                   <TableCell>
@@ -218,26 +217,11 @@ export function VersionPods(props: {
         {events && events.length > 0 ? (
           <Box style={{ overflowX: 'auto' }}>
             <Table size="small" aria-label="Recent events">
-              <TableHead>
-                <TableRow>
-                  <TableCell component="th" style={NO_WRAP}>
-                    When
-                  </TableCell>
-                  <TableCell component="th" style={NO_WRAP}>
-                    Object
-                  </TableCell>
-                  <TableCell component="th" style={NO_WRAP}>
-                    Reason
-                  </TableCell>
-                  <TableCell component="th" style={NO_WRAP}>
-                    Message
-                  </TableCell>
-                </TableRow>
-              </TableHead>
+              <HeaderRow labels={['When', 'Object', 'Reason', 'Message']} />
               <TableBody>
                 {events.slice(0, 15).map((event, index) => (
                   <TableRow key={index}>
-                    <TableCell style={{ whiteSpace: 'nowrap' }}>
+                    <TableCell style={NO_WRAP}>
                       {event.at ? <RelativeTime iso={event.at} /> : '—'}
                       {event.count > 1 ? ` (×${event.count})` : ''}
                     </TableCell>
