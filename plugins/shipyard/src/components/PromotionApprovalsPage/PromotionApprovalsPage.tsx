@@ -14,24 +14,19 @@ import { entityRouteRef } from '@backstage/plugin-catalog-react';
 import { usePermission } from '@backstage/plugin-permission-react';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
-import Dialog from '@material-ui/core/Dialog';
-import DialogActions from '@material-ui/core/DialogActions';
-import DialogContent from '@material-ui/core/DialogContent';
-import DialogTitle from '@material-ui/core/DialogTitle';
 import Link from '@material-ui/core/Link';
-import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
 import {
   shipyardPromotionApprovePermission,
   type PromotionRequest,
 } from '@shipyard/backstage-plugin-common';
-import { FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { Link as RouterLink } from 'react-router-dom';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { shipyardApiRef } from '../../api';
-import { messageOf } from '../../api/errors';
 import { authorName } from '../shared/authorName';
+import { ReasonDialog } from '../shared/ReasonDialog';
 import { RelativeTime } from '../shared/RelativeTime';
 import { useSignedInUser } from '../shared/WorkspaceNotices';
 
@@ -66,78 +61,36 @@ function DecisionDialog(props: {
 }) {
   const { request, decision } = props;
   const api = useApi(shipyardApiRef);
-  const [reason, setReason] = useState('');
-  const [submitting, setSubmitting] = useState(false);
-  const [failure, setFailure] = useState<string>();
-  const titleId = 'shipyard-decision-title';
   const verb = decision === 'approve' ? 'Approve' : 'Decline';
-
-  const onSubmit = async (event: FormEvent) => {
-    event.preventDefault();
-    setSubmitting(true);
-    setFailure(undefined);
-    try {
-      const text = reason.trim() || undefined;
-      props.onDone(
-        decision === 'approve'
-          ? await api.approvePromotionRequest(request.id, text)
-          : await api.declinePromotionRequest(request.id, text),
-      );
-    } catch (e) {
-      setFailure(messageOf(e));
-    } finally {
-      setSubmitting(false);
-    }
-  };
-
   return (
-    <Dialog open onClose={props.onClose} aria-labelledby={titleId} fullWidth>
-      <form onSubmit={onSubmit} aria-labelledby={titleId}>
-        <DialogTitle id={titleId}>
-          {verb} the promotion of {request.source} v{request.sourceVersion} to{' '}
-          {request.target}
-        </DialogTitle>
-        <DialogContent dividers>
-          <Typography variant="body2" paragraph>
-            {parseEntityRef(request.service).name}: requested by{' '}
-            {authorName(request.requestedBy)}
-            {request.reason ? ` (${request.reason})` : ''}.{' '}
-            {decision === 'approve'
-              ? 'Your approval is for this plan only: if the source or the target changes, the request goes stale.'
-              : 'A declined request does not run; the requester can ask again.'}
-          </Typography>
-          <TextField
-            id="shipyard-decision-reason"
-            label={`Reason (${
-              decision === 'approve' ? 'optional' : 'recommended'
-            })`}
-            helperText="Recorded with the request and in the audit log."
-            value={reason}
-            onChange={e => setReason(e.target.value)}
-            fullWidth
-            multiline
-            minRows={2}
-            variant="outlined"
-          />
-          {failure && (
-            <Alert severity="error" role="alert" style={{ marginTop: 16 }}>
-              {failure}
-            </Alert>
-          )}
-        </DialogContent>
-        <DialogActions>
-          <Button onClick={props.onClose}>Cancel</Button>
-          <Button
-            type="submit"
-            variant="contained"
-            color={decision === 'approve' ? 'primary' : 'secondary'}
-            disabled={submitting}
-          >
-            {submitting ? `${verb.slice(0, -1)}ing…` : verb}
-          </Button>
-        </DialogActions>
-      </form>
-    </Dialog>
+    <ReasonDialog
+      id="shipyard-decision"
+      title={`${verb} the promotion of ${request.source} v${request.sourceVersion} to ${request.target}`}
+      reasonLabel={`Reason (${
+        decision === 'approve' ? 'optional' : 'recommended'
+      })`}
+      reasonHelperText="Recorded with the request and in the audit log."
+      submitLabel={verb}
+      submittingLabel={`${verb.slice(0, -1)}ing…`}
+      submitColor={decision === 'approve' ? 'primary' : 'secondary'}
+      onClose={props.onClose}
+      onSubmit={async reason =>
+        props.onDone(
+          decision === 'approve'
+            ? await api.approvePromotionRequest(request.id, reason)
+            : await api.declinePromotionRequest(request.id, reason),
+        )
+      }
+    >
+      <Typography variant="body2" paragraph>
+        {parseEntityRef(request.service).name}: requested by{' '}
+        {authorName(request.requestedBy)}
+        {request.reason ? ` (${request.reason})` : ''}.{' '}
+        {decision === 'approve'
+          ? 'Your approval is for this plan only: if the source or the target changes, the request goes stale.'
+          : 'A declined request does not run; the requester can ask again.'}
+      </Typography>
+    </ReasonDialog>
   );
 }
 
