@@ -183,6 +183,102 @@ describe('EntityVersionsContent', () => {
     ).toBeInTheDocument();
   });
 
+  describe('Go to version', () => {
+    function longHistory() {
+      const api = devWithHistory();
+      api.getServiceWorkspaces.mockResolvedValue([
+        state('dev', {
+          currentVersion: version(10_000),
+          latestVersion: version(10_000),
+          versionCount: 10_000,
+        }),
+      ]);
+      api.listVersions.mockResolvedValue({
+        items: [version(10_000), version(9_999)],
+        nextCursor: 'c50',
+        totalCount: 10_000,
+      });
+      api.getVersion.mockImplementation(async (_ref, _ws, n) => {
+        if (n > 10_000 || n === 17) {
+          throw await responseError(
+            404,
+            'NotFoundError',
+            `version: ${ENTITY_REF} has no v${n} in dev`,
+          );
+        }
+        return { ...version(n, { message: `release ${n}` }), manifests: [] };
+      });
+      api.diff.mockResolvedValue({
+        from: { workspace: 'dev', version: 1 },
+        to: { workspace: 'dev', version: 2 },
+        changes: [],
+      });
+      return api;
+    }
+
+    it("opens a version's page by its number, however many pages back it is", async () => {
+      const api = longHistory();
+      await renderForEntity(<EntityVersionsContent />, api);
+      const field = await screen.findByRole('textbox', {
+        name: 'Go to version',
+      });
+      await userEvent.type(field, 'v1234{Enter}');
+      expect(
+        await screen.findByRole('heading', { name: 'dev v1234' }),
+      ).toBeInTheDocument();
+      expect(api.getVersion).toHaveBeenCalledWith(ENTITY_REF, 'dev', 1234);
+      // Only the newest page of the history was listed on the way.
+      expect(api.listVersions).toHaveBeenCalledTimes(1);
+    });
+
+    it('names a version the workspace does not have and stays on the history', async () => {
+      const api = longHistory();
+      await renderForEntity(<EntityVersionsContent />, api);
+      const field = await screen.findByRole('textbox', {
+        name: 'Go to version',
+      });
+      await userEvent.type(field, '20000');
+      await userEvent.click(screen.getByRole('button', { name: 'Open' }));
+      expect(
+        await screen.findByText(
+          'v20000 does not exist in dev: its newest version is v10000',
+        ),
+      ).toBeInTheDocument();
+      expect(field).toHaveAttribute('aria-invalid', 'true');
+      expect(screen.getByText('Versions 1–2 of 10,000')).toBeInTheDocument();
+
+      await userEvent.clear(field);
+      await userEvent.type(field, '17{Enter}');
+      expect(
+        await screen.findByText(
+          'v17 does not exist in dev (its retention may have removed it)',
+        ),
+      ).toBeInTheDocument();
+    });
+
+    it('says what it expects when the text is not a version number, without asking the backend', async () => {
+      const api = longHistory();
+      await renderForEntity(<EntityVersionsContent />, api);
+      const field = await screen.findByRole('textbox', {
+        name: 'Go to version',
+      });
+      await userEvent.type(field, 'latest{Enter}');
+      expect(
+        await screen.findByText(
+          "Go to version: 'latest' is not a version number (e.g. 42 or v42)",
+        ),
+      ).toBeInTheDocument();
+      await userEvent.clear(field);
+      await userEvent.type(field, '0{Enter}');
+      expect(
+        await screen.findByText(
+          "Go to version: '0' is not a version number (e.g. 42 or v42)",
+        ),
+      ).toBeInTheDocument();
+      expect(api.getVersion).not.toHaveBeenCalled();
+    });
+  });
+
   it('shows the rollout progress in words that say what they count, and follows it to the end', async () => {
     jest.useFakeTimers({ advanceTimers: true });
     try {

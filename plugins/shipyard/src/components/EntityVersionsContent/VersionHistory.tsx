@@ -25,6 +25,7 @@ import { messageOf } from '../../api/errors';
 import { useServiceWorkspaces } from '../../hooks/useServiceWorkspaces';
 import { useShipyardPermissions } from '../../hooks/useShipyardPermissions';
 import { rejectionText } from '../EntityPromoteContent/promotionSteps';
+import { GoToVersionField } from './GoToVersionField';
 import { RejectDialog } from './RejectDialog';
 import { authorName } from '../shared/authorName';
 import { ImageRef } from '../shared/ImageRef';
@@ -38,7 +39,8 @@ export const PAGE_SIZE = 50;
 
 /**
  * One workspace's history, newest first, one server-side page at a time:
- * paging follows the backend's cursors, so 10,000 versions cost what 50 do.
+ * paging follows the backend's cursors, so 10,000 versions cost what 50 do,
+ * and a version far back is opened by its number (Go to version).
  * Each row shows the status store's freshest copy of its version, so a row
  * and the workspace header never disagree.
  * Mount it with `key={workspace}` so a switch starts again at the newest page.
@@ -344,10 +346,16 @@ export function VersionHistory(props: {
           aria-label={`Pages of the history of ${workspace}`}
           display="flex"
           alignItems="center"
-          justifyContent="flex-end"
+          flexWrap="wrap"
           mt={1}
           style={{ gap: 8 }}
         >
+          <GoToVersionField
+            entityRef={entityRef}
+            workspace={workspace}
+            latestNumber={latestNumber}
+          />
+          <Box flexGrow={1} />
           <Typography variant="body2" role="status">
             Versions {first.toLocaleString('en-US')}–
             {last.toLocaleString('en-US')} of{' '}
