@@ -1,8 +1,8 @@
 import { spawn, ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { createInterface } from 'node:readline';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { BenchContext } from './lib/context';
 import { authHeader, BenchDatabase, component, postgresDatabase, sqliteDatabase } from './lib/backend';
@@ -127,11 +127,69 @@ class DeploymentClock {
   }
 }
 
+interface BackendStats {
+  proxyRequests: number;
+  watchRequests: number;
+  rss: number;
+  heapUsed: number;
+  /** CPU time (user + system) since the process started. */
+  cpuMs: number;
+  /** The event loop's busy and idle time since the process started. */
+  loopActiveMs: number;
+  loopIdleMs: number;
+}
+
+/** CPU time all cores of the machine spent busy, and in all, so far (ms). */
+function machineCpu() {
+  let busyMs = 0;
+  let totalMs = 0;
+  for (const { times } of cpus()) {
+    const total = times.user + times.nice + times.sys + times.irq + times.idle;
+    busyMs += total - times.idle;
+    totalMs += total;
+  }
+  return { busyMs, totalMs };
+}
+
+/**
+ * Waits until the rest of the machine (the local cluster, mostly: the
+ * controllers and kwok still settling a fleet's pods) uses less than a fifth
+ * of one core besides the backend, so each design is measured on a machine
+ * equally quiet; resolves with what the others used in the last 5 s (% of one core).
+ */
+async function othersQuiet(backend: ScaleBackend, maxSeconds = 180): Promise<number> {
+  const deadline = Date.now() + maxSeconds * 1000;
+  for (;;) {
+    const [m0, b0] = [machineCpu(), await backend.stats()];
+    await new Promise(r => setTimeout(r, 5000));
+    const [m1, b1] = [machineCpu(), await backend.stats()];
+    const wallMs = (m1.totalMs - m0.totalMs) / cpus().length;
+    const othersPercent = round(((m1.busyMs - m0.busyMs - (b1.cpuMs - b0.cpuMs)) * 100) / wallMs, 1);
+    if (othersPercent < 20 || Date.now() > deadline) return othersPercent;
+  }
+}
+
+/** Share of the window the backend spent on the CPU, and the share its event loop was busy. */
+function busy(before: BackendStats & { machine: ReturnType<typeof machineCpu> }, after: BackendStats & { machine: ReturnType<typeof machineCpu> }) {
+  const active = after.loopActiveMs - before.loopActiveMs;
+  const idle = after.loopIdleMs - before.loopIdleMs;
+  const backendCpu = after.cpuMs - before.cpuMs;
+  return {
+    /** % of one core. */
+    cpuPercent: round((backendCpu * 100) / (active + idle), 1),
+    eventLoopPercent: round((active * 100) / (active + idle), 1),
+    /** What the rest of the machine (cluster, benchmark, anything else) used meanwhile, % of one core. */
+    othersCpuPercent: round(((after.machine.busyMs - before.machine.busyMs - backendCpu) * 100) / (active + idle), 1),
+  };
+}
+
 /** A backend process of the benchmark's own. */
 interface ScaleBackend {
   url: string;
   pid: number;
-  stats(): Promise<{ proxyRequests: number; watchRequests: number; rss: number; heapUsed: number }>;
+  stats(): Promise<BackendStats & { machine: ReturnType<typeof machineCpu> }>;
+  /** Starts a CPU profile of the backend, or stops it and writes it to `file`. */
+  profile(action: 'start' | 'stop', file?: string): Promise<void>;
   call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
   stop(): Promise<void>;
 }
@@ -181,7 +239,7 @@ async function startScaleBackend(options: {
     lines.on('line', line => {
       const listening = /^listening (\S+)/.exec(line);
       if (listening) resolve(listening[1]);
-      else if (line.startsWith('stats ')) waiting.shift()?.(line.slice(6));
+      else if (line.startsWith('stats ') || line === 'profile done') waiting.shift()?.(line.slice(6));
     });
   });
   const agent = new Agent({ connections: GET_CLIENTS + 8 });
@@ -190,8 +248,13 @@ async function startScaleBackend(options: {
     pid: child.pid!,
     stats: () =>
       new Promise(resolve => {
-        waiting.push(line => resolve(JSON.parse(line)));
+        waiting.push(line => resolve({ ...JSON.parse(line), machine: machineCpu() }));
         child.stdin!.write('stats\n');
+      }),
+    profile: (action, file) =>
+      new Promise(resolve => {
+        waiting.push(() => resolve());
+        child.stdin!.write(`profile ${action} ${file ?? ''}\n`);
       }),
     async call(method, path, body) {
       let response;
@@ -285,6 +348,7 @@ async function restFigures(backend: ScaleBackend, seconds: number) {
     requestsPerMinute: round(((after.proxyRequests - before.proxyRequests) * 60) / seconds, 1),
     watchRequestsPerMinute: round(((after.watchRequests - before.watchRequests) * 60) / seconds, 1),
     rssMiB: round(after.rss / 2 ** 20, 1),
+    ...busy(before, after),
   };
 }
 
@@ -308,6 +372,7 @@ async function waveFigures(backend: ScaleBackend, clock: DeploymentClock, names:
     seconds: round(seconds, 1),
     requests: after.proxyRequests - before.proxyRequests,
     requestsPerMinute: round(((after.proxyRequests - before.proxyRequests) * 60) / seconds, 1),
+    ...busy(before, after),
   };
 }
 
@@ -374,8 +439,26 @@ async function getFigures(backend: ScaleBackend, names: string[], requests: numb
 /** One client first (what a request costs), then 32 (what queueing adds). */
 async function getFiguresBoth(backend: ScaleBackend, names: string[], requests: number) {
   const single = await getFigures(backend, names, Math.min(400, requests), 1);
-  return { ...(await getFigures(backend, names, requests)), single };
+  const before = await backend.stats();
+  const concurrent = await getFigures(backend, names, requests);
+  return { ...concurrent, ...busy(before, await backend.stats()), single };
 }
+
+/** With SHIPYARD_BENCH_SCALE_PROFILE=<dir>, writes a CPU profile of the backend during `phase` there (open it in Chrome's DevTools). */
+async function profiled<T>(backend: ScaleBackend, phase: string, work: () => Promise<T>): Promise<T> {
+  const dir = process.env.SHIPYARD_BENCH_SCALE_PROFILE;
+  if (!dir) return work();
+  mkdirSync(dir, { recursive: true });
+  await backend.profile('start');
+  try {
+    return await work();
+  } finally {
+    await backend.profile('stop', join(resolve(dir), `${phase}.cpuprofile`));
+  }
+}
+
+const cpuText = (b: ReturnType<typeof busy>) =>
+  `backend ${b.cpuPercent} % of a core (event loop busy ${b.eventLoopPercent} %), the rest of the machine ${b.othersCpuPercent} %`;
 
 const fmt = (s: Summary) => `p50 ${formatMs(s.p50)}, p99 ${formatMs(s.p99)} (n=${s.n})`;
 
@@ -419,17 +502,19 @@ export async function scaleBench(ctx: BenchContext) {
       backend = await startScaleBackend({ database: sqlite, cluster, entities, namespaces, watch: mode === 'watch' });
       // The watchers list and record every workload once; the poller's first refresh starts 10 s after the start.
       await new Promise(r => setTimeout(r, mode === 'watch' ? 15_000 : 45_000));
-      const f: Record<string, any> = { startedSecondsBeforeRest: round((Date.now() - restarted) / 1000, 1) };
+      const othersPercent = await othersQuiet(backend);
+      const f: Record<string, any> = { startedSecondsBeforeRest: round((Date.now() - restarted) / 1000, 1), othersPercentBeforeRest: othersPercent };
+      log(`scale ${mode}: measuring from ${f.startedSecondsBeforeRest} s after the start, the rest of the machine at ${othersPercent} % of a core`);
       figures[mode] = f;
       f.rest = await restFigures(backend, sizes.restSeconds);
-      log(`scale ${mode}: at rest ${f.rest.requestsPerMinute} requests/min, RSS ${f.rest.rssMiB} MiB`);
-      f.wave = await waveFigures(backend, clock, waveNames, namespaces.dev, `wave-${mode}`);
-      log(`scale ${mode}: wave of ${sizes.wave}: status latency ${fmt(f.wave.latency)}, ${f.wave.requestsPerMinute} requests/min`);
+      log(`scale ${mode}: at rest ${f.rest.requestsPerMinute} requests/min, RSS ${f.rest.rssMiB} MiB, ${cpuText(f.rest)}`);
+      f.wave = await profiled(backend, `${mode}-wave`, () => waveFigures(backend!, clock, waveNames, namespaces.dev, `wave-${mode}`));
+      log(`scale ${mode}: wave of ${sizes.wave}: status latency ${fmt(f.wave.latency)}, ${f.wave.requestsPerMinute} requests/min, ${cpuText(f.wave)}`);
       f.drift = await driftFigures(backend, cluster, driftNames(mode === 'watch' ? 0 : 1), namespaces.staging, `drift-${mode}`, 120_000);
       log(`scale ${mode}: drift latency ${fmt(f.drift.latency)}${f.drift.missed ? `, ${f.drift.missed} not seen in 120 s` : ''}`);
-      f.gets = await getFiguresBoth(backend, names, sizes.getRequests);
+      f.gets = await profiled(backend, `${mode}-gets`, () => getFiguresBoth(backend!, names, sizes.getRequests));
       log(
-        `scale ${mode}: GET workspaces ${fmt(f.gets.workspaces)}, history ${fmt(f.gets.history)}, ${f.gets.requestsPerSecond}/s; one client: ${fmt(f.gets.single.workspaces)}`,
+        `scale ${mode}: GET workspaces ${fmt(f.gets.workspaces)}, history ${fmt(f.gets.history)}, ${f.gets.requestsPerSecond}/s, ${cpuText(f.gets)}; one client: ${fmt(f.gets.single.workspaces)}`,
       );
     }
     await backend.stop();
@@ -441,7 +526,7 @@ export async function scaleBench(ctx: BenchContext) {
       const pgBackend = await startScaleBackend({ database: pg, cluster, entities, namespaces, watch: true });
       try {
         await deployAll(pgBackend, names.flatMap(n => WORKSPACES.map(ws => [n, ws] as [string, string])), 'v1', DEPLOY_CLIENTS);
-        await new Promise(r => setTimeout(r, 5000));
+        await othersQuiet(pgBackend);
         figures.postgres = { gets: await getFiguresBoth(pgBackend, names, sizes.getRequests) };
         const g = figures.postgres.gets;
         log(`scale postgres: GET workspaces ${fmt(g.workspaces)}, history ${fmt(g.history)}, ${g.requestsPerSecond}/s; one client: ${fmt(g.single.workspaces)}`);

@@ -15,6 +15,9 @@ import { DriftReport, KubernetesObject } from '@shipyard/backstage-plugin-common
 export class InstantClusterGateway implements ClusterGateway {
   applies = 0;
 
+  /** Nothing lives on this cluster but what Shipyard applied, so everything is the entity's own. */
+  async assertOwnership() {}
+
   async apply(_target: WorkloadTarget, _manifests: KubernetesObject[]) {
     this.applies++;
   }

@@ -31,6 +31,9 @@ DEFAULT_PORT_BASE=6443
 BUILD_SCHEMA=1 # bump when build flags change, so cached binaries are rebuilt
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
 NODE_COUNT=3
+# Pods per kwok node: the scale benchmark runs 2,000 one-replica Deployments
+# (npm run bench -- scale), far beyond a kubelet's default of 110.
+NODE_PODS=1000
 
 log() { printf '[local-cluster] %s\n' "$*" >&2; }
 die() {
@@ -597,8 +600,8 @@ metadata:
     kubernetes.io/hostname: kwok-node-$i
     node-role.kubernetes.io/agent: ""
 status:
-  allocatable: {cpu: "32", memory: 256Gi, pods: "110", ephemeral-storage: 100Gi}
-  capacity: {cpu: "32", memory: 256Gi, pods: "110", ephemeral-storage: 100Gi}
+  allocatable: {cpu: "32", memory: 256Gi, pods: "$NODE_PODS", ephemeral-storage: 100Gi}
+  capacity: {cpu: "32", memory: 256Gi, pods: "$NODE_PODS", ephemeral-storage: 100Gi}
   nodeInfo: {architecture: amd64, operatingSystem: linux, kubeletVersion: fake, kubeProxyVersion: fake}
 ---
 EOF
@@ -648,11 +651,16 @@ token_ready() { [[ -n "$(sa_token)" ]]; }
 sa_token() { kc -n kube-system get secret shipyard-token -o 'jsonpath={.data.token}' 2>/dev/null | base64 -d; }
 
 bootstrap() {
-  local t0=$SECONDS ns
+  local t0=$SECONDS ns i
   # kube-system and the RBAC defaults exist once /readyz passes; retry for races anyway
   bootstrap_manifest >"$S/bootstrap.yaml"
   wait_for "bootstrap objects applied" 60 - kc apply -f "$S/bootstrap.yaml"
   wait_for "kwok-managed nodes Ready" 120 kwok kc wait --for=condition=Ready node --all --timeout=5s
+  # apply leaves a node's status alone: a cluster made before NODE_PODS changed gets it here.
+  for ((i = 0; i < NODE_COUNT; i++)); do
+    kc patch node "kwok-node-$i" --subresource=status --type=merge \
+      -p "{\"status\":{\"allocatable\":{\"pods\":\"$NODE_PODS\"},\"capacity\":{\"pods\":\"$NODE_PODS\"}}}" >/dev/null
+  done
   for ns in default shipyard-dev shipyard-staging shipyard-prod; do
     wait_for "ServiceAccount default in namespace $ns" 120 kube-controller-manager kc -n "$ns" get serviceaccount default
   done

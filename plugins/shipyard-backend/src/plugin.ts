@@ -168,6 +168,7 @@ export const shipyardPlugin = createBackendPlugin({
                   watchers?.observe(workload, number),
                 next: (workload, ms) =>
                   watchers ? watchers.next(workload, ms) : sleep(ms),
+                liveObjects: workload => watchers?.liveObjects(workload),
               }
             : undefined,
         });

@@ -110,18 +110,18 @@ export class WatchExpiredError extends Error {
  */
 export interface ClusterGateway {
   /**
+   * A ConflictError naming the owner when an object of the workload's name
+   * exists and is not the entity's own: another entity's, or one Shipyard
+   * did not create (unless `adopt`). Reads only.
+   */
+  assertOwnership(target: WorkloadTarget, options: ApplyOptions): Promise<void>;
+  /**
    * Checks that every object of the workload's name is the entity's own (a
    * ConflictError naming the owner otherwise, with nothing applied), then a
    * server-side dry run, server-side apply of `manifests` under Shipyard's
    * field manager, and pruning of the entity's objects that `manifests` no
    * longer contains. Throws {@link ClusterOperationError}.
    */
-  /**
-   * A ConflictError naming the owner when an object of the workload's name
-   * exists and is not the entity's own: another entity's, or one Shipyard
-   * did not create (unless `adopt`). Reads only.
-   */
-  assertOwnership(target: WorkloadTarget, options: ApplyOptions): Promise<void>;
   apply(target: WorkloadTarget, manifests: KubernetesObject[], options: ApplyOptions): Promise<void>;
   /** The rollout state of the workload's Deployment. */
   getRollout(target: WorkloadTarget): Promise<RolloutObservation>;

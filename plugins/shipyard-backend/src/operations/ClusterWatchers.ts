@@ -123,6 +123,16 @@ export class ClusterWatchers implements RolloutFeed {
     return observeRollout(deployment as any, workload);
   }
 
+  liveObjects(workload: WorkloadTarget): Map<string, KubernetesObject | undefined> | undefined {
+    const watcher = this.watchers.get(`${workload.cluster}/${workload.namespace}`);
+    if (!watcher?.isSynced()) return undefined;
+    return this.liveOf(watcher, workload.name);
+  }
+
+  private liveOf(watcher: NamespaceWatcher, name: string) {
+    return new Map<string, KubernetesObject | undefined>(MANAGED_KINDS.map(k => [k.kind, watcher.get(k.kind, name)]));
+  }
+
   next(workload: WorkloadTarget, ms: number): Promise<void> {
     const key = `${workload.cluster}/${workload.namespace}/${workload.name}`;
     return new Promise(resolve => {
@@ -184,7 +194,7 @@ export class ClusterWatchers implements RolloutFeed {
     const watcher = this.watchers.get(key.slice(0, cut));
     if (!watcher) return;
     const name = key.slice(cut + 1);
-    const live = new Map<string, KubernetesObject | undefined>(MANAGED_KINDS.map(k => [k.kind, watcher.get(k.kind, name)]));
+    const live = this.liveOf(watcher, name);
     const some = [...live.values()].find(Boolean);
     const before = this.seen.get(key);
     const entityRef = some?.metadata.annotations?.[ENTITY_REF_ANNOTATION] ?? before?.entityRef;
