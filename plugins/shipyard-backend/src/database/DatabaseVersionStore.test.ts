@@ -174,6 +174,29 @@ describe.each(databases.eachSupportedId())('DatabaseVersionStore (%s)', database
     expect(Number((await knex('shipyard_version_checklist_items').count({ c: '*' }))[0].c)).toBe(0);
   });
 
+  it('reads versions of several workspaces in one call, each with its own checklist, leaving out those that do not exist', async () => {
+    await store.createVersion(deploy('1'), { makeCurrent: true });
+    await store.createVersion(deploy('2', { checklist: ['dev v2 item'] }), { makeCurrent: true });
+    await store.createVersion(deploy('1', { workspace: 'prod', checklist: ['prod v1 item'] }), { makeCurrent: true });
+    await store.createVersion(deploy('3', { workspace: 'prod' }), { makeCurrent: true });
+    await store.createVersion(deploy('1', { service: 'component:default/ledger', checklist: ['other service'] }));
+
+    const read = await store.getVersions(SERVICE, [
+      { workspace: 'dev', number: 2 },
+      { workspace: 'prod', number: 1 },
+      { workspace: 'prod', number: 2 },
+      { workspace: 'dev', number: 9 },
+    ]);
+    const byKey = new Map(read.map(v => [`${v.workspace} v${v.number}`, v]));
+    expect([...byKey.keys()].sort()).toEqual(['dev v2', 'prod v1', 'prod v2']);
+    expect(byKey.get('dev v2')).toMatchObject({ spec: { image: expect.stringContaining(':2') }, checklist: [{ text: 'dev v2 item' }] });
+    expect(byKey.get('prod v1')?.checklist).toEqual([expect.objectContaining({ text: 'prod v1 item' })]);
+    // dev v1 has no checklist although prod v1 has one: a checklist belongs to its workspace's version.
+    expect(byKey.get('prod v2')?.checklist).toBeUndefined();
+    expect((await store.getVersions(SERVICE, [{ workspace: 'dev', number: 1 }]))[0].checklist).toBeUndefined();
+    expect(await store.getVersions(SERVICE, [])).toEqual([]);
+  });
+
   it('backfills the version count when the migration that keeps it runs on existing history', async () => {
     for (let i = 1; i <= 4; i++) await store.createVersion(deploy(String(i)));
     await store.createVersion(deploy('1', { workspace: 'prod' }));

@@ -168,6 +168,23 @@ function rowToState(row: StateRow): WorkspaceStateRow {
 const NOT_HELD = 'no longer holds the lease (it expired, was force-released or was taken by a rollback)';
 
 /**
+ * SQLite only: the write-ahead log with `synchronous = NORMAL`. In SQLite's
+ * default rollback journal every commit waits for several fsyncs, and
+ * better-sqlite3 waits on the event loop, so under a wave of deploys every
+ * request and every watch event queued behind them (the scale benchmark's
+ * profile: a second of commits in a wave of 30). With the log, a commit is a
+ * write to it, and is durable across a crash of the process; a crash of the
+ * whole machine may lose the last commits (not corrupt the file), the same
+ * trade-off Rails makes for its SQLite default. PostgreSQL is the database
+ * for production (README, "Configuration").
+ */
+async function useWriteAheadLog(client: Knex) {
+  if (!String(client.client.config.client).includes('sqlite')) return;
+  await client.raw('PRAGMA journal_mode = WAL');
+  await client.raw('PRAGMA synchronous = NORMAL');
+}
+
+/**
  * The knex implementation of {@link VersionStore}, on SQLite and PostgreSQL.
  * @public
  */
@@ -181,6 +198,7 @@ export class DatabaseVersionStore implements VersionStore {
     if (!database.migrations?.skip && !options.skipMigrations) {
       await client.migrate.latest({ directory: migrationsDir });
     }
+    await useWriteAheadLog(client);
     return new DatabaseVersionStore(client);
   }
 
@@ -380,25 +398,40 @@ export class DatabaseVersionStore implements VersionStore {
       .where({ 'v.service_ref': service, 'v.workspace': workspace, 'v.number': number })
       .first();
     if (!row) return undefined;
-    const [version] = await this.withChecklists(service, workspace, [rowToVersion(row as VersionRow)]);
+    const [version] = await this.withChecklists(service, [rowToVersion(row as VersionRow)]);
     return version;
   }
 
-  /** Adds each version's checklist, when it has one, with one query. */
-  private async withChecklists(service: string, workspace: string, versions: Version[]): Promise<Version[]> {
+  async getVersions(service: string, keys: Array<{ workspace: string; number: number }>) {
+    if (!keys.length) return [];
+    const rows = await this.versionsQuery()
+      .where({ 'v.service_ref': service })
+      .where(q => {
+        for (const key of keys) q.orWhere({ 'v.workspace': key.workspace, 'v.number': key.number });
+      });
+    return this.withChecklists(service, (rows as VersionRow[]).map(rowToVersion));
+  }
+
+  /** Adds each version's checklist, when it has one, with one query (versions of any workspaces of `service`). */
+  private async withChecklists(service: string, versions: Version[]): Promise<Version[]> {
     if (!versions.length) return versions;
-    const rows: ChecklistRow[] = await this.db('shipyard_version_checklist_items')
-      .where({ service_ref: service, workspace })
-      .whereIn('number', versions.map(v => v.number))
-      .orderBy(['number', 'item_id'])
-      .select('number', 'item_id', 'text', 'done_by', 'done_at');
-    const byNumber = new Map<number, VersionChecklistItem[]>();
+    const key = (workspace: string, number: number) => `${workspace}\u0000${number}`;
+    const rows: Array<ChecklistRow & { workspace: string }> = await this.db('shipyard_version_checklist_items')
+      .where({ service_ref: service })
+      .whereIn('workspace', [...new Set(versions.map(v => v.workspace))])
+      .whereIn('number', [...new Set(versions.map(v => v.number))])
+      .orderBy(['workspace', 'number', 'item_id'])
+      .select('workspace', 'number', 'item_id', 'text', 'done_by', 'done_at');
+    const byVersion = new Map<string, VersionChecklistItem[]>();
     for (const row of rows) {
-      const items = byNumber.get(Number(row.number)) ?? [];
+      const items = byVersion.get(key(row.workspace, Number(row.number))) ?? [];
       items.push(rowToChecklistItem(row));
-      byNumber.set(Number(row.number), items);
+      byVersion.set(key(row.workspace, Number(row.number)), items);
     }
-    return versions.map(v => (byNumber.has(v.number) ? { ...v, checklist: byNumber.get(v.number) } : v));
+    return versions.map(v => {
+      const checklist = byVersion.get(key(v.workspace, v.number));
+      return checklist ? { ...v, checklist } : v;
+    });
   }
 
   async setChecklistItemDone(
@@ -449,7 +482,6 @@ export class DatabaseVersionStore implements VersionStore {
     ]);
     const items = await this.withChecklists(
       service,
-      workspace,
       (rows as VersionRow[]).slice(0, options.limit).map(rowToVersion),
     );
     const page: VersionPage = { items, totalCount: Number(state?.version_count ?? 0) };

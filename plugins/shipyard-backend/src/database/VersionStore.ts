@@ -128,6 +128,8 @@ export interface VersionStore {
    */
   createVersion(version: NewVersion, options?: CreateVersionOptions): Promise<Version>;
   getVersion(service: string, workspace: string, number: number): Promise<Version | undefined>;
+  /** Several versions of one service, across its workspaces, in one round trip; those that do not exist are left out. */
+  getVersions(service: string, keys: Array<{ workspace: string; number: number }>): Promise<Version[]>;
   getCurrentVersion(service: string, workspace: string): Promise<Version | undefined>;
   /** Newest first; `cursor` is opaque and comes from the previous page. */
   listVersions(

@@ -168,11 +168,23 @@ export class ShipyardService {
     const { store, workspaces, policy, policyStore } = this.deps;
     const service = await this.readable(entityRef, credentials);
     const names = service.workspaces ?? workspaces.list().map(w => w.name);
-    const states = new Map((await store.getWorkspaceStates(service.entityRef)).map(s => [s.workspace, s]));
-    const [holds, attempts] = await Promise.all([
+    const [stateList, holds, attempts] = await Promise.all([
+      store.getWorkspaceStates(service.entityRef),
       policyStore.getHolds(service.entityRef),
       policyStore.latestAutoPromotions(service.entityRef),
     ]);
+    const states = new Map(stateList.filter(s => names.includes(s.workspace)).map(s => [s.workspace, s]));
+    // Each workspace's current and latest version (usually the same one),
+    // read in one round trip for all workspaces, so the cost of this page
+    // does not grow with the number of workspaces.
+    const heads = [...states.values()].flatMap(s =>
+      [s.currentNumber, s.latestNumber]
+        .filter((n, i, all): n is number => Boolean(n) && all.indexOf(n) === i)
+        .map(number => ({ workspace: s.workspace, number })),
+    );
+    const shown = await policy.withRejections(service.entityRef, await store.getVersions(service.entityRef, heads));
+    const versionOf = (workspace: string, number?: number) =>
+      number ? shown.find(v => v.workspace === workspace && v.number === number) : undefined;
     const items: ServiceWorkspaceState[] = await Promise.all(
       names.map(async name => {
         const workspace = workspaces.get(name);
@@ -185,21 +197,10 @@ export class ShipyardService {
         if (freeze) item.freeze = freeze;
         if (autoPromotion) item.autoPromotion = autoPromotion;
         if (!state) return item;
-        // Usually the latest version is the current one: read it once then.
-        const current = state.currentNumber
-          ? await store.getVersion(service.entityRef, name, state.currentNumber)
-          : undefined;
-        const latest =
-          state.latestNumber && state.latestNumber !== state.currentNumber
-            ? await store.getVersion(service.entityRef, name, state.latestNumber)
-            : current;
-        const shown = await policy.withRejections(
-          service.entityRef,
-          [current, latest].filter((v): v is Version => v !== undefined),
-        );
-        const byNumber = new Map(shown.map(v => [v.number, v]));
-        if (current) item.currentVersion = byNumber.get(current.number);
-        if (latest) item.latestVersion = byNumber.get(latest.number);
+        const current = versionOf(name, state.currentNumber);
+        const latest = versionOf(name, state.latestNumber);
+        if (current) item.currentVersion = current;
+        if (latest) item.latestVersion = latest;
         item.versionCount = state.versionCount;
         if (state.drift) item.drift = state.drift;
         if (state.lease) item.lease = state.lease;
