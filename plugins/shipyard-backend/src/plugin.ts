@@ -169,6 +169,7 @@ export const shipyardPlugin = createBackendPlugin({
                 next: (workload, ms) =>
                   watchers ? watchers.next(workload, ms) : sleep(ms),
                 liveObjects: workload => watchers?.liveObjects(workload),
+                watches: workload => watchers?.watches(workload) ?? false,
               }
             : undefined,
         });

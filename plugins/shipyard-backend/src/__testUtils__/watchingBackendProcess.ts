@@ -2,7 +2,8 @@
  * A Shipyard backend replica that watches a local cluster through the real
  * Kubernetes plugin's proxy, in its own OS process so a test can kill it.
  * The scheduled refresh never runs, so whatever it records came by a watch.
- * Prints `listening <port>` when ready.
+ * Prints `listening <port>` when ready, and `proxy <url>` for every request
+ * Shipyard sends to the Kubernetes plugin's proxy (each is one request to the API server).
  *   node --require @backstage/cli/config/nodeTransform.cjs watchingBackendProcess.ts <options JSON>
  * Options: `connection` (PostgreSQL), `cluster` (a cluster.json of
  * tools/local-cluster), `namespace`, `names` (the services' entity names).
@@ -13,6 +14,13 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import knexFactory from 'knex';
 import { readFileSync } from 'node:fs';
 import { shipyardPlugin } from '../plugin';
+
+const realFetch = globalThis.fetch;
+globalThis.fetch = ((input: any, init?: any) => {
+  const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+  if (url.includes('/api/kubernetes/proxy/')) process.stdout.write(`proxy ${url}\n`);
+  return realFetch(input, init);
+}) as typeof fetch;
 
 async function main() {
   const options: { connection: string; cluster: string; namespace: string; names: string[] } = JSON.parse(process.argv[2]);

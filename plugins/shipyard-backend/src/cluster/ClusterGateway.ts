@@ -146,12 +146,14 @@ export interface ClusterGateway {
    */
   listManaged?(target: NamespaceTarget, kind: ManagedKind): Promise<ManagedObjectList>;
   /**
-   * The changes to the objects {@link ClusterGateway.listManaged} lists,
-   * from `resourceVersion` on, until the cluster ends the watch or `signal`
-   * aborts. Throws {@link WatchExpiredError} when the history is gone.
+   * The changes to the objects {@link ClusterGateway.listManaged} lists (only
+   * the one called `target.name`, when given), from `resourceVersion` on
+   * (empty: from the current state, as ADDED events), until the cluster
+   * ends the watch or `signal` aborts. Throws {@link WatchExpiredError} when
+   * the history is gone.
    */
   watchManaged?(
-    target: NamespaceTarget,
+    target: NamespaceTarget & { name?: string },
     kind: ManagedKind,
     resourceVersion: string,
     signal: AbortSignal,

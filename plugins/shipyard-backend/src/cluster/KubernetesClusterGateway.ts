@@ -424,7 +424,7 @@ export class KubernetesClusterGateway implements ClusterGateway {
   }
 
   async *watchManaged(
-    target: NamespaceTarget,
+    target: NamespaceTarget & { name?: string },
     kind: ManagedKind,
     resourceVersion: string,
     signal: AbortSignal,
@@ -432,7 +432,8 @@ export class KubernetesClusterGateway implements ClusterGateway {
     const watchSeconds = this.deps.watchSeconds ?? DEFAULT_WATCH_SECONDS;
     // Spread out, so the watches of many namespaces do not all end at once.
     const seconds = Math.max(1, Math.round(watchSeconds * (0.8 + Math.random() * 0.2)));
-    const path = `${objectPath(kind, target.namespace)}?watch=1&allowWatchBookmarks=true&labelSelector=${MANAGED_SELECTOR}&resourceVersion=${encodeURIComponent(resourceVersion)}&timeoutSeconds=${seconds}`;
+    const one = target.name ? `&fieldSelector=${encodeURIComponent(`metadata.name=${target.name}`)}` : '';
+    const path = `${objectPath(kind, target.namespace)}?watch=1&allowWatchBookmarks=true&labelSelector=${MANAGED_SELECTOR}${one}&resourceVersion=${encodeURIComponent(resourceVersion)}&timeoutSeconds=${seconds}`;
     const { url, headers } = await this.proxied(target.cluster, path);
     const silence = new AbortController();
     const timer = setTimeout(() => silence.abort(), seconds * 1000 + WATCH_GRACE_MS);

@@ -123,6 +123,10 @@ export class ClusterWatchers implements RolloutFeed {
     return observeRollout(deployment as any, workload);
   }
 
+  watches(workload: WorkloadTarget): boolean {
+    return Boolean(this.watchers.get(`${workload.cluster}/${workload.namespace}`)?.isSynced());
+  }
+
   liveObjects(workload: WorkloadTarget): Map<string, KubernetesObject | undefined> | undefined {
     const watcher = this.watchers.get(`${workload.cluster}/${workload.namespace}`);
     if (!watcher?.isSynced()) return undefined;

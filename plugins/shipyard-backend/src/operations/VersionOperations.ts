@@ -15,6 +15,7 @@ import {
   RolloutObservation,
   WorkloadTarget,
 } from '../cluster/ClusterGateway';
+import { DeploymentWatch } from '../cluster/DeploymentWatch';
 import { detectDrift } from '../cluster/detectDrift';
 import { LeaseLostError, VersionStore } from '../database/VersionStore';
 import { databaseUnavailableReason } from '../service/databaseErrors';
@@ -65,10 +66,13 @@ export interface RolloutFeed {
    * watch cannot say (not running here, not yet listed).
    */
   liveObjects(workload: WorkloadTarget): Map<string, KubernetesObject | undefined> | undefined;
+  /** Whether the watch of the workload's namespace runs in this process (one replica runs them). */
+  watches(workload: WorkloadTarget): boolean;
 }
 
 const ROLLOUT_GIVE_UP_MS = 15 * 60_000;
 const FIRST_ROLLOUT_POLL_MS = 50;
+const OWN_WATCH_OPENS_MS = 1000;
 
 /**
  * Creates versions and applies them: record, lease, dry run and apply,
@@ -251,10 +255,14 @@ export class VersionOperations {
     const giveUpAt = Date.now() + ROLLOUT_GIVE_UP_MS;
     let last: RolloutObservation | undefined;
     let lastProgress = '';
+    const own = this.watchOfItsOwn(workload);
     try {
       while (lease.isHeld()) {
         try {
-          last = this.deps.rolloutFeed?.observe(workload, number) ?? (await gateway.getRollout(workload));
+          last =
+            this.deps.rolloutFeed?.observe(workload, number) ??
+            own?.observe(number) ??
+            (await gateway.getRollout(workload));
         } catch (error) {
           // A passing outage of the API server: keep watching until the deadline.
           logger.warn(`Watching ${target.entityRef} v${number} in ${ws}: ${error}`);
@@ -279,7 +287,9 @@ export class VersionOperations {
             fence: lease.fence,
           });
         }
-        if (this.deps.rolloutFeed) await this.deps.rolloutFeed.next(workload, pollMs);
+        // Until its first answer, the watch of its own is given time to open before the cluster is asked again.
+        if (own && !this.deps.rolloutFeed!.watches(workload)) await own.next(own.hasAnswered() ? pollMs : Math.max(pollMs, OWN_WATCH_OPENS_MS));
+        else if (this.deps.rolloutFeed) await this.deps.rolloutFeed.next(workload, pollMs);
         else await sleep(pollMs);
         pollMs = Math.min(Math.ceil(pollMs * 1.5), maxPollMs);
       }
@@ -299,6 +309,7 @@ export class VersionOperations {
       logger.info(`Stopped following ${target.entityRef} v${number} in ${ws}: ${error.message}`);
       return (await store.getVersion(target.entityRef, ws, number))!;
     } finally {
+      own?.stop();
       await lease.release();
     }
 
@@ -310,6 +321,17 @@ export class VersionOperations {
     await this.checkDrift(target, workload);
     if (finished.status === 'failed') await this.afterFailure(target, finished);
     return (await store.getVersion(target.entityRef, ws, number))!;
+  }
+
+  /**
+   * Where the cluster is watched but the watcher of this workload's
+   * namespace runs on another replica, a watch of the Deployment alone, so
+   * this follower too learns of the rollout's end as soon as it happens.
+   */
+  private watchOfItsOwn(workload: WorkloadTarget): DeploymentWatch | undefined {
+    const { rolloutFeed, gateway, logger } = this.deps;
+    if (!rolloutFeed || rolloutFeed.watches(workload) || !gateway?.watchManaged) return undefined;
+    return new DeploymentWatch({ gateway: gateway as Required<Pick<ClusterGateway, 'watchManaged'>>, workload, logger }).start();
   }
 
   /** Compares the live objects with the current version and records the drift; a failure only logs. */

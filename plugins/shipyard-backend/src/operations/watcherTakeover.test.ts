@@ -1,6 +1,7 @@
 import { mockCredentials, TestDatabases } from '@backstage/backend-test-utils';
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { kubectl, localCluster } from '../__testUtils__/localCluster';
 
 /*
@@ -18,27 +19,37 @@ const cluster = localCluster(1);
 const run = Math.random().toString(36).slice(2, 7);
 const NAMESPACE = `shipyard-takeover-${run}`;
 const names = Array.from({ length: 6 }, (_, i) => `svc${i}-${run}`);
+/** Deployed through the replica without the watchers. */
+const solo = `solo-${run}`;
 const auth = mockCredentials.user.header();
 
-function startReplica(connection: string): Promise<{ child: ChildProcess; url: string; exited: Promise<unknown> }> {
+interface Replica {
+  child: ChildProcess;
+  url: string;
+  exited: Promise<unknown>;
+  /** Every URL the replica sent to the Kubernetes plugin's proxy so far. */
+  proxied: string[];
+}
+
+function startReplica(connection: string): Promise<Replica> {
   const child = spawn(
     process.execPath,
     [
       '--require',
       require.resolve('@backstage/cli/config/nodeTransform.cjs'),
       join(__dirname, '../__testUtils__/watchingBackendProcess.ts'),
-      JSON.stringify({ connection, cluster: process.env.SHIPYARD_TEST_CLUSTER, namespace: NAMESPACE, names }),
+      JSON.stringify({ connection, cluster: process.env.SHIPYARD_TEST_CLUSTER, namespace: NAMESPACE, names: [...names, solo] }),
     ],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } },
   );
   const exited = new Promise(resolve => child.on('exit', resolve));
   return new Promise((resolve, reject) => {
-    let output = '';
     let errors = '';
-    child.stdout!.on('data', chunk => {
-      output += chunk;
-      const match = /listening (\d+)/.exec(output);
-      if (match) resolve({ child, url: `http://127.0.0.1:${match[1]}`, exited });
+    const proxied: string[] = [];
+    createInterface({ input: child.stdout! }).on('line', line => {
+      const listening = /^listening (\d+)/.exec(line);
+      if (listening) resolve({ child, url: `http://127.0.0.1:${listening[1]}`, exited, proxied });
+      else if (line.startsWith('proxy ')) proxied.push(line.slice(6));
     });
     child.stderr!.on('data', chunk => (errors += chunk));
     child.on('exit', code => reject(new Error(`replica exited with ${code}: ${errors.slice(-2000)}`)));
@@ -86,6 +97,21 @@ const call = async (url: string, method: string, path: string, body?: unknown) =
     const holder = async () => (await knex('shipyard_singleton_leases').where({ name: 'cluster-watchers' }).first())?.holder;
     const first = await until('a replica to hold the watchers', holder);
     const [holding, other] = first.includes(`/${a.child.pid}/`) ? [a, b] : [b, a];
+
+    // The replica without the watchers follows a rollout with a watch of
+    // that Deployment alone, not by asking for it again and again.
+    const before = other.proxied.length;
+    const started = Date.now();
+    const alone = await call(other.url, 'POST', `${solo}/workspaces/dev/versions?wait=true`, { spec: { image: 'ghcr.io/acme/app:1.0.0', replicas: 1 } });
+    expect(alone).toMatchObject({ status: 201, body: { status: 'succeeded' } });
+    const sent = other.proxied.slice(before);
+    const byName = sent.filter(u => new URL(u).pathname.endsWith(`/deployments/${solo}`) && !u.includes('watch=1'));
+    const watchOfIt = sent.filter(u => u.includes('watch=1') && u.includes(encodeURIComponent(`metadata.name=${solo}`)));
+    expect(watchOfIt.length).toBeGreaterThanOrEqual(1);
+    // Two ownership reads before the apply, at most one look before the watch answers.
+    expect(byName.length).toBeLessThanOrEqual(3);
+    // eslint-disable-next-line no-console
+    console.log(`a follower without the watchers: ${Date.now() - started} ms to succeeded, ${byName.length} reads of the Deployment, ${watchOfIt.length} watch`);
 
     // The holder follows these rollouts; it dies before they are recorded as ended.
     const deployed = await Promise.all(names.map(name => call(holding.url, 'POST', `${name}/workspaces/dev/versions`, { spec: { image: 'ghcr.io/acme/app:1.0.0', replicas: 1 } })));
