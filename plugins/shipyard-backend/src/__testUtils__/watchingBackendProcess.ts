@@ -17,7 +17,7 @@ import { shipyardPlugin } from '../plugin';
 
 const realFetch = globalThis.fetch;
 globalThis.fetch = ((input: any, init?: any) => {
-  const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+  const url = String(input instanceof Request ? input.url : input);
   if (url.includes('/api/kubernetes/proxy/')) process.stdout.write(`proxy ${url}\n`);
   return realFetch(input, init);
 }) as typeof fetch;

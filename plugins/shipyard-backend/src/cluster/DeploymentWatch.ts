@@ -54,12 +54,13 @@ export class DeploymentWatch {
   /** Resolves at the Deployment's next change, or after `ms`. */
   next(ms: number): Promise<void> {
     return new Promise(resolve => {
+      let timer: NodeJS.Timeout | undefined = undefined;
       const wake = () => {
         clearTimeout(timer);
         this.waiters.delete(wake);
         resolve();
       };
-      const timer = setTimeout(wake, ms);
+      timer = setTimeout(wake, ms);
       this.waiters.add(wake);
     });
   }
