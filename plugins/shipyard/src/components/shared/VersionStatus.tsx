@@ -89,7 +89,7 @@ export function VersionStatus(props: {
       : undefined;
   const progressWords = rollout ? rolloutText(rollout) : undefined;
   return (
-    <Box data-testid={`status-v${version.number}`}>
+    <div data-testid={`status-v${version.number}`}>
       {/* core-components hides status text from assistive technology by default; this text is the status. */}
       <span title={version.statusMessage}>
         <Icon aria-hidden={false} aria-label={undefined}>
@@ -117,6 +117,6 @@ export function VersionStatus(props: {
           {version.statusMessage}
         </Typography>
       )}
-    </Box>
+    </div>
   );
 }
