@@ -512,6 +512,8 @@ export async function scaleBench(ctx: BenchContext) {
       log(`scale ${mode}: wave of ${sizes.wave}: status latency ${fmt(f.wave.latency)}, ${f.wave.requestsPerMinute} requests/min, ${cpuText(f.wave)}`);
       f.drift = await driftFigures(backend, cluster, driftNames(mode === 'watch' ? 0 : 1), namespaces.staging, `drift-${mode}`, 120_000);
       log(`scale ${mode}: drift latency ${fmt(f.drift.latency)}${f.drift.missed ? `, ${f.drift.missed} not seen in 120 s` : ''}`);
+      // The drift samples set off rollouts in the cluster (a new ReplicaSet and pod each); the GETs wait until it is done.
+      f.othersPercentBeforeGets = await othersQuiet(backend);
       f.gets = await profiled(backend, `${mode}-gets`, () => getFiguresBoth(backend!, names, sizes.getRequests));
       log(
         `scale ${mode}: GET workspaces ${fmt(f.gets.workspaces)}, history ${fmt(f.gets.history)}, ${f.gets.requestsPerSecond}/s, ${cpuText(f.gets)}; one client: ${fmt(f.gets.single.workspaces)}`,
