@@ -11,7 +11,8 @@
  *   npm run bench -- --quick            small sizes, a smoke run
  *   npm run bench -- plan history       a subset: plan, history, concurrency, deploy, scale
  *   npm run bench -- scale              issue 12: a fleet watched and polled (SHIPYARD_BENCH_SCALE_SERVICES,
- *                                       default 1000; _WAVE 100; _DRIFT 30; _REST_SECONDS 60; _GETS 4000)
+ *                                       default 1000; _WAVE 100; _DRIFT 30; _REST_SECONDS 60; _GETS 4000;
+ *                                       _PARTS sqlite,postgres; _PROFILE <dir> for CPU profiles)
  *
  * Environment: SHIPYARD_BENCH_CLUSTER (default bench), SHIPYARD_BENCH_PORT_BASE
  * (default 27000), SHIPYARD_BENCH_KEEP_CLUSTER=true leaves a cluster this
