@@ -82,10 +82,11 @@ export async function startShipyard(
   knex: Knex,
   options: {
     permission?: AuthorizeResult.ALLOW | AuthorizeResult.DENY;
-    /** A policy by permission name (and caller), instead of one answer for all. */
+    /** A policy by permission name (and caller, and the resource asked about), instead of one answer for all. */
     policy?: (
       permissionName: string,
       credentials?: BackstageCredentials,
+      resourceRef?: string,
     ) => AuthorizeResult.ALLOW | AuthorizeResult.DENY;
     gateway?: FakeClusterGateway;
     config?: object;
@@ -122,7 +123,7 @@ export async function startShipyard(
     options.policy
       ? mockServices.permissions.mock({
           authorize: async (requests, opts) =>
-            requests.map(r => ({ result: options.policy!(r.permission.name, opts?.credentials) })) as any,
+            requests.map(r => ({ result: options.policy!(r.permission.name, opts?.credentials, (r as any).resourceRef) })) as any,
         }).factory
       : mockServices.permissions.factory({ result: options.permission ?? AuthorizeResult.ALLOW }),
   ];

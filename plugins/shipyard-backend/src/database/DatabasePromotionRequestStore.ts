@@ -129,13 +129,15 @@ export class DatabasePromotionRequestStore implements PromotionRequestStore {
     service?: string;
     status?: PromotionRequestStatus[];
     limit: number;
+    offset?: number;
   }): Promise<StoredPromotionRequest[]> {
     let query = this.db<RequestRow>(REQUESTS)
       .orderBy([
         { column: 'requested_at', order: 'desc' },
         { column: 'id', order: 'desc' },
       ])
-      .limit(filter.limit);
+      .limit(filter.limit)
+      .offset(filter.offset ?? 0);
     if (filter.service) query = query.where({ service_ref: filter.service });
     if (filter.status?.length) query = query.whereIn('status', filter.status);
     const rows = await query;

@@ -42,7 +42,8 @@ export interface PromotionRequestStore {
   create(request: NewPromotionRequest): Promise<StoredPromotionRequest>;
   get(id: string): Promise<StoredPromotionRequest | undefined>;
   /** Newest first. */
-  list(filter: { service?: string; status?: PromotionRequestStatus[]; limit: number }): Promise<StoredPromotionRequest[]>;
+  /** Newest first; `offset` skips that many of them. */
+  list(filter: { service?: string; status?: PromotionRequestStatus[]; limit: number; offset?: number }): Promise<StoredPromotionRequest[]>;
   /** False when this approver already approved the request. */
   addApproval(id: string, approval: PromotionApproval): Promise<boolean>;
   /** True when the request was in one of `transition.from` and now has `transition.to`. */

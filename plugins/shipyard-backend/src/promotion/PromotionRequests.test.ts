@@ -23,6 +23,7 @@ const USERS = {
   approver2: 'user:default/approver2',
   viewer: 'user:default/viewer',
   stranger: 'user:default/stranger',
+  paymentsViewer: 'user:default/payments-viewer',
 };
 type User = keyof typeof USERS;
 const as = (user: User) => mockCredentials.user.header(USERS[user]);
@@ -41,9 +42,15 @@ const ALLOWED: Record<string, (permission: string) => boolean> = {
   [USERS.viewer]: p => p === 'shipyard.version.read',
 };
 
-function policy(permission: string, credentials?: BackstageCredentials) {
+function policy(permission: string, credentials?: BackstageCredentials, resourceRef?: string) {
   const principal = credentials?.principal as BackstageUserPrincipal | { type: string };
   if (principal?.type !== 'user') return AuthorizeResult.ALLOW;
+  // Reads payments, and nothing of any other service.
+  if ((principal as BackstageUserPrincipal).userEntityRef === USERS.paymentsViewer) {
+    return permission === 'shipyard.version.read' && resourceRef === 'component:default/payments'
+      ? AuthorizeResult.ALLOW
+      : AuthorizeResult.DENY;
+  }
   const allowed = ALLOWED[(principal as BackstageUserPrincipal).userEntityRef]?.(permission) ?? false;
   return allowed ? AuthorizeResult.ALLOW : AuthorizeResult.DENY;
 }
@@ -414,6 +421,36 @@ describe.each(databases.eachSupportedId())('promotion requests (%s)', databaseId
       .get(`${REQUESTS}/00000000-0000-4000-8000-000000000000`)
       .set('Authorization', as('viewer'));
     expect(unknown.status).toBe(404);
+  });
+
+  it('lists across services only the requests of services the caller may read, and fills the page with them', async () => {
+    await seed();
+    const mine = (await ask('dev', 'staging')).body;
+    // Newer requests of ledger, which the payments viewer may not read.
+    const LEDGER = '/api/shipyard/services/component/default/ledger';
+    for (const ws of ['dev', 'staging']) {
+      expect((await request(server).post(`${LEDGER}/workspaces/${ws}/versions?wait=true`).set('Authorization', as('releaser')).send({ spec: baseSpec })).status).toBe(201);
+    }
+    await request(server).post(`${LEDGER}/workspaces/dev/versions?wait=true`).set('Authorization', as('releaser')).send({ spec: { ...baseSpec, image: 'ghcr.io/acme/payments:1.1.0' } });
+    const ledgerIds: string[] = [];
+    const declined: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const { planHash } = (await request(server).post(`${LEDGER}/promotions/plan`).set('Authorization', as('releaser')).send({ source: 'dev', target: 'staging' })).body;
+      const made = await request(server)
+        .post(`${LEDGER}/promotions/requests`)
+        .set('Authorization', as('releaser'))
+        .send({ source: 'dev', target: 'staging', planHash, reason: `ledger ${i}` });
+      expect(made.status).toBe(201);
+      ledgerIds.push(made.body.id);
+      if (i < 2) declined.push((await act(made.body.id, 'decline', 'approver', 'not yet')).status);
+    }
+    expect(declined).toEqual([200, 200]);
+
+    const one = await request(server).get(`${REQUESTS}?limit=1`).set('Authorization', as('paymentsViewer'));
+    expect(one.status).toBe(200);
+    expect(one.body.items.map((r: PromotionRequest) => r.id)).toEqual([mine.id]);
+    const everyone = await request(server).get(`${REQUESTS}?limit=2`).set('Authorization', as('viewer'));
+    expect(everyone.body.items.map((r: PromotionRequest) => r.id)).toEqual([ledgerIds[2], ledgerIds[1]]);
   });
 
   describe('permissions', () => {

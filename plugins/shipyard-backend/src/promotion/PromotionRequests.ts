@@ -39,6 +39,8 @@ export function readPromotionRequestExecution(config: Config): PromotionRequestE
 /** A claim on an execution older than this is taken to belong to a dead backend. */
 const EXECUTION_CLAIM_EXPIRY_MS = 10 * 60 * 1000;
 const OPEN: PromotionRequestStatus[] = ['pending', 'approved'];
+/** Requests read at a time when a cross-service list is filtered by what the caller may read. */
+const LIST_BATCH = 100;
 const DEFAULT_LIST_LIMIT = 100;
 /** Refusals that pass: a busy workspace (LeaseManager), a freeze window that began meanwhile. */
 const RETRYABLE = / is busy: |\bfreeze\b|\bfrozen\b/i;
@@ -201,12 +203,28 @@ export class PromotionRequests {
       const items = await this.deps.store.list({ service, status: filter.status, limit });
       return { items: items.map(publicView) };
     }
-    const items = await this.deps.store.list({ status: filter.status, limit });
-    const readable = await this.deps.service.readableServices(
-      items.map(r => r.service),
-      context,
-    );
-    return { items: items.filter(r => readable.has(r.service)).map(publicView) };
+    // Across services the caller may read some and not others: filtered
+    // batch by batch until `limit` readable ones are found, so the requests
+    // of services the caller cannot see never crowd out those it can.
+    const batchSize = Math.max(limit, LIST_BATCH);
+    const items: PromotionRequest[] = [];
+    const seen = new Set<string>();
+    for (let offset = 0; items.length < limit; offset += batchSize) {
+      const batch = await this.deps.store.list({ status: filter.status, limit: batchSize, offset });
+      const readable = await this.deps.service.readableServices(
+        batch.map(r => r.service),
+        context,
+      );
+      // A request made meanwhile shifts the later batches by one: skip what was taken already.
+      for (const r of batch) {
+        if (readable.has(r.service) && !seen.has(r.id)) {
+          seen.add(r.id);
+          items.push(publicView(r));
+        }
+      }
+      if (batch.length < batchSize) break;
+    }
+    return { items: items.slice(0, limit) };
   }
 
   /**
