@@ -1,5 +1,6 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { KubernetesObject, MANAGED_KINDS } from '@shipyard/backstage-plugin-common';
+import { ChangeSignal } from './ChangeSignal';
 import { ClusterGateway, RolloutObservation, WatchExpiredError, WorkloadTarget } from './ClusterGateway';
 import { observeRollout } from './rolloutStatus';
 
@@ -19,7 +20,7 @@ export class DeploymentWatch {
   private deployment?: KubernetesObject;
   private answered = false;
   private readonly controller = new AbortController();
-  private readonly waiters = new Set<() => void>();
+  private readonly changes = new ChangeSignal();
 
   constructor(
     private readonly deps: {
@@ -36,7 +37,7 @@ export class DeploymentWatch {
 
   stop(): void {
     this.controller.abort();
-    this.wakeAll();
+    this.changes.notify();
   }
 
   /** The rollout of version `number` as the watch last saw it; undefined until it has seen that version's Deployment. */
@@ -53,20 +54,7 @@ export class DeploymentWatch {
 
   /** Resolves at the Deployment's next change, or after `ms`. */
   next(ms: number): Promise<void> {
-    return new Promise(resolve => {
-      let timer: NodeJS.Timeout | undefined = undefined;
-      const wake = () => {
-        clearTimeout(timer);
-        this.waiters.delete(wake);
-        resolve();
-      };
-      timer = setTimeout(wake, ms);
-      this.waiters.add(wake);
-    });
-  }
-
-  private wakeAll() {
-    for (const wake of [...this.waiters]) wake();
+    return this.changes.next(ms);
   }
 
   private async follow() {
@@ -84,7 +72,7 @@ export class DeploymentWatch {
           }
           resourceVersion = String(event.object.metadata.resourceVersion ?? resourceVersion);
           this.deployment = event.type === 'DELETED' ? undefined : event.object;
-          this.wakeAll();
+          this.changes.notify();
         }
       } catch (error) {
         if (signal.aborted) return;

@@ -1,6 +1,7 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { KubernetesObject, MANAGED_KINDS } from '@shipyard/backstage-plugin-common';
 import { ClusterGateway, RolloutObservation, WorkloadTarget } from '../cluster/ClusterGateway';
+import { ChangeSignal } from '../cluster/ChangeSignal';
 import { NamespaceWatcher, WatchedChange, WatcherStats } from '../cluster/NamespaceWatcher';
 import { observeRollout } from '../cluster/rolloutStatus';
 import { WorkspaceRegistry } from '../config/WorkspaceRegistry';
@@ -35,7 +36,8 @@ interface Seen {
 export class ClusterWatchers implements RolloutFeed {
   private watchers = new Map<string, NamespaceWatcher>();
   private readonly seen = new Map<string, Seen>();
-  private readonly waiters = new Map<string, Set<() => void>>();
+  /** Per workload (cluster/namespace/name), the followers in this process waiting for its next change. */
+  private readonly waiters = new Map<string, ChangeSignal>();
   private readonly queued = new Set<string>();
   private readonly running = new Set<string>();
   private readonly again = new Set<string>();
@@ -87,7 +89,7 @@ export class ClusterWatchers implements RolloutFeed {
     this.queued.clear();
     this.retry.clear();
     this.seen.clear();
-    for (const wake of [...this.waiters.values()].flatMap(s => [...s])) wake();
+    for (const signal of this.waiters.values()) signal.notify();
   }
 
   isRunning(): boolean {
@@ -137,26 +139,17 @@ export class ClusterWatchers implements RolloutFeed {
     return new Map<string, KubernetesObject | undefined>(MANAGED_KINDS.map(k => [k.kind, watcher.get(k.kind, name)]));
   }
 
-  next(workload: WorkloadTarget, ms: number): Promise<void> {
+  async next(workload: WorkloadTarget, ms: number): Promise<void> {
     const key = `${workload.cluster}/${workload.namespace}/${workload.name}`;
-    return new Promise(resolve => {
-      const set = this.waiters.get(key) ?? new Set();
-      this.waiters.set(key, set);
-      let timer: NodeJS.Timeout | undefined = undefined;
-      const wake = () => {
-        clearTimeout(timer);
-        set.delete(wake);
-        if (set.size === 0 && this.waiters.get(key) === set) this.waiters.delete(key);
-        resolve();
-      };
-      timer = setTimeout(wake, ms);
-      set.add(wake);
-    });
+    const signal = this.waiters.get(key) ?? new ChangeSignal();
+    this.waiters.set(key, signal);
+    await signal.next(ms);
+    if (!signal.hasWaiters() && this.waiters.get(key) === signal) this.waiters.delete(key);
   }
 
   private changed(namespaceKey: string, change: WatchedChange) {
     const key = `${namespaceKey}/${change.name}`;
-    for (const wake of [...(this.waiters.get(key) ?? [])]) wake();
+    this.waiters.get(key)?.notify();
     this.schedule(key);
   }
 
@@ -215,7 +208,7 @@ export class ClusterWatchers implements RolloutFeed {
       .join(',');
     const rolloutKey = `${rollout.state}:${rollout.version ?? '-'}:${(rollout.progress as any).observedGeneration ?? '-'}`;
     // A follower in this process records its own rollout as soon as it is woken.
-    const followed = this.waiters.has(key);
+    const followed = this.waiters.get(key)?.hasWaiters() ?? false;
     const what = {
       rollout: rollout.state !== 'progressing' && rolloutKey !== before?.rollout && !followed,
       drift: spec !== before?.spec,
