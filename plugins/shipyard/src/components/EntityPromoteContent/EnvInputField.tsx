@@ -2,9 +2,9 @@ import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import MenuItem from '@material-ui/core/MenuItem';
 import TextField from '@material-ui/core/TextField';
-import Typography from '@material-ui/core/Typography';
 import { formatValue } from '../shared/formatValue';
 import { EnvInput, inputFromSource } from './envInputs';
+import { InputFieldset } from './InputFieldset';
 
 const KIND_LABELS: Record<EnvInput['kind'], string> = {
   literal: 'Literal value',
@@ -38,22 +38,19 @@ export function EnvInputField(props: {
   const helperText = problemText ?? props.note;
   const id = `shipyard-input-${envKey}`;
   return (
-    <Box
-      component="fieldset"
-      border={0}
-      p={0}
-      m={0}
-      mb={2}
-      aria-describedby={`${id}-source`}
-      data-testid={`env-input-${envKey}`}
+    <InputFieldset
+      id={id}
+      aboutSuffix="source"
+      testId={`env-input-${envKey}`}
+      field={envKey}
+      targetWorkspace={props.targetWorkspace}
+      about={
+        <>
+          In {props.sourceWorkspace}:{' '}
+          <code>{formatValue(source) || '(empty)'}</code>
+        </>
+      }
     >
-      <Typography component="legend" variant="subtitle2">
-        <code>{envKey}</code> in {props.targetWorkspace}
-      </Typography>
-      <Typography id={`${id}-source`} variant="body2" color="textSecondary">
-        In {props.sourceWorkspace}:{' '}
-        <code>{formatValue(source) || '(empty)'}</code>
-      </Typography>
       <Box
         display="flex"
         flexWrap="wrap"
@@ -126,6 +123,6 @@ export function EnvInputField(props: {
           </Button>
         )}
       </Box>
-    </Box>
+    </InputFieldset>
   );
 }

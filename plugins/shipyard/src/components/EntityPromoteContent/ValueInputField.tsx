@@ -1,8 +1,8 @@
 import Box from '@material-ui/core/Box';
 import TextField from '@material-ui/core/TextField';
-import Typography from '@material-ui/core/Typography';
 import type { PlanChange } from '@shipyard/backstage-plugin-common';
 import { formatValue } from '../shared/formatValue';
+import { InputFieldset } from './InputFieldset';
 
 /**
  * The target's value of a needs-input change outside env, such as the host
@@ -23,28 +23,25 @@ export function ValueInputField(props: {
     showProblems && problems.length ? problems.join('; ') : undefined;
   const id = `shipyard-value-${change.path.replace(/[^A-Za-z0-9_-]/g, '-')}`;
   return (
-    <Box
-      component="fieldset"
-      border={0}
-      p={0}
-      m={0}
-      mb={2}
-      aria-describedby={`${id}-about`}
-      data-testid={`value-input-${change.path}`}
+    <InputFieldset
+      id={id}
+      aboutSuffix="about"
+      testId={`value-input-${change.path}`}
+      field={change.path}
+      targetWorkspace={props.targetWorkspace}
+      about={
+        <>
+          {change.reason}
+          {change.source !== undefined && (
+            <>
+              {' '}
+              — in {props.sourceWorkspace}:{' '}
+              <code>{formatValue(change.source)}</code>
+            </>
+          )}
+        </>
+      }
     >
-      <Typography component="legend" variant="subtitle2">
-        <code>{change.path}</code> in {props.targetWorkspace}
-      </Typography>
-      <Typography id={`${id}-about`} variant="body2" color="textSecondary">
-        {change.reason}
-        {change.source !== undefined && (
-          <>
-            {' '}
-            — in {props.sourceWorkspace}:{' '}
-            <code>{formatValue(change.source)}</code>
-          </>
-        )}
-      </Typography>
       <Box mt={1}>
         <TextField
           id={`${id}-value`}
@@ -59,6 +56,6 @@ export function ValueInputField(props: {
           style={{ minWidth: 320 }}
         />
       </Box>
-    </Box>
+    </InputFieldset>
   );
 }
