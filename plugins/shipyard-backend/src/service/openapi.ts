@@ -4,6 +4,7 @@
  * schema afterwards, whose messages name the exact field.
  */
 import { INT32_MAX, PROMOTABLE_FIELDS, SPEC_LIMITS } from '@shipyard/backstage-plugin-common';
+import { closedObject, jsonBody } from './openapiParts';
 import { promotionRequestPaths } from './promotionRequestsOpenApi';
 import { freezeOverrideSchema, promotionPolicyPaths, rollbackRejectSchema } from './promotionPolicyOpenApi';
 
@@ -169,35 +170,23 @@ export const shipyardOpenApiDocument = {
       post: {
         operationId: 'deployVersion',
         parameters: [...entityParams, workspaceParam, waitParam],
-        requestBody: {
-          required: true,
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                additionalProperties: false,
-                required: ['spec'],
-                properties: {
-                  spec: { $ref: '#/components/schemas/ServiceSpec' },
-                  message,
-                  expectedCurrentVersion: int32(0),
-                  origin: { type: 'string', enum: ['deploy', 'edit', 'scaffolder', 'cli'] },
-                  adopt: {
-                    type: 'boolean',
-                    description:
-                      'Take over objects of the same name that Shipyard did not create (audited); objects of another entity are refused all the same',
-                  },
-                  allowMissingReferences: {
-                    type: 'boolean',
-                    description:
-                      'Deploy although Secret or ConfigMap keys the spec references do not exist in the namespace (otherwise 409 naming each)',
-                  },
-                  freezeOverride: freezeOverrideSchema,
-                },
-              },
-            },
+        requestBody: jsonBody(closedObject({
+          spec: { $ref: '#/components/schemas/ServiceSpec' },
+          message,
+          expectedCurrentVersion: int32(0),
+          origin: { type: 'string', enum: ['deploy', 'edit', 'scaffolder', 'cli'] },
+          adopt: {
+            type: 'boolean',
+            description:
+              'Take over objects of the same name that Shipyard did not create (audited); objects of another entity are refused all the same',
           },
-        },
+          allowMissingReferences: {
+            type: 'boolean',
+            description:
+              'Deploy although Secret or ConfigMap keys the spec references do not exist in the namespace (otherwise 409 naming each)',
+          },
+          freezeOverride: freezeOverrideSchema,
+        }, ['spec'])),
         responses: { '201': { description: 'The new version', ...json('Version') }, ...errorResponses },
       },
     },
@@ -212,18 +201,7 @@ export const shipyardOpenApiDocument = {
       post: {
         operationId: 'rollback',
         parameters: [...entityParams, workspaceParam, versionParam, waitParam],
-        requestBody: {
-          required: false,
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                additionalProperties: false,
-                properties: { reason: message, expectedCurrentVersion: int32(0), reject: rollbackRejectSchema },
-              },
-            },
-          },
-        },
+        requestBody: jsonBody(closedObject({ reason: message, expectedCurrentVersion: int32(0), reject: rollbackRejectSchema }), { optional: true }),
         responses: { '201': { description: 'The new version, origin rollback of {version}' }, ...errorResponses },
       },
     },
@@ -243,19 +221,7 @@ export const shipyardOpenApiDocument = {
           versionParam,
           { name: 'item', in: 'path', required: true, schema: int32(1) },
         ],
-        requestBody: {
-          required: true,
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                additionalProperties: false,
-                required: ['done'],
-                properties: { done: { type: 'boolean', description: 'true ticks the item off, false opens it again' } },
-              },
-            },
-          },
-        },
+        requestBody: jsonBody(closedObject({ done: { type: 'boolean', description: 'true ticks the item off, false opens it again' } }, ['done'])),
         responses: {
           '200': { description: 'The version with its checklist; a ticked-off item has done { by, at }' },
           ...errorResponses,
@@ -273,19 +239,7 @@ export const shipyardOpenApiDocument = {
       post: {
         operationId: 'preflightDeploy',
         parameters: [...entityParams, workspaceParam],
-        requestBody: {
-          required: true,
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                additionalProperties: false,
-                required: ['spec'],
-                properties: { spec: { $ref: '#/components/schemas/ServiceSpec' } },
-              },
-            },
-          },
-        },
+        requestBody: jsonBody(closedObject({ spec: { $ref: '#/components/schemas/ServiceSpec' } }, ['spec'])),
         responses: { '200': { description: 'What a deploy of the spec would meet: blockers and warnings' }, ...errorResponses },
       },
     },
@@ -311,20 +265,8 @@ export const shipyardOpenApiDocument = {
       post: {
         operationId: 'planPromotion',
         parameters: entityParams,
-        requestBody: {
-          required: true,
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                additionalProperties: false,
-                required: ['source', 'target'],
-                // Inputs are checked with the plan (a missing Secret, a blank value); they do not change its hash.
-                properties: { ...planRequestProperties, inputs: promotionInputs },
-              },
-            },
-          },
-        },
+        // Inputs are checked with the plan (a missing Secret, a blank value); they do not change its hash.
+        requestBody: jsonBody(closedObject({ ...planRequestProperties, inputs: promotionInputs }, ['source', 'target'])),
         responses: { '200': { description: 'The plan' }, ...errorResponses },
       },
     },
@@ -332,7 +274,7 @@ export const shipyardOpenApiDocument = {
       post: {
         operationId: 'executePromotion',
         parameters: [...entityParams, waitParam],
-        requestBody: { required: true, content: { 'application/json': { schema: promoteBody } } },
+        requestBody: jsonBody(promoteBody),
         responses: { '201': { description: 'The new version in the target' }, ...errorResponses },
       },
     },

@@ -3,6 +3,8 @@
  * rejecting a version and lifting it, and the hold on automatic promotion.
  */
 
+import { closedObject, jsonBody } from './openapiParts';
+
 /** The request field of a deploy or promotion during a freeze window. */
 export const freezeOverrideSchema = {
   type: 'object',
@@ -34,19 +36,7 @@ export function promotionPolicyPaths(shared: {
       post: {
         operationId: 'rejectVersion',
         parameters: [...entityParams, workspaceParam, versionParam],
-        requestBody: {
-          required: true,
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                additionalProperties: false,
-                required: ['reason'],
-                properties: { reason: { type: 'string', minLength: 1, maxLength: 4000 } },
-              },
-            },
-          },
-        },
+        requestBody: jsonBody(closedObject({ reason: { type: 'string', minLength: 1, maxLength: 4000 } }, ['reason'])),
         responses: {
           '200': { description: 'The version with rejection { by, at, reason }; neither it nor its spec is promoted or rolled back to' },
           ...errorResponses,

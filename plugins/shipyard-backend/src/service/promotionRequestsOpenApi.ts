@@ -3,6 +3,7 @@
  * beside the main document and spread into its paths.
  */
 import { PROMOTION_REQUEST_STATUSES } from '@shipyard/backstage-plugin-common';
+import { closedObject, jsonBody } from './openapiParts';
 
 const idParam = {
   name: 'id',
@@ -31,18 +32,7 @@ const listQuery = [
   },
   { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 500 } },
 ];
-const decisionBody = {
-  required: false,
-  content: {
-    'application/json': {
-      schema: {
-        type: 'object',
-        additionalProperties: false,
-        properties: { reason: { type: 'string', maxLength: 4000 } },
-      },
-    },
-  },
-};
+const decisionBody = jsonBody(closedObject({ reason: { type: 'string', maxLength: 4000 } }), { optional: true });
 const json = (description: string) => ({
   description,
   content: { 'application/json': { schema: { $ref: '#/components/schemas/PromotionRequest' } } },
@@ -64,7 +54,7 @@ export function promotionRequestPaths(options: {
         operationId: 'requestPromotion',
         description: 'Asks for a promotion into a workspace with approval.required; 201 with the pending request',
         parameters: entityParams,
-        requestBody: { required: true, content: { 'application/json': { schema: promoteBody } } },
+        requestBody: jsonBody(promoteBody),
         responses: { '201': json('The pending request'), ...errorResponses },
       },
       get: {
