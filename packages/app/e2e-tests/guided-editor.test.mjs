@@ -9,21 +9,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
   ROLLOUT_TIMEOUT_MS,
-  entityTab,
-  guestToken,
-  missingPrerequisite,
-  shipyardApi,
-  signedInBrowser,
-  uniqueTag,
   editorText,
+  entityTab,
+  guestSession,
+  skipUnlessReady,
+  uniqueTag,
 } from './harness.mjs';
 
 const LEDGER = 'component:default/ledger';
 
-const missing = await missingPrerequisite();
-if (missing && process.env.CI === 'true') {
-  throw new Error(`Shipyard e2e cannot run: ${missing}`);
-}
+const missing = await skipUnlessReady();
 
 describe('the guided editor', { skip: missing }, () => {
   let browser;
@@ -31,8 +26,7 @@ describe('the guided editor', { skip: missing }, () => {
   let api;
 
   before(async () => {
-    api = shipyardApi(await guestToken());
-    ({ browser, page } = await signedInBrowser());
+    ({ api, browser, page } = await guestSession());
   });
 
   after(async () => {

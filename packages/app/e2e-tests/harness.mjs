@@ -62,6 +62,24 @@ export async function missingPrerequisite() {
   return undefined;
 }
 
+/** The guest's token, its Shipyard API client and a browser signed in as the guest: what a suite's `before` sets up. */
+export async function guestSession() {
+  const token = await guestToken();
+  return { token, api: shipyardApi(token), ...(await signedInBrowser()) };
+}
+
+/**
+ * {@link missingPrerequisite} for a suite's `skip`: the reason to skip it
+ * outside CI; in CI (`CI=true`) a missing prerequisite fails the file.
+ */
+export async function skipUnlessReady() {
+  const missing = await missingPrerequisite();
+  if (missing && process.env.CI === 'true') {
+    throw new Error(`Shipyard e2e cannot run: ${missing}`);
+  }
+  return missing;
+}
+
 /** A Backstage token of the guest user, as the app's guest sign-in gets it. */
 export async function guestToken() {
   const response = await fetch(`${BACKEND_URL}/api/auth/guest/refresh`, {

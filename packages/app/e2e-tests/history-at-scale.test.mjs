@@ -17,10 +17,8 @@ import { after, before, describe, it } from 'node:test';
 import {
   BACKEND_URL,
   entityTab,
-  guestToken,
-  missingPrerequisite,
-  shipyardApi,
-  signedInBrowser,
+  guestSession,
+  skipUnlessReady,
   waitForText,
 } from './harness.mjs';
 
@@ -36,10 +34,7 @@ const WAVE_CLIENTS = 8;
 // Sanity bounds only: a broken page never gets there, a slow machine does.
 const SANE_MS = 15_000;
 
-const missing = await missingPrerequisite();
-if (missing && process.env.CI === 'true') {
-  throw new Error(`Shipyard e2e cannot run: ${missing}`);
-}
+const missing = await skipUnlessReady();
 
 const figure = text => process.stdout.write(`[scale] ${text}\n`);
 const load = () =>
@@ -119,9 +114,7 @@ describe('The UI at scale', { skip: missing }, () => {
   const historyRequests = [];
 
   before(async () => {
-    token = await guestToken();
-    api = shipyardApi(token);
-    ({ browser, page } = await signedInBrowser());
+    ({ token, api, browser, page } = await guestSession());
     page.on('request', request => {
       const url = new URL(request.url());
       if (

@@ -15,11 +15,10 @@ import {
   BASE_URL,
   ROLLOUT_TIMEOUT_MS,
   entityTab,
+  guestSession,
   guestToken,
-  missingPrerequisite,
   screenshot,
-  shipyardApi,
-  signedInBrowser,
+  skipUnlessReady,
   uniqueTag,
   waitForText,
 } from './harness.mjs';
@@ -29,10 +28,7 @@ const TRAIN = 'component:default/release-train';
 // The static token of app-config.e2e.yaml: a second principal, not the guest.
 const BOT_TOKEN = 'shipyard-e2e-release-bot-loopback-only';
 
-const missing = await missingPrerequisite();
-if (missing && process.env.CI === 'true') {
-  throw new Error(`Shipyard e2e cannot run: ${missing}`);
-}
+const missing = await skipUnlessReady();
 
 function spec(name, tag) {
   return {
@@ -49,8 +45,7 @@ describe('Promotion along the catalog path', { skip: missing }, () => {
   let api;
 
   before(async () => {
-    api = shipyardApi(await guestToken());
-    ({ browser, page } = await signedInBrowser());
+    ({ api, browser, page } = await guestSession());
     const workspaces = (await api.workspace(TRAIN, 'gate'))?.workspace;
     if (!workspaces?.approval) {
       throw new Error(

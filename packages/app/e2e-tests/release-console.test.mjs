@@ -11,25 +11,20 @@ import { after, before, describe, it } from 'node:test';
 import {
   BACKEND_URL,
   ROLLOUT_TIMEOUT_MS,
+  editorText,
   entityTab,
-  guestToken,
-  missingPrerequisite,
+  guestSession,
+  replaceEditorText,
   screenshot,
-  shipyardApi,
-  signedInBrowser,
+  skipUnlessReady,
   uniqueTag,
   waitForText,
-  editorText,
-  replaceEditorText,
 } from './harness.mjs';
 
 const LEDGER = 'component:default/ledger';
 const STOREFRONT = 'component:default/storefront-web';
 
-const missing = await missingPrerequisite();
-if (missing && process.env.CI === 'true') {
-  throw new Error(`Shipyard e2e cannot run: ${missing}`);
-}
+const missing = await skipUnlessReady();
 
 function spec(name, tag, env = {}, replicas = 1) {
   return {
@@ -47,9 +42,7 @@ describe('The entity page as a release console', { skip: missing }, () => {
   let token;
 
   before(async () => {
-    token = await guestToken();
-    api = shipyardApi(token);
-    ({ browser, page } = await signedInBrowser());
+    ({ token, api, browser, page } = await guestSession());
   });
 
   after(async () => {

@@ -10,25 +10,20 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
   ROLLOUT_TIMEOUT_MS,
-  entityTab,
-  guestToken,
-  missingPrerequisite,
-  screenshot,
-  shipyardApi,
-  signedInBrowser,
-  uniqueTag,
   editorText,
+  entityTab,
+  guestSession,
   replaceEditorText,
+  screenshot,
+  skipUnlessReady,
+  uniqueTag,
 } from './harness.mjs';
 
 const LEDGER = 'component:default/ledger';
 const TERMINAL_STATUS = /Succeeded|Recorded, not applied|Failed/;
 
-const missing = await missingPrerequisite();
 // Outside CI a missing prerequisite skips the suite; the reason is printed with the skip.
-if (missing && process.env.CI === 'true') {
-  throw new Error(`Shipyard e2e cannot run: ${missing}`);
-}
+const missing = await skipUnlessReady();
 
 function ledgerSpec(tag, env = {}) {
   return {
@@ -63,8 +58,7 @@ describe('Shipyard in the browser', { skip: missing }, () => {
   let api;
 
   before(async () => {
-    api = shipyardApi(await guestToken());
-    ({ browser, page } = await signedInBrowser());
+    ({ api, browser, page } = await guestSession());
   });
 
   after(async () => {

@@ -11,10 +11,8 @@ import { after, before, describe, it } from 'node:test';
 import {
   ROLLOUT_TIMEOUT_MS,
   entityTab,
-  guestToken,
-  missingPrerequisite,
-  shipyardApi,
-  signedInBrowser,
+  guestSession,
+  skipUnlessReady,
   uniqueTag,
   waitForText,
 } from './harness.mjs';
@@ -22,10 +20,7 @@ import {
 const LEDGER = 'component:default/ledger';
 const CHANNEL = `shipyard:${LEDGER}`;
 
-const missing = await missingPrerequisite();
-if (missing && process.env.CI === 'true') {
-  throw new Error(`Shipyard e2e cannot run: ${missing}`);
-}
+const missing = await skipUnlessReady();
 
 const spec = tag => ({
   image: `ghcr.io/acme/ledger:${tag}`,
@@ -48,8 +43,7 @@ describe('Live updates through signals', { skip: missing }, () => {
   let api;
 
   before(async () => {
-    api = shipyardApi(await guestToken());
-    ({ browser, page } = await signedInBrowser());
+    ({ api, browser, page } = await guestSession());
   });
 
   after(async () => {
