@@ -54,6 +54,15 @@ if (scale) process.env.SHIPYARD_TEST_CLUSTER_SCALE = scale;
 if (inCI) process.env.SHIPYARD_REQUIRE_SERVICES = 'true';
 
 let failed = false;
+/**
+ * What failed, part by part, printed again at the very end: CI shows only the
+ * tail of a long log, and a failure twenty minutes up would otherwise be lost.
+ */
+const failures = [];
+const fail = (part, what) => {
+  failed = true;
+  failures.push(`${part}: ${what}`);
+};
 if (wants('static')) {
   say(`Type-checking and linting (${elapsed()}) …`);
   // tsc writes the declarations (dist-types) that the API reports are made from;
@@ -66,7 +75,8 @@ if (wants('static')) {
     ['node', [join(root, 'scripts', 'api-reports.mjs'), '--ci', '--no-tsc']],
   ];
   for (const [command, args] of checks) {
-    if (run(command, args, { allowFailure: true }).status !== 0) failed = true;
+    const status = run(command, args, { allowFailure: true }).status;
+    if (status !== 0) fail('static', `${command} ${args.join(' ')} exited with ${status}`);
   }
 }
 
@@ -74,8 +84,9 @@ let packsDir;
 if (wants('packs')) {
   say(`Building, packing and checking the published packages (${elapsed()}) …`);
   // --keep: the install part installs these tarballs.
-  if (run('node', [join(root, 'scripts', 'check-packs.mjs'), '--keep'], { allowFailure: true }).status !== 0) failed = true;
-  else packsDir = join(root, '.cache', 'packs', 'tarballs');
+  if (run('node', [join(root, 'scripts', 'check-packs.mjs'), '--keep'], { allowFailure: true }).status !== 0) {
+    fail('packs', 'scripts/check-packs.mjs failed');
+  } else packsDir = join(root, '.cache', 'packs', 'tarballs');
 }
 
 if (wants('unit')) {
@@ -122,25 +133,28 @@ if (wants('unit')) {
       ],
       { allowFailure: true, env: { ...process.env, NODE_OPTIONS: nodeOptions } },
     );
-    failed ||= result.status !== 0;
+    if (result.status !== 0) fail('unit', `the ${name} jest run exited with ${result.status ?? result.signal}`);
     return outputFile;
   });
   mergeJestResults(parts, resultsFile);
-  reportJestResults(resultsFile);
+  for (const test of reportJestResults(resultsFile)) fail('unit', test);
 }
 
 if (wants('node22')) {
   // The same package tests (but the Kubernetes plugin's and the fuzz test) on Node 22, as adopters run it.
   say(`Running the package tests on Node 22 as well (${elapsed()}) …`);
   const node22 = run('node', [join(root, 'scripts', 'node22.mjs'), '--', ...jestArgs], { allowFailure: true });
-  if (node22.status !== 0) failed = true;
+  if (node22.status !== 0) {
+    fail('node22', `scripts/node22.mjs exited with ${node22.status ?? node22.signal}`);
+    for (const test of failedJestTests(join(root, '.cache', 'jest-results-node22.json'))) fail('node22', test);
+  }
 }
 
 if (wants('cluster-tools') && primary) {
   // The control plane's own checks: two clusters, a rollout, the token, an apiserver restart.
   say(`Running the local control plane's smoke test (${elapsed()}) …`);
   const result = run('bash', [join(root, 'tools', 'local-cluster', 'smoke-test.sh')], { allowFailure: true });
-  failed ||= result.status !== 0;
+  if (result.status !== 0) fail('cluster-tools', `tools/local-cluster/smoke-test.sh exited with ${result.status}`);
 }
 
 if (wants('e2e')) {
@@ -148,8 +162,7 @@ if (wants('e2e')) {
     if (inCI) throw new Error('Chromium is missing at /usr/bin/chromium (.ci/run installs it)');
     say('Browser tests skipped: Debian\'s chromium is not installed (apt-get install chromium).');
   } else {
-    // Not `failed ||= …`: that would skip the browser tests after an earlier failure.
-    if (!(await runEndToEnd())) failed = true;
+    if (!(await runEndToEnd())) fail('e2e', 'the browser tests failed (their report is above: "✖")');
   }
 }
 
@@ -162,11 +175,12 @@ if (only.includes('install') || (inCI && only.length === 0)) {
     allowFailure: true,
     env: { ...process.env, ...(packsDir ? { SHIPYARD_PACKS_DIR: packsDir } : {}) },
   });
-  if (install.status !== 0) failed = true;
+  if (install.status !== 0) fail('install', `scripts/install-test.mjs exited with ${install.status}`);
 } else if (only.length === 0) {
   say('Installation test not run outside CI (about 10 minutes and 5 GB the first time): npm test -- install');
 }
 
+if (failures.length > 0) say(`What failed:\n${failures.map(f => `  - ${f}`).join('\n')}`);
 say(`${failed ? 'FAILED' : 'Passed'} after ${elapsed()}`);
 process.exit(failed ? 1 : 0);
 
@@ -212,22 +226,53 @@ function mergeJestResults(files, into) {
   for (const file of files) rmSync(file, { force: true });
 }
 
-/** Prints the counts jest wrote to `file` (a run's results, or the files --listTests found). */
+/**
+ * Prints the counts jest wrote to `file` (a run's results, or the files
+ * --listTests found) and returns the failed tests, one line each.
+ */
 function reportJestResults(file) {
   if (!existsSync(file)) {
     say('Package tests wrote no results.');
-    return;
+    return [];
   }
   const results = JSON.parse(readFileSync(file, 'utf8'));
   if (Array.isArray(results)) {
     say(`Package tests: ${results.length} test files listed (${file})`);
-    return;
+    return [];
   }
   const { numTotalTestSuites, numTotalTests, numPassedTests, numFailedTests, numPendingTests, numTodoTests } = results;
   say(
     `Package tests: ${numTotalTestSuites} suites, ${numTotalTests} tests: ${numPassedTests} passed, ` +
       `${numFailedTests} failed, ${numPendingTests + numTodoTests} skipped (${file})`,
   );
+  return failedJestTests(file);
+}
+
+/**
+ * The failed tests in a jest results file, each as "file › test: the first
+ * line of its message"; a file that failed outside any test (it did not
+ * compile, a hook threw) with its message's first line.
+ */
+function failedJestTests(file) {
+  if (!existsSync(file)) return [];
+  const results = JSON.parse(readFileSync(file, 'utf8'));
+  if (Array.isArray(results)) return [];
+  const firstLine = text =>
+    (text ?? '')
+      .replace(/\x1b\[[0-9;]*m/g, '')
+      .split('\n')
+      .map(line => line.trim())
+      .find(line => line.length > 0 && !line.startsWith('●')) ?? '';
+  const lines = [];
+  for (const suite of results.testResults ?? []) {
+    const path = suite.name.startsWith(root) ? suite.name.slice(root.length + 1) : suite.name;
+    const failedTests = (suite.assertionResults ?? []).filter(t => t.status === 'failed');
+    for (const test of failedTests) {
+      lines.push(`${path} › ${test.fullName}: ${firstLine(test.failureMessages?.join('\n'))}`);
+    }
+    if (failedTests.length === 0 && suite.status === 'failed') lines.push(`${path}: ${firstLine(suite.message)}`);
+  }
+  return lines;
 }
 
 /** Starts backend and app on the local cluster with a fresh database, and runs the browser tests. */
