@@ -92,7 +92,7 @@ const result = spawnSync(
 if (existsSync(resultsFile)) {
   const r = JSON.parse(readFileSync(resultsFile, 'utf8'));
   say(
-    `Node ${NODE_VERSION}: ${r.numTotalTestSuites} suites, ${r.numTotalTests} tests: ${r.numPassedTests} passed, ` +
+    `Node ${NODE_VERSION}: ${r.numTotalTestSuites} suites (${r.numFailedTestSuites} failed), ${r.numTotalTests} tests: ${r.numPassedTests} passed, ` +
       `${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped (${elapsed()})`,
   );
 }

@@ -240,10 +240,12 @@ function reportJestResults(file) {
     say(`Package tests: ${results.length} test files listed (${file})`);
     return [];
   }
-  const { numTotalTestSuites, numTotalTests, numPassedTests, numFailedTests, numPendingTests, numTodoTests } = results;
+  const { numTotalTestSuites, numFailedTestSuites, numTotalTests, numPassedTests, numFailedTests, numPendingTests, numTodoTests } =
+    results;
+  // A file can fail with every test passed: a hook that threw, a worker that crashed.
   say(
-    `Package tests: ${numTotalTestSuites} suites, ${numTotalTests} tests: ${numPassedTests} passed, ` +
-      `${numFailedTests} failed, ${numPendingTests + numTodoTests} skipped (${file})`,
+    `Package tests: ${numTotalTestSuites} suites (${numFailedTestSuites} failed), ${numTotalTests} tests: ` +
+      `${numPassedTests} passed, ${numFailedTests} failed, ${numPendingTests + numTodoTests} skipped (${file})`,
   );
   return failedJestTests(file);
 }

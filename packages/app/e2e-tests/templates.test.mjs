@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -171,8 +171,9 @@ describe('templates, the CLI and an assistant against the running backend', asyn
   it(
     'the CLI deploys with --wait, reports a bad spec file with its line, and rolls back',
     { timeout: 300_000 },
-    async () => {
+    async t => {
       const dir = mkdtempSync(join(tmpdir(), 'shipyard-cli-'));
+      t.after(() => rmSync(dir, { recursive: true, force: true }));
       const good = join(dir, 'shipyard.yaml');
       writeFileSync(
         good,

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { authServiceFactory } from '@backstage/backend-defaults/auth';
@@ -68,7 +68,10 @@ describe('shipyard against a running backend', () => {
     stop = () => started.backend.stop();
     dir = await mkdtemp(join(tmpdir(), 'shipyard-cli-'));
   });
-  afterEach(() => stop());
+  afterEach(async () => {
+    await stop();
+    await rm(dir, { recursive: true, force: true });
+  });
 
   /** Runs the CLI in this process, as a pipeline would with SHIPYARD_URL and SHIPYARD_TOKEN set. */
   async function shipyard(...args: string[]) {
@@ -562,8 +565,8 @@ describe('shipyard with a static external-access token', () => {
       // The real token handling instead of the test backend's mock.
       features: [authServiceFactory, httpAuthServiceFactory],
     });
+    const dir = await mkdtemp(join(tmpdir(), 'shipyard-cli-'));
     try {
-      const dir = await mkdtemp(join(tmpdir(), 'shipyard-cli-'));
       await writeFile(join(dir, 'shipyard.yaml'), 'image: nginx:1.27\n');
       const run = async (...args: string[]) => {
         let stdout = '';
@@ -619,6 +622,7 @@ describe('shipyard with a static external-access token', () => {
       });
     } finally {
       await backend.stop();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

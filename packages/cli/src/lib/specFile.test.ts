@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseSpecText, readSpecFile } from './specFile';
@@ -89,8 +89,13 @@ describe('parseSpecText', () => {
 });
 
 describe('readSpecFile', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'shipyard-cli-'));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
   it('reads and validates a file', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'shipyard-cli-'));
     await writeFile(join(dir, 'shipyard.yaml'), 'image: nginx:1.27\n');
     await expect(readSpecFile(join(dir, 'shipyard.yaml'))).resolves.toEqual({
       image: 'nginx:1.27',
@@ -98,7 +103,6 @@ describe('readSpecFile', () => {
   });
 
   it('fails as bad input, with every problem, when the spec is invalid', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'shipyard-cli-'));
     await writeFile(
       join(dir, 'shipyard.yaml'),
       'image: nginx:1.27\nreplicas: -2\n',

@@ -88,6 +88,7 @@ describe('DeploymentWatch', () => {
     const started = Date.now();
     watch.stop();
     await waiting;
-    expect(Date.now() - started).toBeLessThan(1000);
+    // Woken by stop, not by the minute's time limit (a wide margin for a busy machine).
+    expect(Date.now() - started).toBeLessThan(30_000);
   });
 });

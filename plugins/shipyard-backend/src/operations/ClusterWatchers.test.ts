@@ -78,8 +78,8 @@ onCluster('Shipyard watching a cluster namespace', () => {
               ],
             },
             shipyard: {
-              // Followers look rarely on their own: what is quick here is the watch's doing.
-              rolloutPollMilliseconds: 10_000,
+              // Followers look once a minute on their own: what ends sooner is the watch's doing.
+              rolloutPollMilliseconds: 60_000,
               watch: { leaseSeconds: 2, timeoutSeconds: 20 },
               lease: { ttlSeconds: 5, waitSeconds: 5 },
               workspaces: [{ name: 'dev', environment: 'dev', cluster: 'local', namespace: NAMESPACE }],
@@ -110,7 +110,8 @@ onCluster('Shipyard watching a cluster namespace', () => {
       const started = Date.now();
       const res = await request(server).post(`${service(names[0])}/workspaces/dev/versions?wait=true`).set('Authorization', auth).send({ spec });
       expect(res).toMatchObject({ status: 201, body: { number: 1, status: 'succeeded' } });
-      expect(Date.now() - started).toBeLessThan(8000);
+      // Under half the followers' own minute, with room for a busy machine's rollout.
+      expect(Date.now() - started).toBeLessThan(30_000);
     } finally {
       spy.mockRestore();
     }
@@ -123,10 +124,9 @@ onCluster('Shipyard watching a cluster namespace', () => {
     await request(server).post(`${service(names[1])}/workspaces/dev/versions?wait=true`).set('Authorization', auth).send({ spec });
     expect((await workspace(names[1])).drift).toMatchObject({ drifted: false });
 
-    const changed = Date.now();
+    // The refresh never runs here: drift recorded at all was recorded by the watch.
     kubectl(cluster!, 'set', 'image', '-n', NAMESPACE, `deployment/${names[1]}`, `${names[1]}=ghcr.io/acme/app:9.9.9`);
     const drifted = await until('drift', async () => ((await workspace(names[1])).drift?.drifted ? (await workspace(names[1])).drift : undefined));
-    expect(Date.now() - changed).toBeLessThan(3000);
     expect(drifted.fields).toEqual([expect.objectContaining({ path: 'image', live: 'ghcr.io/acme/app:9.9.9' })]);
 
     kubectl(cluster!, 'set', 'image', '-n', NAMESPACE, `deployment/${names[1]}`, `${names[1]}=${spec.image}`);

@@ -1,8 +1,8 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import knexFactory, { Knex } from 'knex';
 import { DatabaseVersionStore } from '../database/DatabaseVersionStore';
 import { LeaseManager } from './LeaseManager';
@@ -72,7 +72,10 @@ describe.each(engines)('LeaseManager across processes (%s)', (_name, engine) => 
     store = await DatabaseVersionStore.create({ database: { getClient: async () => knex, migrations: { skip: false } } });
     await knex('shipyard_workspace_state').where({ service_ref: SERVICE }).del();
   });
-  afterAll(() => knex.destroy());
+  afterAll(async () => {
+    await knex.destroy();
+    if (target.client === 'better-sqlite3') rmSync(dirname(target.connection), { recursive: true, force: true });
+  });
 
   it('lets the next operation run once the lease of a killed holder expired', async () => {
     const ttlMs = 1500;

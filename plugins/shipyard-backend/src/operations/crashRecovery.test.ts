@@ -1,12 +1,9 @@
 import { mockCredentials, startTestBackend } from '@backstage/backend-test-utils';
 import { ServiceSpec } from '@shipyard/backstage-plugin-common';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import knexFactory from 'knex';
 import request from 'supertest';
 import { recoveryBackendFeatures, recoveryKnex, startCrashingBackend } from '../__testUtils__/crashingBackendProcess';
 import { manualScheduler } from '../__testUtils__/manualScheduler';
+import { scratchDatabase, ScratchDatabase } from '../__testUtils__/scratchDatabase';
 import { kubeApi, kubectl, localCluster } from '../__testUtils__/localCluster';
 
 /*
@@ -23,20 +20,9 @@ const postgres = process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRIN
 if (!postgres && (process.env.CI === 'true' || process.env.SHIPYARD_REQUIRE_SERVICES === 'true')) {
   throw new Error('BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING is not set');
 }
-const engines: Array<[string, (() => Promise<{ client: string; connection: string }>) | undefined]> = [
-  ['SQLite file', async () => ({ client: 'better-sqlite3', connection: join(mkdtempSync(join(tmpdir(), 'shipyard-crash-')), 'db.sqlite') })],
-  [
-    'PostgreSQL',
-    postgres
-      ? async () => {
-          const name = `shipyard_crash_${Date.now().toString(36)}`;
-          const admin = knexFactory({ client: 'pg', connection: postgres });
-          await admin.raw(`create database ${name}`);
-          await admin.destroy();
-          return { client: 'pg', connection: `${postgres.replace(/\/$/, '')}/${name}` };
-        }
-      : undefined,
-  ],
+const engines: Array<[string, (() => Promise<ScratchDatabase>) | undefined]> = [
+  ['SQLite file', () => scratchDatabase('sqlite', 'shipyard_crash')],
+  ['PostgreSQL', postgres ? () => scratchDatabase('pg', 'shipyard_crash', postgres) : undefined],
 ];
 const auth = mockCredentials.user.header();
 const onCluster = cluster ? describe : describe.skip;
@@ -45,12 +31,15 @@ onCluster.each(engines.filter(([, e]) => e))('a backend killed around an apply (
   const entity = `crash-${engine.startsWith('SQLite') ? 'sqlite' : 'pg'}-${Math.random().toString(36).slice(2, 6)}`;
   const service = `/api/shipyard/services/component/default/${entity}`;
   const spec = (tag: string): ServiceSpec => ({ image: `ghcr.io/acme/payments:${tag}`, replicas: 1, ports: [{ name: 'http', port: 8080 }] });
+  let scratch: ScratchDatabase;
   let database: { client: string; connection: string };
 
   beforeAll(async () => {
-    database = await makeDatabase!();
+    scratch = await makeDatabase!();
+    database = { client: scratch.client, connection: scratch.connection };
   });
-  afterAll(() => {
+  afterAll(async () => {
+    await scratch?.drop();
     kubectl(cluster!, 'delete', 'deployment,service', '-n', 'shipyard-dev', '-l', `backstage.io/kubernetes-id=${entity}`, '--ignore-not-found');
   });
 

@@ -1,10 +1,10 @@
 import { mockCredentials, startTestBackend, TestDatabases } from '@backstage/backend-test-utils';
 import { ServiceSpec } from '@shipyard/backstage-plugin-common';
-import knexFactory from 'knex';
 import request from 'supertest';
 import { recoveryBackendFeatures, recoveryKnex, startCrashingBackend } from '../__testUtils__/crashingBackendProcess';
 import { kubeApi, kubectl, localCluster } from '../__testUtils__/localCluster';
 import { manualScheduler } from '../__testUtils__/manualScheduler';
+import { scratchDatabase, ScratchDatabase } from '../__testUtils__/scratchDatabase';
 
 /*
  * Auto-promotion end to end on the local control plane: a service with
@@ -137,17 +137,17 @@ onCluster('auto-promotion on the local control plane', () => {
 onCluster('auto-promotion across a backend killed mid-promotion (PostgreSQL)', () => {
   const entity = `auto-crash-${Math.random().toString(36).slice(2, 6)}`;
   const service = `/api/shipyard/services/component/default/${entity}`;
+  let scratch: ScratchDatabase;
   let database: { client: string; connection: string };
 
   beforeAll(async () => {
-    if (!postgres) throw new Error('BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING is not set');
-    const name = `shipyard_auto_${Date.now().toString(36)}`;
-    const admin = knexFactory({ client: 'pg', connection: postgres });
-    await admin.raw(`create database ${name}`);
-    await admin.destroy();
-    database = { client: 'pg', connection: `${postgres.replace(/\/$/, '')}/${name}` };
+    scratch = await scratchDatabase('pg', 'shipyard_auto', postgres);
+    database = { client: scratch.client, connection: scratch.connection };
   });
-  afterAll(() => cleanUp(entity));
+  afterAll(async () => {
+    await scratch?.drop();
+    cleanUp(entity);
+  });
 
   it('promotes exactly once after a restart', async () => {
     // The second apply of this backend is the auto-promotion's into staging: it dies right after the cluster took it.

@@ -921,7 +921,9 @@ describe('planPromotion', () => {
     });
   });
 
-  it('plans 2,000 env vars quickly', () => {
+  // How fast is bench/plan.bench.ts's (plan-2000-env); a timed assertion here
+  // would only measure how busy the machine running the tests is.
+  it('plans 2,000 env vars, each once', () => {
     const env = (prefix: string, count: number) =>
       Object.fromEntries(
         Array.from({ length: count }, (_, i) => [
@@ -941,12 +943,8 @@ describe('planPromotion', () => {
       source: { workspace: staging, version: 1, spec: source },
       target: { workspace: prod, version: 1, spec: target },
     });
-    planPromotion(planInput);
-    const start = performance.now();
     const plan = planPromotion(planInput);
-    const elapsed = performance.now() - start;
     expect(plan.changes).toHaveLength(2500 + 12);
-    expect(elapsed).toBeLessThan(500);
   });
 });
 
