@@ -60,12 +60,17 @@ describe('shipyard against a running backend', () => {
   let dir: string;
   let stop: () => Promise<void>;
 
-  beforeEach(async () => {
+  /** A backend on a fresh database; a test restarts it with `config` of its own. */
+  async function startBackend(config?: object) {
     const knex = await databases.init('SQLITE_3');
     gateway = new FakeClusterGateway();
-    const started = await startShipyard(knex, { gateway });
+    const started = await startShipyard(knex, { gateway, config });
     url = `http://localhost:${started.server.port()}`;
     stop = () => started.backend.stop();
+  }
+
+  beforeEach(async () => {
+    await startBackend();
     dir = await mkdtemp(join(tmpdir(), 'shipyard-cli-'));
   });
   afterEach(async () => {
@@ -244,6 +249,85 @@ describe('shipyard against a running backend', () => {
     const deployed = await shipyard(...args, '--allow-missing-references');
     expect(deployed).toMatchObject({ code: 0, stderr: '' });
     expect(deployed.stdout).toMatch(/v1 in dev \(cli\)/);
+  });
+
+  it('deploys and promotes into a frozen workspace only with --freeze-override and a reason', async () => {
+    await stop();
+    const yearEnd = {
+      name: 'year end',
+      start: '2000-01-01T00:00:00Z',
+      end: '2999-01-01T00:00:00Z',
+    };
+    await startBackend({
+      shipyard: {
+        workspaces: workspacesConfig.shipyard.workspaces.map(ws =>
+          ws.name === 'staging' ? { ...ws, freezes: [yearEnd] } : ws,
+        ),
+      },
+    });
+    await writeSpec('shipyard.yaml', spec('ghcr.io/acme/payments:1.0.0'));
+    const deployTo = (workspace: string, ...more: string[]) =>
+      shipyard('deploy', ...PAYMENTS, '--workspace', workspace, ...more);
+
+    const frozen = await deployTo('staging');
+    expect(frozen.code).toBe(3);
+    expect(frozen.stderr).toMatch(
+      /^error: 409 Conflict: staging is frozen \('year end'\) until 2999-01-01T00:00:00\.000Z; a deploy needs freezeOverride/,
+    );
+    const blank = await deployTo('staging', '--freeze-override', ' ');
+    expect(blank).toMatchObject({
+      code: 2,
+      stderr:
+        'error: --freeze-override: give the reason, e.g. --freeze-override "hotfix for INC-42"\n',
+    });
+    const overridden = await deployTo(
+      'staging',
+      '--freeze-override',
+      'hotfix for INC-42',
+    );
+    expect(overridden).toMatchObject({ code: 0, stderr: '' });
+    expect(overridden.stdout).toMatch(/v1 in staging \(cli\)/);
+
+    expect((await deployTo('dev', '--wait')).code).toBe(0);
+    const promoteToStaging = (...more: string[]) =>
+      shipyard(
+        'promote',
+        ...PAYMENTS,
+        '--from',
+        'dev',
+        '--to',
+        'staging',
+        ...more,
+      );
+    const blocked = await promoteToStaging();
+    expect(blocked.code).toBe(1);
+    expect(blocked.stdout).toContain(
+      "Blockers:\n  staging is frozen ('year end') until 2999-01-01T00:00:00.000Z\n",
+    );
+    const promoted = await promoteToStaging(
+      '--freeze-override',
+      'INC-42 follow-up',
+    );
+    expect(promoted.code).toBe(0);
+    expect(promoted.stdout).not.toMatch(/Blockers:/);
+    expect(promoted.stdout).toContain(
+      'Overridden:\n  staging is frozen (\'year end\') until 2999-01-01T00:00:00.000Z: --freeze-override "INC-42 follow-up"\n',
+    );
+    const history = JSON.parse(
+      (
+        await shipyard(
+          'history',
+          ...PAYMENTS,
+          '--workspace',
+          'staging',
+          '--json',
+        )
+      ).stdout,
+    );
+    expect(history.items.map((v: any) => [v.number, v.origin.type])).toEqual([
+      [2, 'promotion'],
+      [1, 'cli'],
+    ]);
   });
 
   it('exits 3 on a 409, with the backend’s reason', async () => {

@@ -5,6 +5,7 @@ import {
   parseEnvInputs,
   parseRollbackTarget,
   parseServiceRef,
+  requiredText,
 } from './lib/args';
 import { createShipyardClient, resolveConnection } from './lib/client';
 import { describeError, ExitCode } from './lib/errors';
@@ -113,6 +114,11 @@ Exit codes: 0 success; 1 failed (a failed rollout, a plan with blockers, a refus
       '--expect-current <n>',
       'refuse (409) unless vN is the current version',
     );
+  const freezeOverrideOption = (what: string) =>
+    new Option(
+      '--freeze-override <reason>',
+      `${what} during a freeze window, saying why (audited); needs the shipyard.freeze.override permission`,
+    );
 
   program
     .command('deploy')
@@ -132,12 +138,17 @@ Exit codes: 0 success; 1 failed (a failed rollout, a plan with blockers, a refus
       '--allow-missing-references',
       'deploy although Secret or ConfigMap keys the spec reads are missing in the namespace (otherwise refused, naming each)',
     )
+    .addOption(freezeOverrideOption('deploy'))
     .option('--wait', WAIT_HELP)
     .addOption(timeoutOption())
     .action(async (opts, command: Command) => {
       setExitCode(
         await deploy(contextOf(command), {
           allowMissingReferences: opts.allowMissingReferences === true,
+          freezeOverride: requiredText(
+            opts.freezeOverride,
+            '--freeze-override',
+          ),
           service: parseServiceRef(opts.service),
           workspace: opts.workspace,
           file: opts.file,
@@ -222,6 +233,7 @@ Exit codes: 0 success; 1 failed (a failed rollout, a plan with blockers, a refus
       collect,
     )
     .option('--reason <text>', 'why: shown in the history and the audit log')
+    .addOption(freezeOverrideOption('promote'))
     .option(
       '--plan-only',
       'print the plan and stop; exit non-zero if it has blockers',
@@ -238,6 +250,10 @@ Exit codes: 0 success; 1 failed (a failed rollout, a plan with blockers, a refus
           sourceVersion: optionalCount(opts.sourceVersion, '--source-version'),
           env: parseEnvInputs(opts.setEnv ?? [], opts.setEnvSecret ?? []),
           reason: opts.reason,
+          freezeOverride: requiredText(
+            opts.freezeOverride,
+            '--freeze-override',
+          ),
           planOnly: opts.planOnly,
           json: opts.json,
           wait: opts.wait,

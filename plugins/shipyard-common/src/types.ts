@@ -531,6 +531,13 @@ export interface DeployRequest {
   origin?: 'deploy' | 'edit' | 'scaffolder' | 'cli' | 'assistant';
   /** Deploy although Secret or ConfigMap keys the spec references are missing in the namespace (otherwise 409 naming each). */
   allowMissingReferences?: boolean;
+  /** Deploy during a freeze window of the workspace (otherwise 409): needs `shipyard.freeze.override`. */
+  freezeOverride?: FreezeOverride;
+}
+
+/** Going ahead during a freeze window, and why: the reason is required and audited. @public */
+export interface FreezeOverride {
+  reason: string;
 }
 
 /**
@@ -576,6 +583,8 @@ export interface PromotionPlanRequest {
 export interface PromotionExecuteRequest extends PromotionPlanRequest {
   planHash: string;
   reason?: string;
+  /** Promote during a freeze window of the target (otherwise 409): needs `shipyard.freeze.override`. */
+  freezeOverride?: FreezeOverride;
 }
 
 /** One problem found in a spec: a dotted field path (`ports[0].port`) and what is wrong. @public */

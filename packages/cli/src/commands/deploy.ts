@@ -23,6 +23,8 @@ export interface DeployOptions extends WaitOptions {
   expectCurrent?: number;
   /** Deploy although referenced Secret or ConfigMap keys are missing in the namespace. */
   allowMissingReferences?: boolean;
+  /** Why to deploy during a freeze of the workspace (`--freeze-override`); audited. */
+  freezeOverride?: string;
 }
 
 /** Validates the spec file locally, then deploys it as the next version, origin `cli`. */
@@ -47,6 +49,9 @@ export async function deploy(
       origin: 'cli',
       ...(options.allowMissingReferences
         ? { allowMissingReferences: true }
+        : {}),
+      ...(options.freezeOverride !== undefined
+        ? { freezeOverride: { reason: options.freezeOverride } }
         : {}),
     },
   );

@@ -19,6 +19,8 @@ export interface PromoteOptions extends WaitOptions {
   /** Values for env keys the plan needs input for (`--set-env`, `--set-env-secret`). */
   env: Record<string, EnvValue>;
   reason?: string;
+  /** Why to promote during a freeze of the target (`--freeze-override`); audited. */
+  freezeOverride?: string;
   planOnly?: boolean;
   json?: boolean;
 }
@@ -36,11 +38,29 @@ export async function promote(
     target: options.to,
     sourceVersion: options.sourceVersion,
   });
-  const unresolved = unresolvedPromotionBlockers(plan, { env: options.env });
+  const freezeOverride =
+    options.freezeOverride !== undefined
+      ? { reason: options.freezeOverride }
+      : undefined;
+  const unresolved = unresolvedPromotionBlockers(plan, {
+    env: options.env,
+    freezeOverride,
+  });
+  // A freeze is the one blocker a reason passes, for a caller holding shipyard.freeze.override.
+  const overridden = plan.blockers.filter(
+    b => b.code === 'freeze' && !unresolved.includes(b),
+  );
   context.print(
     options.json
       ? JSON.stringify(plan, null, 2)
-      : `${formatPlan(plan, { env: options.env, blockers: unresolved })}\n`,
+      : `${formatPlan(plan, {
+          env: options.env,
+          blockers: unresolved,
+          overridden: overridden.map(
+            b =>
+              `${issueText(b)}: --freeze-override "${options.freezeOverride}"`,
+          ),
+        })}\n`,
   );
   if (unresolved.length) {
     throw new CliError(
@@ -63,6 +83,7 @@ export async function promote(
     planHash: plan.planHash,
     inputs,
     reason: options.reason,
+    ...(freezeOverride ? { freezeOverride } : {}),
   });
   return settleVersion(context, version, options);
 }

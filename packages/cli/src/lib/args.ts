@@ -70,6 +70,26 @@ export function parseCount(text: string, flag: string, min = 1): number {
 }
 
 /**
+ * An option whose value is a reason, such as `--freeze-override`: absent
+ * stays absent, blank is refused here instead of by the backend.
+ */
+export function requiredText(
+  text: string | undefined,
+  flag: string,
+): string | undefined {
+  if (text === undefined) {
+    return undefined;
+  }
+  if (text.trim() === '') {
+    throw new CliError(
+      `${flag}: give the reason, e.g. ${flag} "hotfix for INC-42"`,
+      ExitCode.BadInput,
+    );
+  }
+  return text.trim();
+}
+
+/**
  * Parses `--set-env KEY=value` (literal values) and
  * `--set-env-secret KEY=secret-name:key` (a reference to a Secret in the
  * target namespace) into a promotion's `inputs.env`.

@@ -96,11 +96,16 @@ const ACTION_LABELS: Record<PlanChange['action'], string> = {
 /**
  * A promotion plan as the Promote tab shows it: changes, blockers, warnings,
  * checklist. Keys in `given` are shown as answered, their literal values
- * hidden since they may be secrets; blockers are the ones still open.
+ * hidden since they may be secrets; blockers are the ones still open, and
+ * `overridden` the ones the caller goes past (a freeze, with a reason).
  */
 export function formatPlan(
   plan: PromotionPlan,
-  given: { env: Record<string, EnvValue>; blockers: PlanIssue[] } = {
+  given: {
+    env: Record<string, EnvValue>;
+    blockers: PlanIssue[];
+    overridden?: string[];
+  } = {
     env: {},
     blockers: plan.blockers,
   },
@@ -142,6 +147,9 @@ export function formatPlan(
       'Blockers:',
       ...given.blockers.map(b => `  ${issueText(b)}`),
     );
+  }
+  if (given.overridden?.length) {
+    lines.push('', 'Overridden:', ...given.overridden.map(text => `  ${text}`));
   }
   if (plan.warnings.length) {
     lines.push('', 'Warnings:', ...plan.warnings.map(w => `  ${issueText(w)}`));

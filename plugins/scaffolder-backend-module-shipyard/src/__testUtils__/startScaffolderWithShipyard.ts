@@ -129,11 +129,16 @@ export async function startScaffolderWithShipyard(
     templates?: Entity[];
     /** Served by the catalog once the Location named here is refreshed: the demo's local catalog. */
     localCatalog?: { directory: string; location: string };
+    /** Freeze windows by workspace name (`shipyard.workspaces[].freezes`). */
+    freezes?: Record<string, object[]>;
   } = {},
 ): Promise<ScaffolderWithShipyard> {
   const gateway = new FakeClusterGateway();
   const config: any = JSON.parse(JSON.stringify(workspacesConfig));
-  for (const ws of config.shipyard.workspaces) ws.cluster = 'test';
+  for (const ws of config.shipyard.workspaces) {
+    ws.cluster = 'test';
+    if (options.freezes?.[ws.name]) ws.freezes = options.freezes[ws.name];
+  }
   config.shipyard.rolloutPollMilliseconds = 5;
   if (options.localCatalog) {
     config.shipyard.scaffolder = { localCatalog: options.localCatalog };

@@ -15,6 +15,7 @@ import {
   describeVersion,
   followVersion,
 } from './followVersion';
+import { freezeOverrideInput } from './freezeOverrideInput';
 import { logChanges } from './logChanges';
 import { readSpecFile } from './readSpecFile';
 import { normalizeServiceRef, versionsTabUrl } from './serviceRef';
@@ -66,6 +67,7 @@ export function createShipyardDeployAction(options: ShipyardActionsOptions) {
             .describe(
               'Deploy although Secret or ConfigMap keys the spec reads are missing in the namespace; otherwise the step fails naming each',
             ),
+        freezeOverride: freezeOverrideInput('Deploy'),
         wait: z =>
           z
             .boolean()
@@ -147,6 +149,9 @@ export function createShipyardDeployAction(options: ShipyardActionsOptions) {
               origin: 'scaffolder',
               ...(ctx.input.allowMissingReferences
                 ? { allowMissingReferences: true }
+                : {}),
+              ...(ctx.input.freezeOverride
+                ? { freezeOverride: ctx.input.freezeOverride }
                 : {}),
             }),
           )) as unknown as JsonObject,

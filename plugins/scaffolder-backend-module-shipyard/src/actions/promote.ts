@@ -14,6 +14,7 @@ import {
   describeVersion,
   followVersion,
 } from './followVersion';
+import { freezeOverrideInput } from './freezeOverrideInput';
 import { logPlan } from './logChanges';
 import { examples } from './promote.examples';
 import { normalizeServiceRef, versionsTabUrl } from './serviceRef';
@@ -87,6 +88,7 @@ export function createShipyardPromoteAction(options: ShipyardActionsOptions) {
             .describe("Answers to the plan's needs-input fields"),
         reason: z =>
           z.string().optional().describe('Why: shown in the version history'),
+        freezeOverride: freezeOverrideInput('Promote'),
         wait: z =>
           z
             .boolean()
@@ -134,7 +136,7 @@ export function createShipyardPromoteAction(options: ShipyardActionsOptions) {
     },
     async handler(ctx) {
       const entityRef = normalizeServiceRef(ctx.input.entityRef);
-      const { source, target, reason, wait } = ctx.input;
+      const { source, target, reason, wait, freezeOverride } = ctx.input;
       const inputs = ctx.input.inputs as PromoteInputs | undefined;
       const client = shipyardClientFor(options, ctx);
       const url = versionsTabUrl(config, entityRef, target);
@@ -144,7 +146,10 @@ export function createShipyardPromoteAction(options: ShipyardActionsOptions) {
       );
       logPlan(ctx.logger, plan);
       ctx.output('plan', plan as unknown as JsonObject);
-      const unresolved = unresolvedPromotionBlockers(plan, inputs);
+      const unresolved = unresolvedPromotionBlockers(plan, {
+        ...inputs,
+        freezeOverride,
+      });
 
       if (ctx.isDryRun || ctx.input.planOnly) {
         const state = await workspaceState(client, entityRef, target);
@@ -175,6 +180,7 @@ export function createShipyardPromoteAction(options: ShipyardActionsOptions) {
               planHash: ctx.input.planHash ?? plan.planHash,
               ...(inputs ? { inputs } : {}),
               reason,
+              ...(freezeOverride ? { freezeOverride } : {}),
             }),
           )) as unknown as JsonObject,
       })) as unknown as Version;

@@ -1,7 +1,15 @@
 import { ActionsRegistryService } from '@backstage/backend-plugin-api/alpha';
 import { ShipyardService } from '../service/ShipyardService';
 import { callService, requireUserCaller } from './callService';
-import { entityRefInput, messageInput, versionNumberInput, versionOutput, waitInput, workspaceInput } from './schemas';
+import {
+  entityRefInput,
+  freezeOverrideInput,
+  messageInput,
+  versionNumberInput,
+  versionOutput,
+  waitInput,
+  workspaceInput,
+} from './schemas';
 
 /** Registers `shipyard:deploy`: a spec deployed as the next version, with origin `assistant`. */
 export function createDeployAction(options: { actionsRegistry: ActionsRegistryService; service: ShipyardService }) {
@@ -33,6 +41,7 @@ The version is recorded with origin "assistant" and the caller as its author. Ru
             .describe(
               'Deploy although Secret or ConfigMap keys the spec reads are missing in the namespace (refused otherwise, naming each); ask the user first',
             ),
+          freezeOverride: freezeOverrideInput(z, 'Deploy'),
           wait: waitInput(z),
         }),
       output: z =>
@@ -55,6 +64,7 @@ The version is recorded with origin "assistant" and the caller as its author. Ru
             expectedCurrentVersion: input.expectedCurrentVersion,
             origin: 'assistant',
             allowMissingReferences: input.allowMissingReferences,
+            freezeOverride: input.freezeOverride,
             wait: input.wait,
           },
           { credentials },

@@ -4,6 +4,7 @@ import { callService, requireUserCaller } from './callService';
 import {
   entityRefInput,
   envValueInput,
+  freezeOverrideInput,
   messageInput,
   text,
   versionNumberInput,
@@ -50,6 +51,7 @@ Runs with the caller's permissions; promoting into a protected workspace (usuall
             .strict()
             .optional(),
           reason: messageInput(z, 'Why: recorded with the new version'),
+          freezeOverride: freezeOverrideInput(z, 'Promote'),
           wait: waitInput(z),
         }),
       output: z => versionOutput(z),
@@ -66,6 +68,7 @@ Runs with the caller's permissions; promoting into a protected workspace (usuall
             sourceVersion: input.sourceVersion,
             inputs: input.inputs,
             reason: input.reason,
+            freezeOverride: input.freezeOverride,
             wait: input.wait,
           },
           { credentials },

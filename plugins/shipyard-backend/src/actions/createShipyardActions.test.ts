@@ -12,6 +12,18 @@ const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 const alice = mockCredentials.user.header('user:default/alice');
 const ACTIONS = '/api/shipyard/.backstage/actions/v1/actions';
 const PAYMENTS = 'component:default/payments';
+/** A service without a workspaces annotation, so it may use the frozen workspace too. */
+const LEDGER = 'component:default/ledger';
+const YEAR_END = { name: 'year end', start: '2000-01-01T00:00:00Z', end: '2999-01-01T00:00:00Z' };
+const config = {
+  shipyard: {
+    workspaces: [
+      ...workspacesConfig.shipyard.workspaces,
+      { name: 'frozen', environment: 'staging', namespace: 'shipyard-frozen', freezes: [YEAR_END] },
+    ],
+  },
+  backend: { actions: { pluginSources: ['shipyard'] } },
+};
 
 describe('createShipyardActions through the actions registry', () => {
   let knex: Knex;
@@ -39,7 +51,7 @@ describe('createShipyardActions through the actions registry', () => {
     });
     const started = await startShipyard(knex, {
       gateway,
-      config: { ...workspacesConfig, backend: { actions: { pluginSources: ['shipyard'] } } },
+      config,
       policy: name => (denied.has(name) ? AuthorizeResult.DENY : AuthorizeResult.ALLOW),
       features: [auditor.factory],
     });
@@ -223,6 +235,40 @@ describe('createShipyardActions through the actions registry', () => {
       message: 'release',
     });
     expect(done.body.output.spec.env.NEW_KEY).toEqual({ secretKeyRef: { name: 'payments-staging', key: 'new-key' } });
+  });
+
+  it('deploys and promotes into a frozen workspace only with a freeze override, its reason audited', async () => {
+    const FROZEN = "frozen is frozen ('year end') until 2999-01-01T00:00:00.000Z";
+    const refused = await invoke('deploy', { entityRef: LEDGER, workspace: 'frozen', spec: baseSpec });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toContain(`${FROZEN}; a deploy needs freezeOverride`);
+    const blank = await invoke('deploy', { entityRef: LEDGER, workspace: 'frozen', spec: baseSpec, freezeOverride: { reason: '' } });
+    expect(blank.status).toBe(400);
+    expect(blank.body.error.message).toMatch(/freezeOverride/);
+    denied.add('shipyard.freeze.override');
+    const forbidden = await invoke('deploy', { entityRef: LEDGER, workspace: 'frozen', spec: baseSpec, freezeOverride: { reason: 'INC-42' } });
+    expect(forbidden.status).toBe(403);
+    expect(await versionCount()).toBe(0);
+    denied.clear();
+
+    const deployed = await invoke('deploy', { entityRef: LEDGER, workspace: 'frozen', spec: baseSpec, freezeOverride: { reason: 'hotfix for INC-42' } });
+    expect(deployed.body.error).toBeUndefined();
+    expect(deployed.body.output).toMatchObject({ workspace: 'frozen', number: 1, origin: { type: 'assistant' } });
+
+    await invoke('deploy', { entityRef: LEDGER, workspace: 'dev', spec: { ...baseSpec, image: 'ghcr.io/acme/payments:1.1.0' } });
+    const plan = await invoke('plan-promotion', { entityRef: LEDGER, source: 'dev', target: 'frozen' });
+    expect(plan.body.output.blockers).toEqual([{ code: 'freeze', message: FROZEN }]);
+    const promote = (extra: object) =>
+      invoke('promote', { entityRef: LEDGER, source: 'dev', target: 'frozen', planHash: plan.body.output.planHash, ...extra });
+    expect((await promote({})).status).toBe(409);
+    const promoted = await promote({ freezeOverride: { reason: 'INC-42 follow-up' } });
+    expect(promoted.body.error).toBeUndefined();
+    expect(promoted.body.output).toMatchObject({ workspace: 'frozen', number: 2, origin: { type: 'promotion', workspace: 'dev', version: 1 } });
+    const overrides = events.filter(e => e.eventId === 'freeze-override' && e.outcome && 'success' in e.outcome);
+    expect(overrides.map(e => [e.meta.operation, e.meta.reason])).toEqual([
+      ['deploy', 'hotfix for INC-42'],
+      ['promotion', 'INC-42 follow-up'],
+    ]);
   });
 
   it('rolls back to an earlier version as a new version', async () => {

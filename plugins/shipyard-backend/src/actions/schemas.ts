@@ -36,6 +36,16 @@ export const versionNumberInput = (z: Z, description: string) =>
 
 export const messageInput = (z: Z, description: string) => text(z, 4000).optional().describe(description);
 
+/** Going ahead during a freeze window: only when the user asks for it, in their words. */
+export const freezeOverrideInput = (z: Z, operation: 'Deploy' | 'Promote') =>
+  z
+    .object({ reason: text(z, 4000, 1).describe("The user's reason, e.g. \"hotfix for INC-42\" (audited)") })
+    .strict()
+    .optional()
+    .describe(
+      `${operation} during a freeze window of the ${operation === 'Deploy' ? 'workspace' : 'target'}, which is otherwise refused (409). Only when the user explicitly asks to go ahead during the freeze and gives the reason; needs the shipyard.freeze.override permission`,
+    );
+
 export const waitInput = (z: Z) =>
   z
     .boolean()

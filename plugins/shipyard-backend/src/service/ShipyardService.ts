@@ -9,6 +9,7 @@ import {
   entityRefToPath,
   checkSpecForWorkspace,
   DeployPreflight,
+  FreezeOverride,
   diffSpecs,
   KubernetesObject,
   Lease,
@@ -86,11 +87,6 @@ export interface DeployRequest {
   wait?: boolean;
   /** Deploy during a freeze of the workspace: needs `shipyard.freeze.override`; the reason is audited. */
   freezeOverride?: FreezeOverride;
-}
-
-/** Going ahead during a freeze window, and why. @public */
-export interface FreezeOverride {
-  reason: string;
 }
 
 /** A rollback request. @public */

@@ -82,4 +82,26 @@ describe('unresolvedPromotionBlockers', () => {
       }),
     ).toEqual([replicas]);
   });
+
+  it('passes a freeze only with a freeze override that gives a reason', () => {
+    const freeze = {
+      code: 'freeze',
+      message: "prod is frozen ('year end') until 2027-01-02T00:00:00.000Z",
+    };
+    const blockers = plan([freeze, needsInput('FLAGS_URL')]);
+    expect(unresolvedPromotionBlockers(blockers)).toEqual([
+      freeze,
+      needsInput('FLAGS_URL'),
+    ]);
+    expect(
+      unresolvedPromotionBlockers(blockers, {
+        freezeOverride: { reason: ' ' },
+      }),
+    ).toEqual([freeze, needsInput('FLAGS_URL')]);
+    expect(
+      unresolvedPromotionBlockers(blockers, {
+        freezeOverride: { reason: 'INC-42' },
+      }),
+    ).toEqual([needsInput('FLAGS_URL')]);
+  });
 });

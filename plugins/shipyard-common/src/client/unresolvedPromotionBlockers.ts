@@ -1,4 +1,9 @@
-import type { PlanIssue, PromotionInputs, PromotionPlan } from '../types';
+import type {
+  FreezeOverride,
+  PlanIssue,
+  PromotionInputs,
+  PromotionPlan,
+} from '../types';
 
 /**
  * The blockers of a promotion plan that the inputs a caller is about to send
@@ -6,16 +11,25 @@ import type { PlanIssue, PromotionInputs, PromotionPlan } from '../types';
  * all: an `env-needs-input` blocker is resolved by a value in `inputs.env`,
  * another needs-input blocker by one in `inputs.values` under its path
  * (DESIGN §11), and an env value the plan does not ask for is a blocker of
- * its own (`unexpected-input`). The backend checks the same again.
+ * its own (`unexpected-input`). A `freeze` blocker is passed by a
+ * `freezeOverride` with a reason, which the backend accepts only from a
+ * caller holding `shipyard.freeze.override`. The backend checks the same again.
  * @public
  */
 export function unresolvedPromotionBlockers(
   plan: PromotionPlan,
-  inputs: PromotionInputs & { values?: Record<string, unknown> } = {},
+  inputs: PromotionInputs & {
+    values?: Record<string, unknown>;
+    freezeOverride?: FreezeOverride;
+  } = {},
 ): PlanIssue[] {
   const env = inputs.env ?? {};
   const values = inputs.values ?? {};
+  const overridingFreeze = Boolean(inputs.freezeOverride?.reason?.trim());
   const open = plan.blockers.filter(({ code, path }) => {
+    if (code === 'freeze' && overridingFreeze) {
+      return false;
+    }
     if (!path || !code.endsWith('needs-input')) {
       return true;
     }
