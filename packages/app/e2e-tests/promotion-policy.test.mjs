@@ -158,6 +158,41 @@ describe('Promotion along the catalog path', { skip: missing }, () => {
   );
 
   it(
+    'deploys into the frozen workspace from the Versions tab only with a reason, which the backend takes as the freeze override',
+    { timeout: 120_000 },
+    async () => {
+      const before = await api.workspace(TRAIN, 'frozen');
+      const next = (before?.latestVersion?.number ?? 0) + 1;
+      await page.goto(entityTab(TRAIN, 'versions', '?workspace=frozen'));
+      await page
+        .getByRole('button', {
+          name: before?.currentVersion ? 'Edit and deploy' : 'Deploy first version',
+        })
+        .click();
+      const dialog = page.getByRole('dialog', { name: 'Edit and deploy to frozen' });
+      const deploy = dialog.getByRole('button', { name: 'Deploy to frozen' });
+      await deploy.waitFor();
+      assert.equal(await deploy.isDisabled(), true);
+      const reason = dialog.getByRole('textbox', {
+        name: "Reason to deploy during the freeze 'e2e freeze'",
+      });
+      await waitForText(
+        page.locator(`#${await reason.getAttribute('aria-describedby')}`),
+        /^frozen is frozen \('e2e freeze'\) until .*2099.*\. You may go ahead; the reason is audited\.$/,
+      );
+      await reason.fill('e2e: hotfix during the freeze');
+      assert.equal(await deploy.isDisabled(), false);
+      await screenshot(dialog, 'deploy-frozen.png');
+      await deploy.click();
+      await dialog.waitFor({ state: 'detached' });
+      const after = await api.workspace(TRAIN, 'frozen');
+      assert.equal(after.latestVersion.number, next);
+      assert.deepEqual(after.latestVersion.origin, { type: 'edit' });
+      assert.equal(after.latestVersion.status, 'recorded');
+    },
+  );
+
+  it(
     'lets the signed-in user approve a promotion request another principal made, on the approvals page',
     { timeout: ROLLOUT_TIMEOUT_MS + 60_000 },
     async () => {

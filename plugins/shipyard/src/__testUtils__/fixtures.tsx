@@ -7,6 +7,7 @@ import {
   renderInTestApp,
 } from '@backstage/test-utils';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { permissionApiRef } from '@backstage/plugin-permission-react';
 import type {
   PromotionPlan,
@@ -236,6 +237,19 @@ export function withDefaults(
   return [
     ...defaults.filter(([ref]) => !more.some(([other]) => other.id === ref.id)),
     ...more,
+  ];
+}
+
+/** The permission API denying the named permissions and allowing the rest, for `renderForEntity`'s `apis`. */
+export function permissionsDenying(...names: string[]): [ApiRef<any>, any] {
+  return [
+    permissionApiRef,
+    mockApis.permission({
+      authorize: req =>
+        names.includes(req.permission.name)
+          ? AuthorizeResult.DENY
+          : AuthorizeResult.ALLOW,
+    }),
   ];
 }
 

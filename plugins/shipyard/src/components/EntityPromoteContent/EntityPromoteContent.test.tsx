@@ -9,6 +9,7 @@ import {
   entity,
   mockShipyardApi,
   plan,
+  permissionsDenying,
   renderForEntity,
   responseError,
   SIGNED_IN_USER,
@@ -1032,17 +1033,7 @@ describe('the pipeline of the catalog path', () => {
       }),
     );
     const { unmount } = await renderForEntity(<EntityPromoteContent />, api, {
-      apis: [
-        [
-          permissionApiRef,
-          mockApis.permission({
-            authorize: req =>
-              req.permission.name === 'shipyard.freeze.override'
-                ? AuthorizeResult.DENY
-                : AuthorizeResult.ALLOW,
-          }),
-        ],
-      ],
+      apis: [permissionsDenying('shipyard.freeze.override')],
     });
     const toProd = await screen.findByRole('button', {
       name: 'Promote v7 to prod',

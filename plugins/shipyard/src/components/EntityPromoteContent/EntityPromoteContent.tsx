@@ -63,7 +63,9 @@ import { useInputChecks } from './useInputChecks';
 import { useShipyardPermissions } from '../../hooks/useShipyardPermissions';
 import { APPROVALS_PATH } from '../../routes';
 import { authorName } from '../shared/authorName';
-import { freezeText, orderedSteps, stepState } from './promotionSteps';
+import { FreezeReasonField } from '../shared/FreezeReasonField';
+import { freezeText } from '../shared/freezeText';
+import { orderedSteps, stepState } from './promotionSteps';
 
 /** The first step of the path whose source has something to promote. */
 export function defaultStep(
@@ -720,19 +722,13 @@ function PromotionWorkbench(props: {
                 }
               />
               {targetFreeze && may.freezeOverride && (
-                <TextField
+                <FreezeReasonField
                   id="shipyard-promote-freeze-reason"
-                  label={`Reason to promote during the freeze '${targetFreeze.name}'`}
-                  helperText={`${freezeText(
-                    target,
-                    targetFreeze,
-                  )}. You may go ahead; the reason is audited.`}
+                  operation="promote"
+                  workspace={target}
+                  freeze={targetFreeze}
                   value={freezeReason}
-                  onChange={e => setFreezeReason(e.target.value)}
-                  variant="outlined"
-                  size="small"
-                  fullWidth
-                  required
+                  onChange={setFreezeReason}
                 />
               )}
               {approvals > 0 && (

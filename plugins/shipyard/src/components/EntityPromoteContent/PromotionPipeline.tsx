@@ -15,7 +15,8 @@ import { leaseShortText } from '../shared/leaseWords';
 import { RelativeTime } from '../shared/RelativeTime';
 import { useSignedInUser } from '../shared/WorkspaceNotices';
 import { driftLabel, WorkspaceHealth } from '../shared/WorkspaceHealth';
-import { freezeText, pendingInto, StepState } from './promotionSteps';
+import { freezeText } from '../shared/freezeText';
+import { pendingInto, StepState } from './promotionSteps';
 
 const AUTO_RESULTS: Record<string, string> = {
   running: 'running',

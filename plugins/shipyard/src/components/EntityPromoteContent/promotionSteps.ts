@@ -8,7 +8,7 @@ import type {
 } from '@shipyard/backstage-plugin-common';
 import type { ShipyardPermissions } from '../../hooks/useShipyardPermissions';
 import { authorName } from '../shared/authorName';
-import { formatAbsolute } from '../shared/RelativeTime';
+import { freezeText } from '../shared/freezeText';
 import { statusLabel } from '../shared/VersionStatus';
 
 /** What a step of the promotion path allows now, for the signed-in user. */
@@ -19,13 +19,6 @@ export interface StepState extends PromotionStep {
   overridableFreeze?: ActiveFreeze;
   /** Approvals a promotion into the target needs; it becomes a request. */
   approvals?: number;
-}
-
-/** `prod is frozen ('year end') until 31 Dec 2026, 18:00`. */
-export function freezeText(workspace: string, freeze: ActiveFreeze): string {
-  return `${workspace} is frozen ('${freeze.name}') until ${formatAbsolute(
-    freeze.end,
-  )}`;
 }
 
 /** `Rejected by ana: broke checkout` (naming where, when it was made on another version with the same spec). */

@@ -17,6 +17,7 @@ import {
   diffSpecs,
   parseSpecYamlWithLines,
   stringifySpec,
+  type ActiveFreeze,
   type ServiceSpec,
   type Version,
 } from '@shipyard/backstage-plugin-common';
@@ -24,6 +25,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { FormEvent, useMemo, useRef, useState } from 'react';
 import { shipyardApiRef } from '../../api';
 import { useServiceStatusStore } from '../../hooks/useServiceWorkspaces';
+import { useShipyardPermissions } from '../../hooks/useShipyardPermissions';
 import {
   isBusy,
   isConflict,
@@ -31,6 +33,8 @@ import {
   messageOf,
   missingReferencesOf,
 } from '../../api/errors';
+import { FreezeReasonField } from '../shared/FreezeReasonField';
+import { freezeText } from '../shared/freezeText';
 import { SpecChangesTable } from '../shared/SpecChangesTable';
 import { DeployPreflightNotes } from './DeployPreflightNotes';
 import { DraftSpec, SpecForm } from './SpecForm';
@@ -83,6 +87,8 @@ export function EditDeployDialog(props: {
   current?: Version;
   /** Edit from this version's spec instead of the current one's; the deploy still replaces the current version. */
   startFrom?: Version;
+  /** The workspace's freeze window in force: deploying needs shipyard.freeze.override and a reason. */
+  freeze?: ActiveFreeze;
   onClose: () => void;
   onDeployed: (version: Version) => void;
 }) {
@@ -98,6 +104,12 @@ export function EditDeployDialog(props: {
   );
   const editor = useRef<SpecYamlEditorHandle>(null);
   const [message, setMessage] = useState('');
+  const { freeze } = props;
+  const may = useShipyardPermissions(entityRef);
+  const [freezeReason, setFreezeReason] = useState('');
+  // During a freeze only a reason (and the permission) lets the deploy through.
+  const frozenShut =
+    !!freeze && (!may.freezeOverride || freezeReason.trim() === '');
   const [submitting, setSubmitting] = useState(false);
   // References the backend found missing in the namespace, for the text they were found in.
   const [missing, setMissing] = useState<{
@@ -150,6 +162,9 @@ export function EditDeployDialog(props: {
           expectedCurrentVersion: base?.number ?? 0,
           origin: 'edit',
           ...(allowMissingReferences ? { allowMissingReferences } : {}),
+          ...(freeze
+            ? { freezeOverride: { reason: freezeReason.trim() } }
+            : {}),
         }),
       );
       texts.remember(version, text);
@@ -193,7 +208,9 @@ export function EditDeployDialog(props: {
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
-    deploy(knowinglyMissing);
+    if (!frozenShut) {
+      deploy(knowinglyMissing);
+    }
   };
 
   const reload = () => {
@@ -345,6 +362,26 @@ export function EditDeployDialog(props: {
                   preflight={preflight}
                 />
               )}
+              {freeze && (
+                <Box mt={2}>
+                  {may.freezeOverride ? (
+                    <FreezeReasonField
+                      id="shipyard-edit-freeze-reason"
+                      operation="deploy"
+                      workspace={workspace}
+                      freeze={freeze}
+                      value={freezeReason}
+                      onChange={setFreezeReason}
+                    />
+                  ) : (
+                    <Alert severity="warning">
+                      {freezeText(workspace, freeze)}. Deploying needs the
+                      shipyard.freeze.override permission; rollbacks are
+                      allowed.
+                    </Alert>
+                  )}
+                </Box>
+              )}
               <Box mt={2}>
                 <TextField
                   id="shipyard-edit-message"
@@ -369,7 +406,7 @@ export function EditDeployDialog(props: {
                     color="inherit"
                     size="small"
                     onClick={() => deploy(true)}
-                    disabled={submitting}
+                    disabled={submitting || frozenShut}
                   >
                     Deploy anyway
                   </Button>
@@ -406,7 +443,7 @@ export function EditDeployDialog(props: {
             type="submit"
             color="primary"
             variant="contained"
-            disabled={!parsed.success || submitting || !!conflict}
+            disabled={!parsed.success || submitting || !!conflict || frozenShut}
           >
             {deployLabel}
           </Button>

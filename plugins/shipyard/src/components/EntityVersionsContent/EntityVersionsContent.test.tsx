@@ -1,12 +1,10 @@
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { permissionApiRef } from '@backstage/plugin-permission-react';
-import { mockApis } from '@backstage/test-utils';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { shipyardLeaseReleasePermission } from '@shipyard/backstage-plugin-common';
 import {
   ENTITY_REF,
   mockShipyardApi,
+  permissionsDenying,
   renderForEntity,
   responseError,
   SIGNED_IN_USER,
@@ -1029,6 +1027,81 @@ describe('EditDeployDialog (from the Versions tab)', () => {
     );
   });
 
+  describe('during a freeze of the workspace', () => {
+    const yearEnd = {
+      name: 'year end',
+      start: '2026-12-24T00:00:00.000Z',
+      end: '2999-01-02T00:00:00.000Z',
+    };
+    const frozenDev = () => {
+      const api = devWithHistory();
+      api.getServiceWorkspaces.mockResolvedValue([
+        state('dev', {
+          currentVersion: v3,
+          latestVersion: v3,
+          versionCount: 3,
+          freeze: yearEnd,
+        }),
+      ]);
+      return api;
+    };
+
+    it('deploys only with a reason, sent as the freeze override', async () => {
+      const { api, dialog } = await openEditor(frozenDev());
+      api.deploy.mockResolvedValue(version(4, { origin: { type: 'edit' } }));
+      const deployButton = within(dialog).getByRole('button', {
+        name: 'Deploy to dev',
+      });
+      const reason = within(dialog).getByRole('textbox', {
+        name: "Reason to deploy during the freeze 'year end'",
+      });
+      expect(reason).toBeRequired();
+      expect(reason).toHaveAccessibleDescription(
+        /^dev is frozen \('year end'\) until .*2999.*\. You may go ahead; the reason is audited\.$/,
+      );
+      expect(deployButton).toBeDisabled();
+      await userEvent.type(reason, '   ');
+      expect(deployButton).toBeDisabled();
+      await userEvent.type(reason, 'hotfix for INC-42');
+      expect(deployButton).toBeEnabled();
+      await userEvent.click(deployButton);
+      await waitFor(() =>
+        expect(api.deploy).toHaveBeenCalledWith(
+          ENTITY_REF,
+          'dev',
+          expect.objectContaining({
+            expectedCurrentVersion: 3,
+            freezeOverride: { reason: 'hotfix for INC-42' },
+          }),
+        ),
+      );
+    });
+
+    it('says why deploying is shut to someone without the override permission', async () => {
+      const api = frozenDev();
+      await renderForEntity(<EntityVersionsContent />, api, {
+        apis: [permissionsDenying('shipyard.freeze.override')],
+      });
+      await userEvent.click(
+        await screen.findByRole('button', { name: 'Edit and deploy' }),
+      );
+      const dialog = await screen.findByRole('dialog', {
+        name: 'Edit and deploy to dev',
+      });
+      expect(
+        await within(dialog).findByText(
+          /^dev is frozen \('year end'\) until .*\. Deploying needs the shipyard\.freeze\.override permission; rollbacks are allowed\.$/,
+        ),
+      ).toBeInTheDocument();
+      expect(
+        within(dialog).queryByRole('textbox', { name: /Reason to deploy/ }),
+      ).toBeNull();
+      expect(
+        within(dialog).getByRole('button', { name: 'Deploy to dev' }),
+      ).toBeDisabled();
+    });
+  });
+
   it('follows the deploy it started in a notice above the history, with the same status as the header and row', async () => {
     const { api, dialog } = await openEditor();
     const applied = version(4, {
@@ -1239,17 +1312,7 @@ describe('rejected versions in the history', () => {
   it('offers no rejection to those who may not reject', async () => {
     const api = historyWithRejected();
     await renderForEntity(<EntityVersionsContent />, api, {
-      apis: [
-        [
-          permissionApiRef,
-          mockApis.permission({
-            authorize: req =>
-              req.permission.name === 'shipyard.version.reject'
-                ? AuthorizeResult.DENY
-                : AuthorizeResult.ALLOW,
-          }),
-        ],
-      ],
+      apis: [permissionsDenying('shipyard.version.reject')],
     });
     await screen.findByTestId('rejection-v2');
     await screen.findByRole('button', { name: 'Promote this version (v1)' });

@@ -294,6 +294,7 @@ function VersionsHistory(props: {
           serviceName={props.serviceName}
           workspace={workspace}
           current={current}
+          freeze={state.freeze}
           onClose={() => setDialog(undefined)}
           onDeployed={created(v => `Deployed v${v.number} to ${v.workspace}`)}
         />
