@@ -161,12 +161,12 @@ describe('Promotion along the catalog path', { skip: missing }, () => {
     'deploys into the frozen workspace from the Versions tab only with a reason, which the backend takes as the freeze override',
     { timeout: 120_000 },
     async () => {
-      const before = await api.workspace(TRAIN, 'frozen');
-      const next = (before?.latestVersion?.number ?? 0) + 1;
+      const frozenBefore = await api.workspace(TRAIN, 'frozen');
+      const next = (frozenBefore?.latestVersion?.number ?? 0) + 1;
       await page.goto(entityTab(TRAIN, 'versions', '?workspace=frozen'));
       await page
         .getByRole('button', {
-          name: before?.currentVersion ? 'Edit and deploy' : 'Deploy first version',
+          name: frozenBefore?.currentVersion ? 'Edit and deploy' : 'Deploy first version',
         })
         .click();
       const dialog = page.getByRole('dialog', { name: 'Edit and deploy to frozen' });
@@ -185,10 +185,10 @@ describe('Promotion along the catalog path', { skip: missing }, () => {
       await screenshot(dialog, 'deploy-frozen.png');
       await deploy.click();
       await dialog.waitFor({ state: 'detached' });
-      const after = await api.workspace(TRAIN, 'frozen');
-      assert.equal(after.latestVersion.number, next);
-      assert.deepEqual(after.latestVersion.origin, { type: 'edit' });
-      assert.equal(after.latestVersion.status, 'recorded');
+      const frozenAfter = await api.workspace(TRAIN, 'frozen');
+      assert.equal(frozenAfter.latestVersion.number, next);
+      assert.deepEqual(frozenAfter.latestVersion.origin, { type: 'edit' });
+      assert.equal(frozenAfter.latestVersion.status, 'recorded');
     },
   );
 
