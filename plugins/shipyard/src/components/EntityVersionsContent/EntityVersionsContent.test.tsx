@@ -790,8 +790,12 @@ describe('EntityVersionsContent', () => {
 });
 
 describe('EditDeployDialog (from the Versions tab)', () => {
-  async function openEditor(api = devWithHistory()) {
-    await renderForEntity(<EntityVersionsContent />, api);
+  /** Opens Edit and deploy on dev; `apis` as renderForEntity takes them, e.g. a permission denied. */
+  async function openEditor(
+    api = devWithHistory(),
+    apis?: ReturnType<typeof permissionsDenying>[],
+  ) {
+    await renderForEntity(<EntityVersionsContent />, api, { apis });
     await userEvent.click(
       await screen.findByRole('button', { name: 'Edit and deploy' }),
     );
@@ -1078,16 +1082,9 @@ describe('EditDeployDialog (from the Versions tab)', () => {
     });
 
     it('says why deploying is shut to someone without the override permission', async () => {
-      const api = frozenDev();
-      await renderForEntity(<EntityVersionsContent />, api, {
-        apis: [permissionsDenying('shipyard.freeze.override')],
-      });
-      await userEvent.click(
-        await screen.findByRole('button', { name: 'Edit and deploy' }),
-      );
-      const dialog = await screen.findByRole('dialog', {
-        name: 'Edit and deploy to dev',
-      });
+      const { dialog } = await openEditor(frozenDev(), [
+        permissionsDenying('shipyard.freeze.override'),
+      ]);
       expect(
         await within(dialog).findByText(
           /^dev is frozen \('year end'\) until .*\. Deploying needs the shipyard\.freeze\.override permission; rollbacks are allowed\.$/,
